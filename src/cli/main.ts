@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { UserError, formatUserError } from '../util/errors.js';
+import { registerCommands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ticketlab')
+    .description(
+      'Lottery-ticket experiments (Frankle & Carbin, ICLR 2019): train, prune, reset, compare, export.\n' +
+        'Training steps are compiled to ONNX and run by onnxruntime-node.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. Users' mistakes print one message, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed its message (unknown option, bad value, --help, --version)
+      return error.exitCode;
+    }
+    if (error instanceof UserError) {
+      console.error(formatUserError(error));
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
