@@ -1,0 +1,102 @@
+/**
+ * Emits a graph as an ONNX ModelProto (IR 8, default opset 18). Only nodes that the declared
+ * outputs depend on are kept, so a graph can hold training and evaluation pieces side by side.
+ */
+import onnxProto from 'onnx-proto';
+import { type DType, type Graph, type GraphNode, type Initializer, type Tensor } from './graph.js';
+
+const { onnx } = onnxProto;
+
+export const OPSET = 18;
+
+const ELEM_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11 };
+
+function valueInfo(t: { name: string; shape: readonly number[]; dtype: DType }) {
+  return onnx.ValueInfoProto.create({
+    name: t.name,
+    type: {
+      tensorType: { elemType: ELEM_TYPE[t.dtype], shape: { dim: t.shape.map((d) => ({ dimValue: d })) } },
+    },
+  });
+}
+
+export function tensorProto(init: Initializer) {
+  const data = init.data;
+  return onnx.TensorProto.create({
+    name: init.name,
+    dataType: ELEM_TYPE[init.dtype],
+    dims: [...init.shape],
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  });
+}
+
+function attributeProto(name: string, a: GraphNode['attrs'][string]) {
+  const T = onnx.AttributeProto.AttributeType;
+  if ('i' in a) return onnx.AttributeProto.create({ name, type: T.INT, i: a.i });
+  if ('f' in a) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.f });
+  if ('ints' in a) return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.ints });
+  if ('floats' in a) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: a.floats });
+  return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(a.s) });
+}
+
+export interface EmitOptions {
+  /** Outputs to emit (defaults to the graph's declared outputs). */
+  outputs?: readonly Tensor[];
+  /** Inputs to declare (defaults to every graph input the kept nodes read). */
+  inputs?: readonly Tensor[];
+  /** Extra initializers to bake in (e.g. trained weights for export), replacing inputs of the same name. */
+  bake?: ReadonlyMap<string, Initializer>;
+  docString?: string;
+}
+
+/** The nodes needed for `outputs`, in graph order. */
+export function liveNodes(graph: Graph, outputs: readonly Tensor[]): GraphNode[] {
+  const producerOf = new Map<string, GraphNode>();
+  for (const n of graph.nodes) if (!n.gradientOnly) for (const o of n.outputs) producerOf.set(o, n);
+  const live = new Set<GraphNode>();
+  const stack = outputs.map((t) => t.name);
+  while (stack.length) {
+    const name = stack.pop()!;
+    const node = producerOf.get(name);
+    if (!node || live.has(node)) continue;
+    live.add(node);
+    for (const i of node.inputs) if (i) stack.push(i);
+  }
+  return graph.nodes.filter((n) => live.has(n));
+}
+
+export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
+  const outputs = options.outputs ?? graph.outputs;
+  const nodes = liveNodes(graph, outputs);
+  const used = new Set<string>(outputs.map((t) => t.name));
+  for (const n of nodes) for (const i of n.inputs) if (i) used.add(i);
+  const bake = options.bake ?? new Map<string, Initializer>();
+  const inputs = (options.inputs ?? graph.inputs.filter((t) => used.has(t.name))).filter(
+    (t) => !bake.has(t.name),
+  );
+  const initializers = [...graph.initializers.values(), ...bake.values()].filter((i) => used.has(i.name));
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'ticketlab',
+    producerVersion: '0.1.0',
+    docString: options.docString ?? '',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: onnx.GraphProto.create({
+      name: graph.name,
+      node: nodes.map((n, k) =>
+        onnx.NodeProto.create({
+          name: `${n.op}_${k}`,
+          opType: n.op,
+          domain: n.domain,
+          input: [...n.inputs],
+          output: [...n.outputs],
+          attribute: Object.entries(n.attrs).map(([name, a]) => attributeProto(name, a)),
+        }),
+      ),
+      input: inputs.map(valueInfo),
+      output: outputs.map(valueInfo),
+      initializer: initializers.map(tensorProto),
+    }),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
