@@ -15,4 +15,4 @@ export {
 } from './masks.js';
 export { formatSparsityReport, sparsityReport } from './report.js';
 export type { DesiredSparsity, SparsityReport, SparsityRow } from './report.js';
-export { pruneSmallest, selectKth } from './select.js';
+export { countOnes, pruneSmallest } from './select.js';

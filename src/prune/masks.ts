@@ -123,18 +123,21 @@ export function pruneMasks(
       weights: weights.get(l.name)!,
       mask: spec.strategy === 'magnitude' ? out.get(l.name)! : out.get(l.name)!.slice(),
     }));
-    let remaining = 0;
-    for (const s of segments) remaining += countOnes(s.mask);
-    const counts = pruneSmallest(segments, prunedCount(rate, remaining));
+    const counts = pruneSmallest(segments, (remaining) => prunedCount(rate, remaining));
     pool.forEach((l, i) => toPrune.set(l.name, counts[i]));
   }
   for (const layer of layers) {
     if (pooled.has(layer.name)) continue;
     const mask = out.get(layer.name)!;
-    const k = prunedCount(rateFor(spec.rates, layer.kind), countOnes(mask));
-    toPrune.set(layer.name, k);
+    const rate = rateFor(spec.rates, layer.kind);
     if (spec.strategy === 'magnitude') {
-      pruneSmallest([{ name: layer.name, weights: weights.get(layer.name)!, mask }], k);
+      const w = weights.get(layer.name)!;
+      const [k] = pruneSmallest([{ name: layer.name, weights: w, mask }], (remaining) =>
+        prunedCount(rate, remaining),
+      );
+      toPrune.set(layer.name, k);
+    } else {
+      toPrune.set(layer.name, prunedCount(rate, countOnes(mask)));
     }
   }
 
