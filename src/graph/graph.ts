@@ -91,6 +91,8 @@ export class Graph {
   readonly outputs: Tensor[] = [];
   readonly initializers = new Map<string, Initializer>();
   private readonly names = new Set<string>();
+  /** Node outputs renamed when emitted (see output()); name outputs after differentiating. */
+  readonly aliases = new Map<string, string>();
   private readonly scalarCache = new Map<string, Tensor>();
   private counter = 0;
 
@@ -122,8 +124,14 @@ export class Graph {
   private rename(t: Tensor, name: string): Tensor {
     if (this.names.has(name))
       throw new ShapeError('output', `the name "${name}" is already used in this graph`);
+    const renamable = t.producer && !t.producer.gradientOnly && !this.aliases.has(t.name);
+    if (!renamable) {
+      return this.addNode('Identity', [t], [{ name, shape: t.shape, dtype: t.dtype }], {}, (g) => [g[0]])[0];
+    }
+    // rename at emission instead of copying through an Identity node (a copy of a whole weight tensor)
     this.names.add(name);
-    return this.addNode('Identity', [t], [{ name, shape: t.shape, dtype: t.dtype }], {}, (g) => [g[0]])[0];
+    this.aliases.set(t.name, name);
+    return new Tensor(this, name, t.shape, t.dtype, t.producer);
   }
 
   constant(data: TypedArray, shape: readonly number[], dtype: DType, hint = 'const'): Tensor {

@@ -11,12 +11,11 @@ export const OPSET = 18;
 
 const ELEM_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11 };
 
-function valueInfo(t: { name: string; shape: readonly number[]; dtype: DType }) {
+function valueInfo(t: { name: string; shape: readonly number[]; dtype: DType }, batchDim?: string) {
+  const dim = t.shape.map((d, i) => (i === 0 && batchDim ? { dimParam: batchDim } : { dimValue: d }));
   return onnx.ValueInfoProto.create({
     name: t.name,
-    type: {
-      tensorType: { elemType: ELEM_TYPE[t.dtype], shape: { dim: t.shape.map((d) => ({ dimValue: d })) } },
-    },
+    type: { tensorType: { elemType: ELEM_TYPE[t.dtype], shape: { dim } } },
   });
 }
 
@@ -47,14 +46,16 @@ export interface EmitOptions {
   /** Extra initializers to bake in (e.g. trained weights for export), replacing inputs of the same name. */
   bake?: ReadonlyMap<string, Initializer>;
   docString?: string;
+  /** Declare the first axis of every input and output as this symbolic dimension (any batch size). */
+  batchDim?: string;
 }
 
 /** The nodes needed for `outputs`, in graph order. */
-export function liveNodes(graph: Graph, outputs: readonly Tensor[]): GraphNode[] {
+export function liveNodes(graph: Graph, outputs: readonly string[]): GraphNode[] {
   const producerOf = new Map<string, GraphNode>();
   for (const n of graph.nodes) if (!n.gradientOnly) for (const o of n.outputs) producerOf.set(o, n);
   const live = new Set<GraphNode>();
-  const stack = outputs.map((t) => t.name);
+  const stack = [...outputs];
   while (stack.length) {
     const name = stack.pop()!;
     const node = producerOf.get(name);
@@ -67,9 +68,14 @@ export function liveNodes(graph: Graph, outputs: readonly Tensor[]): GraphNode[]
 
 export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
   const outputs = options.outputs ?? graph.outputs;
-  const nodes = liveNodes(graph, outputs);
+  const original = new Map([...graph.aliases].map(([from, to]) => [to, from]));
+  const nodes = liveNodes(
+    graph,
+    outputs.map((t) => original.get(t.name) ?? t.name),
+  );
+  const emitted = (name: string) => graph.aliases.get(name) ?? name;
   const used = new Set<string>(outputs.map((t) => t.name));
-  for (const n of nodes) for (const i of n.inputs) if (i) used.add(i);
+  for (const n of nodes) for (const i of n.inputs) if (i) used.add(emitted(i));
   const bake = options.bake ?? new Map<string, Initializer>();
   const inputs = (options.inputs ?? graph.inputs.filter((t) => used.has(t.name))).filter(
     (t) => !bake.has(t.name),
@@ -88,13 +94,13 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
           name: `${n.op}_${k}`,
           opType: n.op,
           domain: n.domain,
-          input: [...n.inputs],
-          output: [...n.outputs],
+          input: n.inputs.map(emitted),
+          output: n.outputs.map(emitted),
           attribute: Object.entries(n.attrs).map(([name, a]) => attributeProto(name, a)),
         }),
       ),
-      input: inputs.map(valueInfo),
-      output: outputs.map(valueInfo),
+      input: inputs.map((t) => valueInfo(t, options.batchDim)),
+      output: outputs.map((t) => valueInfo(t, options.batchDim)),
       initializer: initializers.map(tensorProto),
     }),
   });

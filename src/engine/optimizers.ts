@@ -1,0 +1,77 @@
+/**
+ * Optimizer updates compiled into the training-step graph. Step-dependent scalars (learning rate,
+ * Adam's bias corrections) are graph inputs, so schedules never recompile. A masked weight's gradient
+ * is multiplied by its mask before the update, so its optimizer state stays exactly 0 and the weight
+ * itself (0 to begin with) stays exactly 0: 0 − lr·0/(√0+ε) = 0.
+ */
+import type { Tensor } from '../graph/graph.js';
+import * as op from '../graph/ops.js';
+
+export type OptimizerSpec =
+  | { kind: 'sgd'; momentum?: number; nesterov?: boolean; weightDecay?: number }
+  | { kind: 'adam'; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+
+export interface OptimizerScalars {
+  /** Graph input names of the per-step scalars, with how to compute them from (lr, step t ≥ 1). */
+  readonly names: string[];
+  values(lr: number, t: number): number[];
+}
+
+export interface ParamUpdate {
+  param: Tensor;
+  states: Tensor[];
+}
+
+export function stateNames(spec: OptimizerSpec): string[] {
+  if (spec.kind === 'adam') return ['exp_avg', 'exp_avg_sq'];
+  return (spec.momentum ?? 0) > 0 ? ['momentum_buffer'] : [];
+}
+
+export function optimizerScalars(spec: OptimizerSpec): OptimizerScalars {
+  if (spec.kind === 'adam') {
+    const b1 = spec.beta1 ?? 0.9;
+    const b2 = spec.beta2 ?? 0.999;
+    return {
+      names: ['step_size', 'inv_sqrt_bias_correction2'],
+      // as torch.optim.Adam: p -= lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + ε)
+      values: (lr, t) => [lr / (1 - b1 ** t), 1 / Math.sqrt(1 - b2 ** t)],
+    };
+  }
+  return { names: ['lr'], values: (lr) => [lr] };
+}
+
+/**
+ * Emits the update of one parameter. `scalars` are the graph inputs named by optimizerScalars();
+ * `states` the current optimizer state tensors named by stateNames().
+ */
+export function emitUpdate(
+  spec: OptimizerSpec,
+  param: Tensor,
+  grad: Tensor,
+  states: Tensor[],
+  scalars: Tensor[],
+): ParamUpdate {
+  const g = param.graph;
+  const c = (v: number) => g.scalar(v, param.dtype);
+  const wd = spec.weightDecay ?? 0;
+  const gradient = wd > 0 ? op.add(grad, op.mul(c(wd), param)) : grad;
+  if (spec.kind === 'adam') {
+    const b1 = spec.beta1 ?? 0.9;
+    const b2 = spec.beta2 ?? 0.999;
+    const eps = spec.eps ?? 1e-8;
+    const [m, v] = states;
+    const [stepSize, invSqrtBc2] = scalars;
+    const m2 = op.add(op.mul(c(b1), m), op.mul(c(1 - b1), gradient));
+    const v2 = op.add(op.mul(c(b2), v), op.mul(c(1 - b2), op.mul(gradient, gradient)));
+    const denom = op.add(op.mul(op.sqrt(v2), invSqrtBc2), c(eps));
+    const p2 = op.sub(param, op.mul(stepSize, op.div(m2, denom)));
+    return { param: p2, states: [m2, v2] };
+  }
+  const [lr] = scalars;
+  const mu = spec.momentum ?? 0;
+  if (mu === 0) return { param: op.sub(param, op.mul(lr, gradient)), states: [] };
+  // torch.optim.SGD: buf = μ·buf + g; step = g + μ·buf (Nesterov) or buf
+  const buf = op.add(op.mul(c(mu), states[0]), gradient);
+  const direction = spec.nesterov ? op.add(gradient, op.mul(c(mu), buf)) : buf;
+  return { param: op.sub(param, op.mul(lr, direction)), states: [buf] };
+}

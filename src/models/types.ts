@@ -1,0 +1,59 @@
+/**
+ * What a model is: a forward function over the graph DSL that declares its parameters as it goes.
+ * The engine supplies the context (parameters become graph inputs, initial values are drawn from
+ * each parameter's init spec), so one model definition serves training, evaluation and export.
+ */
+import type { DType, Tensor } from '../graph/graph.js';
+
+export type LayerKind = 'fc' | 'conv' | 'output';
+
+export type InitSpec =
+  | { kind: 'glorot_normal' }
+  | { kind: 'glorot_uniform' }
+  | { kind: 'kaiming_normal' }
+  | { kind: 'kaiming_uniform' }
+  | { kind: 'normal'; std: number }
+  | { kind: 'uniform'; bound: number }
+  | { kind: 'constant'; value: number };
+
+export type ParamRole = 'weight' | 'bias' | 'bn_scale' | 'bn_shift';
+
+export interface ParamDecl {
+  name: string;
+  shape: number[];
+  init: InitSpec;
+  role: ParamRole;
+  /** Layer kind for pruning rates; only weights of fc/conv/output layers are prunable. */
+  layerKind?: LayerKind;
+  /** fan-in / fan-out used by scaled initializations */
+  fanIn: number;
+  fanOut: number;
+}
+
+export interface BufferDecl {
+  name: string;
+  shape: number[];
+  init: number;
+}
+
+export interface ModelContext {
+  readonly dtype: DType;
+  readonly training: boolean;
+  /** Declares (first use) and returns a trainable parameter. */
+  param(decl: ParamDecl): Tensor;
+  /** A non-trainable state tensor (BatchNorm running statistics). */
+  buffer(decl: BufferDecl): Tensor;
+  /** In training, the new value of a buffer after this step. */
+  updateBuffer(name: string, value: Tensor): void;
+  /** A keep-mask for dropout (1 = keep), fed per step from a seeded stream; only called in training. */
+  dropoutMask(name: string, shape: number[], rate: number): Tensor;
+}
+
+export interface Model {
+  readonly name: string;
+  /** Shape of one example, e.g. [784] or [1, 28, 28]. */
+  readonly inputShape: number[];
+  readonly classes: number;
+  /** Returns logits [N, classes]. */
+  forward(ctx: ModelContext, x: Tensor): Tensor;
+}
