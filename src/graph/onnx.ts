@@ -46,6 +46,8 @@ export interface EmitOptions {
   /** Extra initializers to bake in (e.g. trained weights for export), replacing inputs of the same name. */
   bake?: ReadonlyMap<string, Initializer>;
   docString?: string;
+  /** Rename graph inputs in the emitted model (e.g. x → input). */
+  rename?: Record<string, string>;
   /** Declare the first axis of every input and output as this symbolic dimension (any batch size). */
   batchDim?: string;
 }
@@ -55,25 +57,26 @@ export function liveNodes(graph: Graph, outputs: readonly string[]): GraphNode[]
   const producerOf = new Map<string, GraphNode>();
   for (const n of graph.nodes) if (!n.gradientOnly) for (const o of n.outputs) producerOf.set(o, n);
   const live = new Set<GraphNode>();
-  const stack = [...outputs];
+  // a renamed output (graph.output) may be read under its new name by later nodes
+  const original = new Map([...graph.aliases].map(([from, to]) => [to, from]));
+  const stack = outputs.map((name) => original.get(name) ?? name);
   while (stack.length) {
     const name = stack.pop()!;
     const node = producerOf.get(name);
     if (!node || live.has(node)) continue;
     live.add(node);
-    for (const i of node.inputs) if (i) stack.push(i);
+    for (const i of node.inputs) if (i) stack.push(original.get(i) ?? i);
   }
   return graph.nodes.filter((n) => live.has(n));
 }
 
 export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
   const outputs = options.outputs ?? graph.outputs;
-  const original = new Map([...graph.aliases].map(([from, to]) => [to, from]));
   const nodes = liveNodes(
     graph,
-    outputs.map((t) => original.get(t.name) ?? t.name),
+    outputs.map((t) => t.name),
   );
-  const emitted = (name: string) => graph.aliases.get(name) ?? name;
+  const emitted = (name: string) => options.rename?.[name] ?? graph.aliases.get(name) ?? name;
   const used = new Set<string>(outputs.map((t) => t.name));
   for (const n of nodes) for (const i of n.inputs) if (i) used.add(emitted(i));
   const bake = options.bake ?? new Map<string, Initializer>();
@@ -99,7 +102,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
           attribute: Object.entries(n.attrs).map(([name, a]) => attributeProto(name, a)),
         }),
       ),
-      input: inputs.map((t) => valueInfo(t, options.batchDim)),
+      input: inputs.map((t) => valueInfo({ ...t, name: emitted(t.name) }, options.batchDim)),
       output: outputs.map((t) => valueInfo(t, options.batchDim)),
       initializer: initializers.map(tensorProto),
     }),

@@ -271,8 +271,9 @@ export function slice(x: Tensor, starts: number[], ends: number[], axes: number[
   const shape = [...x.shape];
   const pads = new Array<number>(2 * x.rank).fill(0);
   ax.forEach((a, i) => {
-    const s = Math.max(0, Math.min(starts[i], x.shape[a]));
-    const e = Math.max(s, Math.min(ends[i], x.shape[a]));
+    // as ONNX: negative starts/ends count from the end of the axis, then clamp
+    const s = Math.max(0, Math.min(starts[i] < 0 ? starts[i] + x.shape[a] : starts[i], x.shape[a]));
+    const e = Math.max(s, Math.min(ends[i] < 0 ? ends[i] + x.shape[a] : ends[i], x.shape[a]));
     shape[a] = e - s;
     pads[a] = s;
     pads[a + x.rank] = x.shape[a] - e;
