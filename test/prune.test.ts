@@ -310,7 +310,7 @@ describe('global pruning', () => {
     assert.deepEqual(g.get('fc'), l.get('fc'));
   });
 
-  test('pool and rate defaults: conv layers at the conv rate; fc layers at the fc rate without conv', () => {
+  test('pool and rate defaults: conv layers at the conv rate; fc layers at the fc rate', () => {
     const spec: PruneSpec = { strategy: 'magnitude', scope: 'global', rates: { conv: 0.3, fc: 0.5 } };
     const p = globalPool(CONV, spec);
     assert.deepEqual(
@@ -324,6 +324,10 @@ describe('global pruning', () => {
       ['fc1', 'fc2'],
     );
     assert.equal(p2.rate, 0.2);
+    // an fc-only pool uses the fc rate even when a conv rate is given
+    assert.equal(globalPool(LENET, spec).rate, 0.5);
+    // a conv pool without a conv rate falls back to the fc rate
+    assert.equal(globalPool(CONV, { ...spec, rates: { fc: 0.4 } }).rate, 0.4);
     const p3 = globalPool(CONV, { ...spec, globalLayers: ['out', 'conv2', 'fc'] });
     assert.deepEqual(
       p3.pool.map((l) => l.name),

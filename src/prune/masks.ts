@@ -42,8 +42,9 @@ export function rateFor(rates: PruneRates, kind: LayerKind): number {
 
 /**
  * The layers pooled by global pruning and the rate applied to the pool. Pool: `spec.globalLayers`
- * if given, else every conv layer, or every fc layer if there is no conv layer. Rate:
- * `rates.conv`, or `rates.fc` if no conv rate is given, or 0.
+ * if given (kept in model order), else every conv layer, or every fc layer if there is no conv
+ * layer. Rate: if the pool contains a conv layer, `rates.conv` (or `rates.fc` when no conv rate is
+ * given); otherwise `rates.fc`; 0 if the chosen rate is not given.
  */
 export function globalPool(
   layers: readonly PrunableLayer[],
@@ -63,7 +64,8 @@ export function globalPool(
     const conv = layers.filter((l) => l.kind === 'conv');
     pool = conv.length > 0 ? conv : layers.filter((l) => l.kind === 'fc');
   }
-  const rate = spec.rates.conv ?? spec.rates.fc ?? 0;
+  const hasConv = pool.some((l) => l.kind === 'conv');
+  const rate = (hasConv ? (spec.rates.conv ?? spec.rates.fc) : spec.rates.fc) ?? 0;
   return { pool, rate };
 }
 
@@ -156,7 +158,14 @@ export function pruneRandomly(mask: Uint8Array, k: number, rng: Rng): void {
   const idx = new Int32Array(remaining);
   let n = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) idx[n++] = i;
-  chooseAndSet(mask, idx, k, 0, rng);
+  // partial Fisher-Yates over the remaining positions: the first k of a random permutation
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(remaining - i);
+    const t = idx[j];
+    idx[j] = idx[i];
+    idx[i] = t;
+    mask[t] = 0;
+  }
 }
 
 /**
@@ -169,28 +178,25 @@ export function randomMasksLike(masks: Masks, rng: Rng): Masks {
   for (const [name, m] of masks) {
     const n = m.length;
     const kept = countOnes(m);
-    // Choose the smaller of the kept and pruned sets explicitly.
+    // Set the smaller of the kept and pruned sets by rejection sampling: draw positions uniformly,
+    // skipping ones already drawn. That is a uniform random subset of that size; at most half of the
+    // positions are drawn, so on average fewer than 1.4 draws per position set, and only the mask
+    // itself is touched (no index array).
     const keepFew = kept <= n - kept;
     const mask = new Uint8Array(n);
     if (!keepFew) mask.fill(1);
-    const idx = new Int32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    chooseAndSet(mask, idx, keepFew ? kept : n - kept, keepFew ? 1 : 0, rng);
+    const value = keepFew ? 1 : 0;
+    let todo = keepFew ? kept : n - kept;
+    while (todo > 0) {
+      const p = rng.int(n);
+      if (mask[p] !== value) {
+        mask[p] = value;
+        todo--;
+      }
+    }
     out.set(name, mask);
   }
   return out;
-}
-
-/** Partial Fisher-Yates: picks `k` entries of `idx` uniformly at random and sets mask[pick] = value. */
-function chooseAndSet(mask: Uint8Array, idx: Int32Array, k: number, value: 0 | 1, rng: Rng): void {
-  const n = idx.length;
-  for (let i = 0; i < k; i++) {
-    const j = i + rng.int(n - i);
-    const t = idx[j];
-    idx[j] = idx[i];
-    idx[i] = t;
-    mask[t] = value;
-  }
 }
 
 /** Zeroes, in place, the weights whose mask entry is 0. Returns `weights`. */

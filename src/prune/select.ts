@@ -75,12 +75,36 @@ function checkK(k: number, remaining: number): void {
 /** The bucket holding the element of 1-based rank `rank`, and the count in buckets below it. */
 function pickBucket(hist: Uint32Array, rank: number): { bucket: number; below: number } {
   let below = 0;
-  for (let b = 0; b < hist.length; b++) {
+  let b = 0;
+  const n = hist.length;
+  // eight buckets at a time, then one at a time within the block that holds the rank
+  for (; b + 8 <= n; b += 8) {
+    const s =
+      hist[b] +
+      hist[b + 1] +
+      hist[b + 2] +
+      hist[b + 3] +
+      hist[b + 4] +
+      hist[b + 5] +
+      hist[b + 6] +
+      hist[b + 7];
+    if (below + s >= rank) break;
+    below += s;
+  }
+  for (; b < n; b++) {
     const h = hist[b];
     if (below + h >= rank) return { bucket: b, below };
     below += h;
   }
   throw new Error('radix select: rank beyond histogram (internal error)');
+}
+
+/** One 16-bit histogram, reused by every call (selection is synchronous, so never shared). */
+const sharedHist = new Uint32Array(65536);
+
+function emptyHist(): Uint32Array {
+  sharedHist.fill(0);
+  return sharedHist;
 }
 
 /** The weights in the threshold bucket: segment, index, and the not-yet-resolved low bits of |w|. */
@@ -104,41 +128,19 @@ function candidates(n: number, withB: boolean): Candidates {
 
 function prune32(segs: Words[], resolve: (remaining: number) => number): number[] {
   const counts = segs.map(() => 0);
-  const hist = new Uint32Array(65536);
+  const hist = emptyHist();
   let remaining = 0;
   for (const { name, u, mask } of segs) {
-    for (let i = 0; i < u.length; i++) {
-      if (mask[i] !== 0) {
-        const key = u[i] & 0x7fffffff;
-        if (key > 0x7f800000) throw new RangeError(`weight ${name}[${i}] is NaN; cannot prune by magnitude`);
-        hist[key >>> 16]++;
-        remaining++;
-      }
-    }
+    const r = histogram32(u, mask, hist);
+    if (r < 0) throw new RangeError(`weight ${name}[${-1 - r}] is NaN; cannot prune by magnitude`);
+    remaining += r;
   }
   const k = resolve(remaining);
   checkK(k, remaining);
   if (k === 0) return counts;
   const top = pickBucket(hist, k);
   const cand = candidates(hist[top.bucket], false);
-  segs.forEach(({ u, mask }, s) => {
-    let c = 0;
-    for (let i = 0; i < u.length; i++) {
-      if (mask[i] === 0) continue;
-      const key = u[i] & 0x7fffffff;
-      const d = key >>> 16;
-      if (d < top.bucket) {
-        mask[i] = 0;
-        c++;
-      } else if (d === top.bucket) {
-        const j = cand.length++;
-        cand.seg[j] = s;
-        cand.idx[j] = i;
-        cand.a[j] = key & 0xffff;
-      }
-    }
-    counts[s] = c;
-  });
+  for (let s = 0; s < segs.length; s++) counts[s] = split32(segs[s].u, segs[s].mask, top.bucket, cand, s);
   hist.fill(0);
   for (let j = 0; j < cand.length; j++) hist[cand.a[j]]++;
   const low = pickBucket(hist, k - top.below);
@@ -153,9 +155,51 @@ function prune32(segs: Words[], resolve: (remaining: number) => number): number[
   return counts;
 }
 
+/**
+ * Adds the top 16 bits of |w| of the remaining weights to `hist`. Returns the number counted, or
+ * −1 − i if weight i is NaN. (Hot loops live in small functions of their own so V8 optimizes them.)
+ */
+function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): number {
+  let remaining = 0;
+  const n = u.length;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] !== 0) {
+      const key = u[i] & 0x7fffffff;
+      if (key > 0x7f800000) return -1 - i;
+      hist[key >>> 16]++;
+      remaining++;
+    }
+  }
+  return remaining;
+}
+
+/** Prunes remaining weights below `bucket`, appends those in it to `cand`; returns the count pruned. */
+function split32(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Candidates, s: number): number {
+  let c = 0;
+  let j = cand.length;
+  const { seg, idx, a } = cand;
+  const n = u.length;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] === 0) continue;
+    const key = u[i] & 0x7fffffff;
+    const d = key >>> 16;
+    if (d < bucket) {
+      mask[i] = 0;
+      c++;
+    } else if (d === bucket) {
+      seg[j] = s;
+      idx[j] = i;
+      a[j] = key & 0xffff;
+      j++;
+    }
+  }
+  cand.length = j;
+  return c;
+}
+
 function prune64(segs: Words[], resolve: (remaining: number) => number): number[] {
   const counts = segs.map(() => 0);
-  const hist = new Uint32Array(65536);
+  const hist = emptyHist();
   let remaining = 0;
   for (const { name, u, mask } of segs) {
     const n = u.length >>> 1;

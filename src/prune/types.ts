@@ -33,7 +33,9 @@ export interface PruneSpec {
   /**
    * `layerwise`: every layer loses round(rate × its remaining count).
    * `global`: the pooled layers (see `globalLayers`) share one magnitude threshold and together lose
-   * round(rate × remaining in the pool); layers outside the pool are pruned layer-wise.
+   * round(rate × remaining in the pool), rate being the conv rate for a pool with conv layers (the
+   * fc rate if no conv rate is given) and the fc rate otherwise; layers outside the pool are pruned
+   * layer-wise.
    */
   scope: 'layerwise' | 'global';
   rates: PruneRates;
