@@ -89,7 +89,7 @@ for (const [name, optimizer, lr] of optimizers) {
         offset += p.shape.reduce((a, b) => a * b, 1);
       }
       for (const [key, data] of state.tensors) {
-        if (!['exp_avg', 'exp_avg_sq', 'momentum_buffer'].includes(key)) continue;
+        if (!['adam_m', 'adam_v', 'momentum_buffer'].includes(key)) continue;
         for (const [pname, mask] of masks) {
           const base = offsets.get(pname)!;
           for (let i = 0; i < mask.length; i++)

@@ -146,7 +146,7 @@ export class TrainingEngine {
   /** The flat mask over θ (1 for unmasked parameters such as biases). */
   private readonly mask: Float32Array;
   private program!: StepProgram;
-  private readonly programs = new Map<number, Promise<StepProgram>>();
+  private readonly programs = new Map<string, Promise<StepProgram>>();
   private readonly x: Float32Array;
   private readonly labels: Int32Array;
   private readonly scalarArrays: Float32Array[];
@@ -183,14 +183,14 @@ export class TrainingEngine {
     for (const s of stateNames(options.optimizer)) this.current.set(s, new Float32Array(this.parameterCount));
     for (const b of this.buffers) this.current.set(b.name, new Float32Array(size(b.shape)));
     this.install(densePlan);
-    this.programs.set(this.parameterCount, Promise.resolve(densePlan));
+    this.programs.set('full', Promise.resolve(densePlan));
   }
 
   static async create(model: Model, options: EngineOptions): Promise<TrainingEngine> {
     // discovery pass: learn the parameters (and so θ's layout) by building the forward once
     const discovery = new BuildContext(new Graph('discovery'), true);
     model.forward(discovery, discovery.graph.input('x', [options.batchSize, ...model.inputShape]));
-    const plan = await compileStep(model, options, discovery, null);
+    const plan = await compileStep(model, options, discovery, { kind: 'full' });
     return new TrainingEngine(model, options, discovery, plan);
   }
 
@@ -231,7 +231,7 @@ export class TrainingEngine {
       this.fixedFeeds[name] = ortTensor(sig.get(name)!, this.dropoutArrays.get(d.name)!);
     }
     if (program.kept) this.fixedFeeds[KEPT] = ortTensor(sig.get(KEPT)!, program.kept);
-    else this.fixedFeeds[MASK] = ortTensor(sig.get(MASK)!, this.mask);
+    else if (sig.has(MASK)) this.fixedFeeds[MASK] = ortTensor(sig.get(MASK)!, this.mask);
     this.fixedFetches.loss = ortTensor(sig.get('loss')!, this.lossOut);
     this.fixedFetches.correct = ortTensor(sig.get('correct')!, this.correctOut);
   }
@@ -434,7 +434,10 @@ export class TrainingEngine {
     let keptCount = 0;
     for (let i = 0; i < this.mask.length; i++) keptCount += this.mask[i];
     const useSparse = keptCount < (this.options.sparseBelow ?? 0.5) * this.parameterCount;
-    const key = useSparse ? keptCount : this.parameterCount;
+    const mode: UpdateMode = useSparse
+      ? { kind: 'sparse', keptCount }
+      : { kind: keptCount === this.parameterCount ? 'full' : 'masked' };
+    const key = mode.kind === 'sparse' ? `sparse:${keptCount}` : mode.kind;
     let kept: BigInt64Array | null = null;
     if (useSparse) {
       kept = new BigInt64Array(keptCount);
@@ -448,7 +451,7 @@ export class TrainingEngine {
         discovery,
         discovery.graph.input('x', [this.options.batchSize, ...this.model.inputShape]),
       );
-      programPromise = compileStep(this.model, this.options, discovery, useSparse ? keptCount : null);
+      programPromise = compileStep(this.model, this.options, discovery, mode);
       this.programs.set(key, programPromise);
     }
     const program = { ...(await programPromise), kept };
@@ -522,7 +525,7 @@ function layout(params: ParamDecl[]): Map<string, Slot> {
   return slots;
 }
 
-const OPTIMIZER_STATES = new Set(['exp_avg', 'exp_avg_sq', 'momentum_buffer']);
+const OPTIMIZER_STATES = new Set(['adam_m', 'adam_v', 'momentum_buffer']);
 function isOptimizerState(name: string): boolean {
   return OPTIMIZER_STATES.has(name);
 }
@@ -532,11 +535,14 @@ function isOptimizerState(name: string): boolean {
  * [P] and the optimizer runs on flat vectors: all of θ with a mask (dense), or K gathered entries with
  * compressed state, scattered back into θ (sparse).
  */
+/** How the optimizer applies the mask: not at all (all kept), by multiplication, or by gather/scatter. */
+type UpdateMode = { kind: 'full' } | { kind: 'masked' } | { kind: 'sparse'; keptCount: number };
+
 async function compileStep(
   model: Model,
   options: EngineOptions,
   discovery: BuildContext,
-  keptCount: number | null,
+  mode: UpdateMode,
 ): Promise<StepProgram> {
   const params = discovery.params.map((p) => p.decl);
   const slots = layout(params);
@@ -561,17 +567,17 @@ async function compileStep(
         );
   const scalars = optimizerScalars(options.optimizer);
   const scalarInputs = scalars.names.map((n) => graph.input(n, [], 'float32'));
-  const stateLen = keptCount ?? total;
+  const stateLen = mode.kind === 'sparse' ? mode.keptCount : total;
   const states = stateNames(options.optimizer).map((s) => graph.input(s, [stateLen]));
   let nextTheta: Tensor;
   let nextStates: Tensor[];
-  if (keptCount === null) {
-    const mask = graph.input(MASK, [total]);
-    const update = emitUpdate(options.optimizer, theta, op.mul(flatGrad, mask), states, scalarInputs);
+  if (mode.kind !== 'sparse') {
+    const grad = mode.kind === 'masked' ? op.mul(flatGrad, graph.input(MASK, [total])) : flatGrad;
+    const update = emitUpdate(options.optimizer, theta, grad, states, scalarInputs);
     nextTheta = update.param;
     nextStates = update.states;
   } else {
-    const kept = graph.input(KEPT, [keptCount], 'int64');
+    const kept = graph.input(KEPT, [mode.keptCount], 'int64');
     const update = emitUpdate(
       options.optimizer,
       op.gather1d(theta, kept),

