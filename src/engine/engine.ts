@@ -260,6 +260,11 @@ export class TrainingEngine {
     this.applyMask();
   }
 
+  /** Seeds the dropout masks' stream (each step draws from (seed, step, layer)). */
+  setDropoutSeed(seed: number): void {
+    this.dropoutSeed = seed;
+  }
+
   /** Zeroes optimizer moments and the step count (a fresh optimizer, as at the start of each level). */
   resetOptimizer(): void {
     for (const [name, data] of this.current) if (isOptimizerState(name)) data.fill(0);

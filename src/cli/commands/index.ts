@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { registerDatasetsCommand } from './datasets.js';
+import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
+import { registerRunsCommand } from './runs.js';
 
 /** Each command lives in its own module; this is the one place that lists them. */
 export function registerCommands(program: Command): void {
   registerDatasetsCommand(program);
+  registerTrainCommand(program);
+  registerLotteryCommand(program);
+  registerRunsCommand(program);
 }

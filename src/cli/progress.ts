@@ -1,0 +1,66 @@
+/** Progress for long work: a bar with ETA on a terminal, plain lines otherwise (logs, CI). */
+import cliProgress from 'cli-progress';
+import type { LotteryReporter, UnitInfo } from '../lottery/procedure.js';
+import type { LevelResult } from '../lottery/summary.js';
+import type { TrainProgress } from '../train/trainer.js';
+
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 2 : 1)}%`;
+
+function unitLabel(u: UnitInfo): string {
+  return `[${u.index}/${u.total}] trial ${u.trial} level ${u.level} ${u.condition} (${pct(u.fractionRemaining)} weights)`;
+}
+
+export function lotteryReporter(stream: NodeJS.WriteStream = process.stderr): LotteryReporter {
+  const tty = Boolean(stream.isTTY) && !process.env.CI;
+  let bar: cliProgress.SingleBar | null = null;
+  let lastPrinted = -1;
+  const line = (s: string) => stream.write(`${s}\n`);
+  return {
+    unitSkipped(u) {
+      line(`${unitLabel(u)}: done already, skipped`);
+    },
+    unitStart(u) {
+      lastPrinted = -1;
+      const resumed = u.resumedAt ? `, resuming at iteration ${u.resumedAt}` : '';
+      if (tty) {
+        bar = new cliProgress.SingleBar(
+          {
+            stream,
+            format: `${unitLabel(u)} {bar} {value}/{total} | ETA {eta_formatted} | val acc {acc}`,
+            hideCursor: true,
+            clearOnComplete: true,
+            etaBuffer: 50,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(1, u.resumedAt ?? 0, { acc: '-' });
+        if (resumed) line(`resuming at iteration ${u.resumedAt}`);
+      } else {
+        line(`${unitLabel(u)}: training${resumed}`);
+      }
+    },
+    progress(_u: UnitInfo, p: TrainProgress) {
+      const acc = p.lastEval ? pct(p.lastEval.validationAccuracy) : '-';
+      if (bar) {
+        bar.setTotal(p.iterations);
+        bar.update(p.iteration, { acc });
+        return;
+      }
+      const tenth = Math.floor((10 * p.iteration) / p.iterations);
+      if (p.lastEval && p.lastEval.iteration === p.iteration && tenth > lastPrinted) {
+        lastPrinted = tenth;
+        line(
+          `  iteration ${p.iteration}/${p.iterations}: val loss ${p.lastEval.validationLoss.toFixed(4)}, val acc ${acc}, test acc ${pct(p.lastEval.testAccuracy)}`,
+        );
+      }
+    },
+    unitEnd(u: UnitInfo, r: LevelResult) {
+      bar?.stop();
+      bar = null;
+      line(
+        `${unitLabel(u)}: early stop at ${r.earlyStopIteration}, test acc there ${pct(r.testAccuracyAtEarlyStop)}, ` +
+          `final ${pct(r.finalTestAccuracy)} (${r.wallSeconds.toFixed(1)} s)`,
+      );
+    },
+  };
+}
