@@ -94,10 +94,6 @@ function saveMasks(path: string, masks: Masks, layers: PrunableLayer[]): void {
   saveTensors(path, new Map(layers.map((l) => [l.name, { data: masks.get(l.name)!, shape: l.shape }])));
 }
 
-function loadMasks(path: string): Masks {
-  return new Map([...loadTensors(path)].map(([k, v]) => [k, v as Uint8Array]));
-}
-
 /** A fresh initialization (the random re-initialization control, or reset = reinit). */
 function freshInit(engine: TrainingEngine, seed: number): WeightSet {
   return {

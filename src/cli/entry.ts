@@ -1,0 +1,13 @@
+/** The process entry point of the `ticketlab` command (bin/ticketlab.js loads the compiled copy). */
+import { main } from './main.js';
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // main() reports users' mistakes itself; anything reaching here is a bug in ticketlab
+    console.error(error);
+    process.exitCode = 70;
+  },
+);
