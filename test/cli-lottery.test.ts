@@ -118,6 +118,13 @@ test(
       assert.ok(results[0].finalTestAccuracy > 0.85, `accuracy ${results[0].finalTestAccuracy}`);
       const list = cli(['runs', 'list', '--runs-dir', runs]);
       assert.match(list.stdout, /4\/4 units\s+done/);
+      // the sparsest ticket exports as a standalone ONNX model that any runtime can load
+      const [dir] = readdirSync(runs).filter((d) => !d.startsWith('.'));
+      const out = join(runs, 'ticket.onnx');
+      const exported = cli(['export', join(runs, dir), '--out', out]);
+      assert.equal(exported.status, 0, exported.stderr);
+      assert.match(exported.stdout, /80\.0\d% of weights remaining, matches the engine/);
+      assert.ok(existsSync(out));
     } finally {
       rmSync(runs, { recursive: true, force: true });
     }

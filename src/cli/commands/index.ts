@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDatasetsCommand } from './datasets.js';
+import { registerExportCommand } from './export.js';
 import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
 import { registerRunsCommand } from './runs.js';
 
@@ -9,4 +10,5 @@ export function registerCommands(program: Command): void {
   registerTrainCommand(program);
   registerLotteryCommand(program);
   registerRunsCommand(program);
+  registerExportCommand(program);
 }

@@ -1,0 +1,127 @@
+/** `ticketlab export`: a trained ticket as a standalone inference ONNX model, checked before it is written. */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import ort from 'onnxruntime-node';
+import { TrainingEngine } from '../../engine/engine.js';
+import { exportWeights } from '../../engine/export.js';
+import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
+import { unitKey } from '../../lottery/procedure.js';
+import { modelEntry } from '../../lottery/resolve.js';
+import { loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
+import { UserError } from '../../util/errors.js';
+import { Rng } from '../../util/rng.js';
+import { parseNumber } from './lottery.js';
+
+interface ExportOptions {
+  trial: number;
+  level?: number;
+  condition: string;
+  weights: 'final' | 'best';
+  out?: string;
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export <run-dir>')
+    .description(
+      'Write a trained network of a run (pruned weights baked in, masked weights exactly 0) as a plain\n' +
+        'inference ONNX model with input "input" [batch, ...] and output "logits"; it is loaded back and\n' +
+        "compared with ticketlab's own forward pass before it is written.",
+    )
+    .option('--trial <n>', 'trial', parseNumber('int', 0), 0)
+    .option('--level <n>', 'pruning level (default: the sparsest finished level)', parseNumber('int', 0))
+    .option('--condition <name>', 'ticket, random-reinit or random-prune', 'ticket')
+    .option('--weights <which>', 'final weights, or best (at the early-stopping iteration)', 'final')
+    .option('--out <file>', 'output file (default: <run-dir>/export/<trial>-<level>-<condition>.onnx)')
+    .action(async (runDir: string, o: ExportOptions) => {
+      if (o.weights !== 'final' && o.weights !== 'best') {
+        throw new UserError(`--weights must be final or best, got "${o.weights}"`);
+      }
+      const dir = resolve(runDir);
+      const configPath = join(dir, 'config.json');
+      if (!existsSync(configPath))
+        throw new UserError(
+          `${dir} is not a run directory (no config.json)`,
+          'pass a directory listed by `ticketlab runs list`',
+        );
+      const config: LotteryConfig = readJson(configPath, lotteryConfigSchema);
+      let level = o.level;
+      if (level === undefined) {
+        for (let l = config.levels; l >= 0 && level === undefined; l--) {
+          if (existsSync(join(dir, unitKey(o.trial, l, o.condition), 'result.json'))) level = l;
+        }
+        if (level === undefined)
+          throw new UserError(`no finished level for trial ${o.trial}, condition ${o.condition} in ${dir}`);
+      }
+      const unit = join(dir, unitKey(o.trial, level, o.condition));
+      const file = join(unit, `${o.weights}.safetensors`);
+      if (!existsSync(file)) {
+        throw new UserError(
+          `${file} does not exist: trial ${o.trial}, level ${level}, ${o.condition} is not finished`,
+          'pick a finished unit (see `ticketlab runs show`)',
+        );
+      }
+      const weights = new Map<string, Float32Array>();
+      const buffers = new Map<string, Float32Array>();
+      for (const [k, v] of loadTensors(file))
+        (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v as Float32Array);
+      const model = modelEntry(config.model).create({
+        inputShape: config.inputShape,
+        init: { kind: config.init },
+        dropout: config.dropout,
+      });
+      let kept = 0;
+      let total = 0;
+      const masks = loadTensors(join(unit, 'masks.safetensors')) as Map<string, Uint8Array>;
+      for (const m of masks.values()) {
+        total += m.length;
+        for (const v of m) kept += v;
+      }
+      const bytes = exportWeights(model, weights, buffers, {
+        trial: o.trial,
+        level,
+        condition: o.condition,
+        weights: o.weights,
+        fractionRemaining: kept / total,
+        run: dir,
+      });
+      // check: the exported model reproduces the engine's forward pass on a random batch
+      const engine = await TrainingEngine.create(model, {
+        batchSize: 1,
+        optimizer: config.optimizer,
+        threads: 1,
+      });
+      try {
+        await engine.setMasks(masks);
+        engine.setWeights(weights, buffers);
+        const batch = 8;
+        const size = config.inputShape.reduce((a, b) => a * b, 1);
+        const rng = new Rng(1);
+        const x = Float32Array.from({ length: batch * size }, () => rng.normal());
+        const expected = await engine.predict(x, batch);
+        const session = await ort.InferenceSession.create(bytes);
+        const out = await session.run({ input: new ort.Tensor('float32', x, [batch, ...config.inputShape]) });
+        await session.release();
+        const got = out.logits.data as Float32Array;
+        let maxDiff = 0;
+        got.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]))));
+        if (!(maxDiff <= 1e-4))
+          throw new Error(`exported model disagrees with the engine (max |Δ| = ${maxDiff})`);
+        const target = resolve(
+          o.out ??
+            join(
+              dir,
+              'export',
+              `trial${o.trial}-level${String(level).padStart(2, '0')}-${o.condition}-${o.weights}.onnx`,
+            ),
+        );
+        writeFileAtomic(target, bytes);
+        console.log(
+          `${target}: ${(bytes.length / 1e6).toFixed(2)} MB, ${((100 * kept) / total).toFixed(2)}% of weights remaining, matches the engine (max |Δ logits| ${maxDiff.toExponential(1)})`,
+        );
+      } finally {
+        await engine.release();
+      }
+    });
+}
