@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadedDataset, syntheticSet } from '../src/data/index.js';
 import { TrainingEngine } from '../src/engine/engine.js';
+import { isPrunable } from '../src/lottery/config.js';
 import { type LotteryRequest, resolveConfig } from '../src/lottery/resolve.js';
 import { runLottery, unitKey } from '../src/lottery/procedure.js';
 import type { LevelResult, RunSummary } from '../src/lottery/summary.js';
@@ -48,6 +49,7 @@ async function runSmall(
     batchSize: config.batchSize,
     optimizer: config.optimizer,
     threads: 1,
+    masked: (decl) => isPrunable(config, decl),
   });
   const run = new RunStore({ root }).openRun('test', config);
   const observed: Observed = { startWeights: new Map() };
@@ -244,6 +246,26 @@ test('running again skips finished units and changes nothing; the config hash tr
         JSON.stringify(change),
       );
     }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('biases are not pruned unless asked; with --prune-biases they lose their layer rate too', async () => {
+  const root = tmp();
+  try {
+    const plain = await runSmall({ levels: 1 }, root);
+    const level1 = plain.summary.results.find((r) => r.level === 1)!;
+    assert.deepEqual(
+      level1.sparsity.map((s) => s.layer),
+      ['fc1.weight', 'fc2.weight', 'fc3.weight'],
+    );
+    const withBiases = await runSmall({ levels: 1, pruneBiases: true }, root);
+    const rows = withBiases.summary.results.find((r) => r.level === 1)!.sparsity;
+    const kept = Object.fromEntries(rows.map((s) => [s.layer, s.kept]));
+    assert.equal(kept['fc1.bias'], 300 - prunedCount(0.2, 300));
+    assert.equal(kept['fc3.bias'], 10 - prunedCount(0.1, 10));
+    assert.equal(kept['fc1.weight'], 188160);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -60,6 +60,8 @@ export const lotteryConfigSchema = z
         strategy: z.enum(['magnitude', 'random']),
         scope: z.enum(['layerwise', 'global']),
         rates: z.object({ fc: rate.optional(), conv: rate.optional(), output: rate.optional() }).strict(),
+        /** Prune biases too, at their layer's rate (the paper prunes weights only). */
+        pruneBiases: z.boolean(),
         /** Layers pooled for global pruning (default: all conv layers, else all fc layers). */
         globalLayers: z.array(z.string()).optional(),
       })
@@ -77,6 +79,12 @@ export const lotteryConfigSchema = z
   .strict();
 
 export type LotteryConfig = z.infer<typeof lotteryConfigSchema>;
+
+/** Which parameters carry masks: weights of fc/conv/output layers, and their biases when asked. */
+export function isPrunable(config: LotteryConfig, decl: { role: string; layerKind?: string }): boolean {
+  if (decl.layerKind === undefined) return false;
+  return decl.role === 'weight' || (config.pruning.pruneBiases && decl.role === 'bias');
+}
 
 /** Conditions trained at each level: the ticket itself, then the requested controls (not at level 0). */
 export function conditionsAt(config: LotteryConfig, level: number): string[] {

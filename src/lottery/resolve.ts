@@ -38,6 +38,7 @@ export interface LotteryRequest {
   /** Fraction of weights remaining after the last level; overrides the rates (p = 1 − target^(1/levels)). */
   target?: number;
   globalLayers?: string[];
+  pruneBiases?: boolean;
   reset?: (typeof RESETS)[number];
   rewindIteration?: number;
   controls?: (typeof CONTROLS)[number][];
@@ -118,6 +119,7 @@ export function resolveConfig(req: LotteryRequest): LotteryConfig {
       schedule: req.pruningSchedule ?? 'iterative',
       strategy: req.strategy ?? 'magnitude',
       scope: req.scope ?? 'layerwise',
+      pruneBiases: req.pruneBiases ?? false,
       rates: Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
       ...(req.globalLayers ? { globalLayers: req.globalLayers } : {}),
     },

@@ -35,6 +35,8 @@ export function dense(
           shape: [units],
           init: { kind: 'constant', value: 0 },
           role: 'bias',
+          // biases carry their layer's kind so they can be pruned on request (--prune-biases)
+          layerKind: opts.layerKind ?? 'fc',
           fanIn: inFeatures,
           fanOut: units,
         });
@@ -74,6 +76,7 @@ export function conv(
           shape: [filters],
           init: { kind: 'constant', value: 0 },
           role: 'bias',
+          layerKind: 'conv',
           fanIn: channels,
           fanOut: filters,
         });

@@ -23,7 +23,7 @@ export interface ParamDecl {
   shape: number[];
   init: InitSpec;
   role: ParamRole;
-  /** Layer kind for pruning rates; only weights of fc/conv/output layers are prunable. */
+  /** Layer kind for pruning rates: weights of fc/conv/output layers are prunable, their biases on request. */
   layerKind?: LayerKind;
   /** fan-in / fan-out used by scaled initializations */
   fanIn: number;

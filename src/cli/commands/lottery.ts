@@ -2,7 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type DatasetName, loadDataset } from '../../data/index.js';
 import { TrainingEngine } from '../../engine/engine.js';
-import { CONTROLS, type LotteryConfig } from '../../lottery/config.js';
+import { CONTROLS, type LotteryConfig, isPrunable } from '../../lottery/config.js';
 import { runLottery } from '../../lottery/procedure.js';
 import { type LotteryRequest, modelEntry, resolveConfig } from '../../lottery/resolve.js';
 import type { RunSummary } from '../../lottery/summary.js';
@@ -160,6 +160,7 @@ interface CliOptions {
   rateConv?: number;
   rateOutput?: number;
   target?: number;
+  pruneBiases?: boolean;
   reset?: LotteryConfig['reset'];
   rewindIteration?: number;
   controls?: LotteryConfig['controls'];
@@ -194,6 +195,7 @@ function toRequest(o: CliOptions): LotteryRequest {
     rateConv: o.rateConv,
     rateOutput: o.rateOutput,
     target: o.target,
+    pruneBiases: o.pruneBiases,
     reset: o.reset,
     rewindIteration: o.rewindIteration,
     controls: o.controls,
@@ -241,6 +243,7 @@ export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions
       batchSize: config.batchSize,
       optimizer: config.optimizer,
       threads: opts.threads,
+      masked: (decl) => isPrunable(config, decl),
     });
     try {
       return await runLottery({
@@ -330,6 +333,11 @@ export function registerLotteryCommand(program: Command): void {
         '--target <fraction>',
         'weights remaining after the last level; sets every rate to 1 - target^(1/levels)',
         parseNumber('float', 0, 1),
+      )
+      .option(
+        '--prune-biases',
+        "prune biases too, at their layer's rate (the paper prunes weights only)",
+        false,
       )
       .addOption(
         new Option(
