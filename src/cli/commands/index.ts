@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDatasetsCommand } from './datasets.js';
 import { registerExportCommand } from './export.js';
 import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
+import { registerReportCommand } from './report.js';
 import { registerRunsCommand } from './runs.js';
 
 /** Each command lives in its own module; this is the one place that lists them. */
@@ -10,5 +11,6 @@ export function registerCommands(program: Command): void {
   registerTrainCommand(program);
   registerLotteryCommand(program);
   registerRunsCommand(program);
+  registerReportCommand(program);
   registerExportCommand(program);
 }

@@ -1,0 +1,164 @@
+/**
+ * `ticketlab report <run-dir...>`: figures, tables and one page (HTML or Markdown) for finished
+ * runs. Several runs (e.g. Conv-2, Conv-4 and Conv-6) share one page.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { defaultRunsRoot } from '../../store/index.js';
+import { UserError } from '../../util/errors.js';
+import {
+  PAPER_REFERENCES,
+  paperReferenceById,
+  readRunSummary,
+  SUMMARY_FILE,
+  writeReport,
+  type PaperReference,
+  type RunSummary,
+} from '../../report/index.js';
+
+interface ReportOpts {
+  out?: string;
+  format: 'html' | 'md';
+  title?: string;
+  paper: string;
+  masks: boolean;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The run directories an argument names: a run directory (holding summary.json); a directory of
+ * runs (every subdirectory with a summary.json, e.g. an experiment's or the runs root); or a run's
+ * name or directory name under the runs root ($TICKETLAB_RUNS, else ./runs).
+ */
+export function resolveRunDirs(arg: string): string[] {
+  const path = resolve(arg);
+  if (existsSync(path)) {
+    if (!isDir(path)) {
+      throw new UserError(`${path} is not a directory`, 'pass a run directory, not a file inside it');
+    }
+    if (existsSync(join(path, SUMMARY_FILE)) || existsSync(join(path, 'config.json'))) return [path];
+    const runs = readdirSync(path, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(path, e.name, SUMMARY_FILE)))
+      .map((e) => join(path, e.name))
+      .sort();
+    if (runs.length > 0) return runs;
+    throw new UserError(
+      `${path} has no ${SUMMARY_FILE}, and no run directories with one inside it`,
+      'pass the directory of a finished run (it holds config.json and summary.json), or a directory of such runs',
+    );
+  }
+  if (!arg.includes('/') && !arg.includes('\\')) {
+    const root = defaultRunsRoot();
+    const byName = isDir(root)
+      ? readdirSync(root)
+          .filter(
+            (d) =>
+              d === arg || new RegExp(`^${arg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{12}$`).test(d),
+          )
+          .map((d) => join(root, d))
+          .filter(isDir)
+      : [];
+    if (byName.length === 1) return byName;
+    if (byName.length > 1) {
+      throw new UserError(
+        `"${arg}" matches ${byName.length} runs under ${root}: ${byName.map((d) => relative(root, d)).join(', ')}`,
+        'pass the full directory name (name-hash) of the run you mean',
+      );
+    }
+    throw new UserError(
+      `run directory ${path} does not exist (nor a run named "${arg}" under ${root})`,
+      'pass the directory of a finished run, or set TICKETLAB_RUNS to the runs root that holds it',
+    );
+  }
+  throw new UserError(
+    `run directory ${path} does not exist`,
+    'check the path; finished runs hold summary.json',
+  );
+}
+
+function parsePaper(value: string): PaperReference | null | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto') return undefined;
+  if (v === 'none') return null;
+  const ref = paperReferenceById(v);
+  if (!ref) {
+    throw new UserError(
+      `unknown paper reference "${value}"`,
+      `choose auto, none, or one of: ${PAPER_REFERENCES.map((r) => r.id).join(', ')}`,
+    );
+  }
+  return ref;
+}
+
+async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
+  const paperReference = parsePaper(opts.paper);
+  const dirs = [...new Set(args.flatMap(resolveRunDirs))];
+  const summaries: RunSummary[] = dirs.map(readRunSummary);
+  const outDir = resolve(opts.out ?? join(dirs[0], 'report'));
+  if (existsSync(outDir) && !isDir(outDir)) {
+    throw new UserError(`--out ${outDir} is a file`, 'pass a directory for the report');
+  }
+  const result = await writeReport(summaries, outDir, {
+    format: opts.format,
+    title: opts.title,
+    paperReference,
+    masks: opts.masks,
+  });
+  const figures = result.files.filter((f) => f.endsWith('.svg') || f.endsWith('.png')).length;
+  const tables = result.files.filter((f) => f.endsWith('.csv') || f.endsWith('.md')).length;
+  console.log(
+    `report of ${summaries.length} run${summaries.length === 1 ? '' : 's'}: ${result.index}\n` +
+      `  ${figures} figure files (SVG and PNG) in ${join(outDir, 'figures')}\n` +
+      `  ${tables} table files (CSV and Markdown) in ${join(outDir, 'tables')}`,
+  );
+  for (const e of result.model.experiments) {
+    for (const w of e.labels.warnings) console.log(`  note: ${e.labels.label}: ${w}`);
+  }
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'Write a report of finished runs: figures as SVG and PNG (accuracy during training, early-stopping ' +
+        'iteration and accuracy versus weights remaining, first-layer mask pictures for MLPs), tables as ' +
+        "Markdown and CSV (per level, per-layer sparsity, comparison with the paper's values) and one page " +
+        'combining them with the hyperparameters, machine and wall time.',
+    )
+    .argument(
+      '<run-dirs...>',
+      'finished run directories (holding summary.json), directories of runs, or run names under the runs root ' +
+        '($TICKETLAB_RUNS, default ./runs); several runs share one page',
+    )
+    .addOption(
+      new Option('-o, --out <dir>', 'directory to write the report into (default: <first run dir>/report)'),
+    )
+    .addOption(
+      new Option('-f, --format <format>', 'page format: index.html (self-contained) or index.md')
+        .choices(['html', 'md'])
+        .default('html'),
+    )
+    .addOption(new Option('--title <text>', 'page title (default: "ticketlab report: <run names>")'))
+    .addOption(
+      new Option(
+        '--paper <id>',
+        `paper values to compare with: auto (by model), none, or ${PAPER_REFERENCES.map((r) => r.id).join(', ')}`,
+      ).default('auto'),
+    )
+    .addOption(new Option('--no-masks', 'skip mask pictures (default: draw them when mask files exist)'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  ticketlab report runs/lenet-3f2a9c01b7de\n' +
+        '  ticketlab report runs/conv2-… runs/conv4-… runs/conv6-… --out reports/conv --format md',
+    )
+    .action((args: string[], opts: ReportOpts) => reportAction(args, opts));
+}

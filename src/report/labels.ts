@@ -1,0 +1,89 @@
+/**
+ * What a reader must know before trusting a number: whether a run is a reduced quick-scale preset,
+ * whether its dataset stands in for the paper's, and how experiments are named on a page.
+ */
+import type { PaperReference } from './paper.js';
+import type { RunSummary } from './schema.js';
+
+export interface RunLabels {
+  /** Unique display name of the experiment on the page. */
+  label: string;
+  /** File-name-safe, unique. */
+  slug: string;
+  scale?: 'quick' | 'paper' | 'custom';
+  /** e.g. 'fashion-mnist standing in for cifar10'. */
+  standIn?: string;
+  /** True when the stand-in was inferred (the run did not say). */
+  standInInferred: boolean;
+  /** Warnings to show wherever the run's numbers appear (banners, figure subtitles). */
+  warnings: string[];
+}
+
+const SCALES = ['quick', 'paper', 'custom'] as const;
+
+export function scaleOf(summary: RunSummary): RunLabels['scale'] {
+  if (summary.scale) return summary.scale;
+  const s = summary.config.scale;
+  return typeof s === 'string' && (SCALES as readonly string[]).includes(s)
+    ? (s as RunLabels['scale'])
+    : undefined;
+}
+
+const DATASET_ALIASES: Record<string, string> = {
+  'cifar-10': 'cifar10',
+  cifar: 'cifar10',
+  fashion: 'fashion-mnist',
+  fashion_mnist: 'fashion-mnist',
+  fashionmnist: 'fashion-mnist',
+};
+
+export function normalizeDataset(name: string): string {
+  const n = name.trim().toLowerCase();
+  return DATASET_ALIASES[n] ?? n;
+}
+
+/**
+ * The stand-in label: the run's own (`standIn`, or `config.standIn`), else inferred when a conv
+ * net the paper trains on CIFAR-10 was trained on another dataset (the project's documented
+ * stand-in, as CIFAR-10 is not available on its machines).
+ */
+export function standInOf(summary: RunSummary, ref?: PaperReference): { text?: string; inferred: boolean } {
+  if (summary.standIn) return { text: summary.standIn, inferred: false };
+  const c = summary.config.standIn;
+  if (typeof c === 'string' && c.trim()) return { text: c, inferred: false };
+  if (ref && ref.dataset === 'cifar10' && normalizeDataset(summary.dataset) !== 'cifar10') {
+    return { text: `${summary.dataset} standing in for cifar10`, inferred: true };
+  }
+  return { inferred: false };
+}
+
+function slugify(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+}
+
+/** Labels for each summary of a page; names repeated across summaries get their hash appended. */
+export function labelRuns(
+  summaries: readonly RunSummary[],
+  refs: readonly (PaperReference | undefined)[],
+): RunLabels[] {
+  const counts = new Map<string, number>();
+  for (const s of summaries) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+  const slugs = new Set<string>();
+  return summaries.map((s, i) => {
+    let label = (counts.get(s.name) ?? 0) > 1 ? `${s.name}-${s.hash}` : s.name;
+    let slug = slugify(label);
+    for (let k = 2; slugs.has(slug); k++) {
+      slug = `${slugify(label)}-${k}`;
+      label = `${s.name} (${k})`;
+    }
+    slugs.add(slug);
+    const scale = scaleOf(s);
+    const standIn = standInOf(s, refs[i]);
+    const warnings: string[] = [];
+    if (scale === 'quick')
+      warnings.push('QUICK SCALE: a reduced preset (fewer iterations, levels or trials than the paper)');
+    if (standIn.text)
+      warnings.push(`STAND-IN DATASET: ${standIn.text}${standIn.inferred ? ' (inferred)' : ''}`);
+    return { label, slug, scale, standIn: standIn.text, standInInferred: standIn.inferred, warnings };
+  });
+}
