@@ -135,7 +135,7 @@ test('users’ mistakes get one clear message and a non-zero exit, no stack trac
   const cases: [string[], RegExp][] = [
     [['lottery', '--model', 'resnet9000'], /Allowed choices are lenet300/],
     [['lottery', '--iterations', 'ten'], /expected an integer/],
-    [['lottery', '--controls', 'magic'], /"magic" is not one of random-reinit, random-prune, none/],
+    [['lottery', '--controls', 'magic'], /"magic" is not one of random-reinit, random-prune, one-shot, none/],
     [['lottery', '--bogus'], /unknown option '--bogus'/],
     [['runs', 'show', '/nonexistent/run'], /is not a run directory/],
     [['lottery', '--dataset', 'mnist', '--data-dir', '/nonexistent', '--iterations', '1'], /mnist/],

@@ -270,3 +270,25 @@ test('biases are not pruned unless asked; with --prune-biases they lose their la
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the one-shot control prunes the level-0 ticket straight to the level, only at the levels asked for', async () => {
+  const root = tmp();
+  try {
+    const { dir, summary } = await runSmall(
+      { controls: ['one-shot'], controlLevels: { 'one-shot': [2] } },
+      root,
+    );
+    assert.deepEqual(
+      summary.results.map((r) => `${r.level}:${r.condition}`),
+      ['0:ticket', '1:ticket', '2:one-shot', '2:ticket'],
+    );
+    const oneShot = masksOf(dir, unitKey(0, 2, 'one-shot'));
+    const iterative = masksOf(dir, unitKey(0, 2, 'ticket'));
+    for (const [name, total, rate] of LAYERS) {
+      assert.equal(kept(oneShot.get(name)!), total - prunedCount(1 - (1 - rate) ** 2, total), name);
+    }
+    assert.notDeepEqual(oneShot.get('fc1.weight'), iterative.get('fc1.weight'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,12 @@ import { z } from 'zod';
 import { scheduleSchema } from '../train/schedule.js';
 
 export const RESETS = ['init', 'rewind', 'reinit', 'none'] as const;
-export const CONTROLS = ['random-reinit', 'random-prune'] as const;
+/**
+ * Controls trained beside the ticket at each level: random re-initialization (same mask, fresh init),
+ * random pruning (random mask with the ticket's per-layer counts), and one-shot pruning (level 0's
+ * trained weights pruned straight to this level's sparsity, same reset as the ticket).
+ */
+export const CONTROLS = ['random-reinit', 'random-prune', 'one-shot'] as const;
 export const DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 
 const rate = z.number().min(0).max(1);
@@ -70,6 +75,8 @@ export const lotteryConfigSchema = z
     reset: z.enum(RESETS),
     rewindIteration: z.number().int().min(0),
     controls: z.array(z.enum(CONTROLS)),
+    /** Train a control only at these levels (default: every level). */
+    controlLevels: z.partialRecord(z.enum(CONTROLS), z.array(z.number().int().positive())).optional(),
     trials: z.number().int().min(1),
     seed: z.number().int().min(0),
     /** Stop as diverged when the training loss exceeds this. */
@@ -88,7 +95,9 @@ export function isPrunable(config: LotteryConfig, decl: { role: string; layerKin
 
 /** Conditions trained at each level: the ticket itself, then the requested controls (not at level 0). */
 export function conditionsAt(config: LotteryConfig, level: number): string[] {
-  return level === 0 ? ['ticket'] : ['ticket', ...config.controls];
+  if (level === 0) return ['ticket'];
+  const only = config.controlLevels ?? {};
+  return ['ticket', ...config.controls.filter((c) => only[c]?.includes(level) ?? true)];
 }
 
 /** The seed of a trial: distinct, stable streams per trial. */

@@ -122,6 +122,23 @@ export function machineInfo(): RunSummary['machine'] {
   };
 }
 
+/** Level 0's trained ticket pruned in one round to this level's sparsity (the one-shot control). */
+function oneShotMasks(
+  config: LotteryConfig,
+  run: Run,
+  layers: PrunableLayer[],
+  trial: number,
+  level: number,
+  seed: number,
+): Masks {
+  const { spec } = pruneSpecFor({ ...config, pruning: { ...config.pruning, schedule: 'one-shot' } }, level);
+  const trained = loadWeights(run.path(unitKey(trial, 0, 'ticket'), 'final.safetensors'));
+  return pruneMasks(layers, trained.weights, fullMasks(layers), {
+    ...spec,
+    seed: Rng.derive(seed, 'one-shot', level).uint32(),
+  });
+}
+
 function pruneSpecFor(config: LotteryConfig, level: number): { spec: PruneSpec; fromFull: boolean } {
   const { rates } = config.pruning;
   if (config.pruning.schedule === 'one-shot') {
@@ -152,7 +169,9 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
   const { config, run, engine, data } = ctx;
   const started = performance.now();
   const layers = prunableLayers(engine);
-  const totalUnits = config.trials * (1 + config.levels * (1 + config.controls.length));
+  let perTrial = 0;
+  for (let level = 0; level <= config.levels; level++) perTrial += conditionsAt(config, level).length;
+  const totalUnits = config.trials * perTrial;
   run.setPlanned(totalUnits);
   let index = 0;
   const previousWall = readWall(run);
@@ -183,7 +202,9 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
         const unitMasks =
           condition === 'random-prune'
             ? randomMasksLike(masks, Rng.derive(seed, 'random-prune', level))
-            : masks;
+            : condition === 'one-shot'
+              ? oneShotMasks(config, run, layers, trial, level, seed)
+              : masks;
         const kept = [...unitMasks.values()].reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0);
         const total = layers.reduce((s, l) => s + l.shape.reduce((a, b) => a * b, 1), 0);
         const info: UnitInfo = {
@@ -266,8 +287,8 @@ function startingWeights(
     case 'reinit':
       return freshInit(engine, Rng.derive(seed, 'reinit', level).uint32());
     case 'none': {
-      const source = config.pruning.schedule === 'one-shot' ? 0 : level - 1;
-      return loadWeights(run.path(unitKey(trial, source, 'ticket'), 'final.safetensors'));
+      const oneShot = config.pruning.schedule === 'one-shot' || condition === 'one-shot';
+      return loadWeights(run.path(unitKey(trial, oneShot ? 0 : level - 1, 'ticket'), 'final.safetensors'));
     }
   }
 }

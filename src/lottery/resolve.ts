@@ -42,6 +42,7 @@ export interface LotteryRequest {
   reset?: (typeof RESETS)[number];
   rewindIteration?: number;
   controls?: (typeof CONTROLS)[number][];
+  controlLevels?: LotteryConfig['controlLevels'];
   trials?: number;
   seed?: number;
   divergenceLoss?: number;
@@ -126,6 +127,7 @@ export function resolveConfig(req: LotteryRequest): LotteryConfig {
     reset: req.reset ?? 'init',
     rewindIteration: req.rewindIteration ?? 0,
     controls: req.controls ?? [],
+    ...(req.controlLevels ? { controlLevels: req.controlLevels } : {}),
     trials: req.trials ?? 1,
     seed: req.seed ?? 0,
     divergenceLoss: req.divergenceLoss ?? 1e4,

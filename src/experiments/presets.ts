@@ -1,0 +1,166 @@
+/**
+ * `ticketlab reproduce` presets: the paper's experiments as lottery runs. `paper` scale uses the
+ * paper's settings; `quick` shrinks iterations (and, for controls, the levels they run at) to finish
+ * on a 2-core machine, and every output says so. Presets whose runs coincide (Figure 1 draws on the
+ * same runs as Figures 4 and 5) resolve to identical configurations, so the run store computes them once.
+ */
+import type { LotteryRequest } from '../lottery/resolve.js';
+import type { RunSummary } from '../lottery/summary.js';
+import { UserError } from '../util/errors.js';
+
+export type Scale = 'quick' | 'paper';
+
+export interface PresetRun {
+  name: string;
+  request: LotteryRequest;
+  labels: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
+}
+
+export interface PresetOptions {
+  dataset?: string;
+  scale: Scale;
+  trials?: number;
+}
+
+export interface Preset {
+  name: string;
+  description: string;
+  datasets: string[];
+  runs(opts: PresetOptions): PresetRun[];
+  /** What `quick` changes, printed with every quick run. */
+  quickNote: string;
+}
+
+/** Levels the paper's numbers refer to (LeNet: 0.8^n of the weights remain after n levels). */
+const LENET_QUICK_CONTROL_LEVELS = [3, 7, 9, 15, 16]; // 51.3%, 21.1%, 13.5%, 3.6%, 2.9% remaining
+
+function lenetRun(dataset: string, scale: Scale, trials: number): PresetRun {
+  const quick = scale === 'quick';
+  return {
+    name: `lenet-iterative-${dataset}-${scale}`,
+    request: {
+      model: 'lenet300',
+      dataset,
+      ...(quick
+        ? {
+            iterations: 2500,
+            evalEvery: 125,
+            levels: 16,
+            trainEvalSize: 2000,
+            controlLevels: {
+              'random-prune': LENET_QUICK_CONTROL_LEVELS,
+              'one-shot': LENET_QUICK_CONTROL_LEVELS,
+            },
+          }
+        : { iterations: 50_000, evalEvery: 100, levels: 20, trainEvalSize: 10_000 }),
+      pruningSchedule: 'iterative',
+      reset: 'init',
+      controls: ['random-reinit', 'random-prune', 'one-shot'],
+      trials,
+    },
+    labels: {
+      scale,
+      preset: 'lenet-iterative',
+      ...(dataset !== 'mnist' ? { standIn: `${dataset} (the paper uses mnist)` } : {}),
+    },
+  };
+}
+
+const CONV_PAPER_ITERATIONS: Record<string, number> = { conv2: 20_000, conv4: 25_000, conv6: 30_000 };
+
+function convRuns(dataset: string, scale: Scale, trials: number): PresetRun[] {
+  const quick = scale === 'quick';
+  return ['conv2', 'conv4', 'conv6'].map((model) => ({
+    name: `conv-iterative-${model}-${dataset}-${scale}`,
+    request: {
+      model,
+      dataset,
+      ...(quick
+        ? {
+            iterations: 400,
+            evalEvery: 100,
+            levels: 4,
+            validationSize: 2000,
+            controlLevels: { 'random-prune': [2, 4] },
+          }
+        : { iterations: CONV_PAPER_ITERATIONS[model], evalEvery: 100, levels: 15 }),
+      pruningSchedule: 'iterative',
+      reset: 'init',
+      controls: ['random-reinit', 'random-prune'],
+      trials,
+    },
+    labels: {
+      scale,
+      preset: 'conv-iterative',
+      ...(dataset !== 'cifar10'
+        ? { standIn: `${dataset} standing in for cifar10 (nets adapted to 1×28×28 input)` }
+        : {}),
+    },
+  }));
+}
+
+function checkDataset(preset: string, dataset: string, allowed: string[]): void {
+  if (!allowed.includes(dataset)) {
+    throw new UserError(
+      `preset ${preset} does not take --dataset ${dataset}`,
+      `choose one of: ${allowed.join(', ')}`,
+    );
+  }
+}
+
+export const PRESETS: Record<string, Preset> = {
+  'lenet-iterative': {
+    name: 'lenet-iterative',
+    description:
+      'Figures 3 and 4: LeNet-300-100, iterative pruning 20% per level (output layer 10%), reset to θ₀; ' +
+      'controls random re-initialization, random pruning and one-shot pruning to the same levels',
+    datasets: ['mnist', 'fashion-mnist'],
+    quickNote:
+      'quick scale: 2,500 iterations per level instead of 50,000, levels 0-16 instead of 0-20, evaluation every 125 ' +
+      'iterations, training accuracy on 2,000 examples, random pruning and one-shot only at levels 3, 7, 9, 15, 16',
+    runs: (o) => {
+      const dataset = o.dataset ?? 'mnist';
+      checkDataset('lenet-iterative', dataset, ['mnist', 'fashion-mnist']);
+      return [lenetRun(dataset, o.scale, o.trials ?? (o.scale === 'paper' ? 5 : 3))];
+    },
+  },
+  'conv-iterative': {
+    name: 'conv-iterative',
+    description:
+      "Figure 5: Conv-2, Conv-4, Conv-6 with the paper's per-layer rates (conv 10%/10%/15%, fc 20%, output 10%), " +
+      'reset to θ₀, with the random re-initialization and random pruning controls',
+    datasets: ['cifar10', 'fashion-mnist'],
+    quickNote:
+      'quick scale: 400 iterations per level instead of 20,000-30,000, levels 0-4, validation on 2,000 held-out ' +
+      'examples, random pruning only at levels 2 and 4',
+    runs: (o) => {
+      const dataset = o.dataset ?? 'cifar10';
+      checkDataset('conv-iterative', dataset, ['cifar10', 'fashion-mnist']);
+      return convRuns(dataset, o.scale, o.trials ?? (o.scale === 'paper' ? 5 : 1));
+    },
+  },
+  'figure-1': {
+    name: 'figure-1',
+    description:
+      'Figure 1: early-stop iteration and test accuracy at early stop of winning tickets vs randomly sampled ' +
+      'sparse networks (the random-pruning control), for LeNet and Conv-2/4/6 (the same runs as the two presets above)',
+    datasets: ['default', 'fashion-mnist'],
+    quickNote: 'quick scale: as lenet-iterative and conv-iterative at quick scale',
+    runs: (o) => {
+      const lenetData = o.dataset === 'fashion-mnist' ? 'fashion-mnist' : 'mnist';
+      const convData = o.dataset === 'fashion-mnist' ? 'fashion-mnist' : 'cifar10';
+      const lenetTrials = o.trials ?? (o.scale === 'paper' ? 5 : 3);
+      return [
+        lenetRun(lenetData, o.scale, lenetTrials),
+        ...convRuns(convData, o.scale, o.trials ?? (o.scale === 'paper' ? 5 : 1)),
+      ];
+    },
+  },
+};
+
+export function presetNamed(name: string): Preset {
+  const p = PRESETS[name];
+  if (!p)
+    throw new UserError(`unknown experiment "${name}"`, `choose one of: ${Object.keys(PRESETS).join(', ')}`);
+  return p;
+}
