@@ -3,6 +3,7 @@ import { registerDatasetsCommand } from './datasets.js';
 import { registerExportCommand } from './export.js';
 import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
 import { registerReportCommand } from './report.js';
+import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
 
 /** Each command lives in its own module; this is the one place that lists them. */
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerRunsCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
+  registerReproduceCommand(program);
 }

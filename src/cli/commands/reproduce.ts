@@ -1,0 +1,86 @@
+/** `ticketlab reproduce <experiment>`: the paper's experiments from one command, with a report. */
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { PRESETS, type Scale, presetNamed } from '../../experiments/presets.js';
+import { resolveConfig } from '../../lottery/resolve.js';
+import type { RunSummary } from '../../lottery/summary.js';
+import { writeReport } from '../../report/index.js';
+import type { RunSummary as ReportSummary } from '../../report/index.js';
+import { defaultRunsRoot } from '../../store/index.js';
+import { dataDirOption } from './datasets.js';
+import { executeLottery, parseNumber } from './lottery.js';
+
+interface ReproduceOptions {
+  trials?: number;
+  scale: Scale;
+  dataset?: string;
+  dataDir?: string;
+  runsDir?: string;
+  threads: number;
+  format: 'html' | 'md';
+  report: boolean;
+}
+
+export function registerReproduceCommand(program: Command): void {
+  program
+    .command('reproduce <experiment>')
+    .description(
+      "Reproduce one of the paper's experiments and write its report:\n" +
+        Object.values(PRESETS)
+          .map((p) => `  ${p.name.padEnd(16)} ${p.description}`)
+          .join('\n') +
+        '\nRuns live in the run store, so presets that share runs compute them once, and running the\n' +
+        'same command again resumes.',
+    )
+    .option(
+      '--trials <n>',
+      'trials per experiment (default: 5 at paper scale; 3 for LeNet and 1 for conv nets at quick scale)',
+      parseNumber('int', 1),
+    )
+    .addOption(
+      new Option(
+        '--scale <scale>',
+        "paper: the paper's exact settings; quick: shortened to finish on a 2-core machine",
+      )
+        .choices(['quick', 'paper'])
+        .default('quick'),
+    )
+    .option(
+      '--dataset <name>',
+      'lenet-iterative: mnist or fashion-mnist; conv-iterative: cifar10 or fashion-mnist (stand-in); figure-1: fashion-mnist for stand-ins',
+    )
+    .addOption(dataDirOption())
+    .option('--runs-dir <dir>', 'runs directory (default: $TICKETLAB_RUNS or ./runs)')
+    .option('--threads <n>', 'onnxruntime intra-op threads', parseNumber('int', 1), 2)
+    .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
+    .option('--no-report', 'only run the experiments')
+    .action(async (experiment: string, o: ReproduceOptions) => {
+      const preset = presetNamed(experiment);
+      const runs = preset.runs({ dataset: o.dataset, scale: o.scale, trials: o.trials });
+      if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
+      const summaries: RunSummary[] = [];
+      for (const r of runs) {
+        if (r.labels.standIn) process.stderr.write(`${r.name}: ${r.labels.standIn}\n`);
+        const config = resolveConfig(r.request);
+        summaries.push(
+          await executeLottery(config, {
+            runsDir: o.runsDir,
+            name: r.name,
+            dataDir: o.dataDir,
+            threads: o.threads,
+            labels: r.labels,
+          }),
+        );
+      }
+      if (!o.report) return;
+      const datasetPart = o.dataset ? `-${o.dataset}` : '';
+      const out = join(defaultRunsRoot(o.runsDir), 'reports', `${preset.name}${datasetPart}-${o.scale}`);
+      const title = `${preset.name}${o.scale === 'quick' ? ' (quick scale)' : ''}`;
+      const result = await writeReport(summaries as unknown as ReportSummary[], out, {
+        format: o.format,
+        title,
+      });
+      console.log(`report: ${join(out, o.format === 'html' ? 'index.html' : 'index.md')}`);
+      void result;
+    });
+}
