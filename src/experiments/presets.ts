@@ -77,11 +77,11 @@ function convRuns(dataset: string, scale: Scale, trials: number): PresetRun[] {
       dataset,
       ...(quick
         ? {
-            iterations: 400,
-            evalEvery: 100,
-            levels: 4,
-            validationSize: 2000,
-            controlLevels: { 'random-prune': [2, 4] },
+            iterations: 300,
+            evalEvery: 150,
+            levels: 3,
+            validationSize: 1000,
+            controlLevels: { 'random-prune': [3] },
           }
         : { iterations: CONV_PAPER_ITERATIONS[model], evalEvery: 100, levels: 15 }),
       pruningSchedule: 'iterative',
@@ -131,8 +131,8 @@ export const PRESETS: Record<string, Preset> = {
       'reset to θ₀, with the random re-initialization and random pruning controls',
     datasets: ['cifar10', 'fashion-mnist'],
     quickNote:
-      'quick scale: 400 iterations per level instead of 20,000-30,000, levels 0-4, validation on 2,000 held-out ' +
-      'examples, random pruning only at levels 2 and 4',
+      'quick scale: 300 iterations per level instead of 20,000-30,000, levels 0-3, evaluation every 150 iterations, ' +
+      'validation on 1,000 held-out examples, random pruning only at level 3',
     runs: (o) => {
       const dataset = o.dataset ?? 'cifar10';
       checkDataset('conv-iterative', dataset, ['cifar10', 'fashion-mnist']);
