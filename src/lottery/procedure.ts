@@ -343,6 +343,7 @@ function saveCheckpoint(dir: string, c: TrainCheckpoint): void {
   saveTensors(`${dir}/checkpoint.safetensors`, tensors);
   writeJsonAtomic(`${dir}/checkpoint.json`, {
     iteration: c.iteration,
+    elapsedSeconds: c.elapsedSeconds,
     step: c.engine.step,
     sampler: c.sampler,
     curve: c.curve,
@@ -360,6 +361,7 @@ function loadCheckpoint(dir: string, engine: TrainingEngine): TrainCheckpoint | 
   if (!existsSync(jsonPath)) return undefined;
   const meta = readJson(jsonPath) as {
     iteration: number;
+    elapsedSeconds?: number;
     step: number;
     sampler: { epoch: number; index: number };
     curve: TrainCheckpoint['curve'];
@@ -383,6 +385,7 @@ function loadCheckpoint(dir: string, engine: TrainingEngine): TrainCheckpoint | 
   void engine;
   return {
     iteration: meta.iteration,
+    elapsedSeconds: meta.elapsedSeconds ?? 0,
     engine: { step: meta.step, tensors: engineTensors },
     sampler: meta.sampler,
     curve: meta.curve,

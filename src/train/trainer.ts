@@ -43,6 +43,8 @@ export interface TrainProgress {
 /** Everything saved in a mid-run checkpoint. */
 export interface TrainCheckpoint {
   iteration: number;
+  /** Training time spent before this checkpoint (so a resumed run reports its whole wall time). */
+  elapsedSeconds: number;
   engine: EngineState;
   sampler: SamplerPosition;
   curve: EvalPoint[];
@@ -161,6 +163,7 @@ export async function train(
     ) {
       hooks.saveCheckpoint({
         iteration: it,
+        elapsedSeconds: (resume?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000,
         engine: engine.getState(),
         sampler: sampler.position(),
         curve,
@@ -181,6 +184,6 @@ export async function train(
     finalTrainAccuracy: last.trainAccuracy,
     best: { weights: best!.weights, buffers: best!.buffers },
     rewind: rewind ?? undefined,
-    wallSeconds: (performance.now() - started) / 1000 + (resume ? 0 : 0),
+    wallSeconds: (resume?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000,
   };
 }
