@@ -119,6 +119,16 @@ test('the sparse update gives bit-identical weights to the dense masked update',
   results[0].forEach((w, i) => assert.deepEqual(w, results[1][i]));
 });
 
+test('Adam with learning rate 0 leaves the weights exactly unchanged', async () => {
+  const engine = await TrainingEngine.create(mlp, { batchSize: 20, optimizer: { kind: 'adam' }, threads: 1 });
+  engine.initialize(8);
+  await engine.setMasks(halfMasks(engine, 4));
+  const before = [...engine.getWeights().values()];
+  await trainBlobs(engine, 3, 0);
+  [...engine.getWeights().values()].forEach((w, i) => assert.deepEqual(w, before[i]));
+  await engine.release();
+});
+
 test('one Adam step matches a hand-computed reference (softmax regression)', async () => {
   const model: Model = {
     name: 'softmax_regression',

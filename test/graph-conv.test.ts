@@ -418,6 +418,60 @@ describe('pooling gradients', () => {
     }
   });
 
+  test('MaxPool2D float32 gradient (MaxUnpool for disjoint windows, ScatterElements otherwise) routes to the first maximum, ties included', async () => {
+    // float32 graphs route disjoint windows' gradients with MaxUnpool, which has no float64 kernel,
+    // so this checks them against an exact hand computation instead of finite differences
+    const cases = [
+      { k: 2, stride: 2, p: 0, shape: [2, 3, 4, 6] },
+      { k: 3, stride: 3, p: 0, shape: [1, 2, 7, 8] },
+      { k: 2, stride: 3, p: 0, shape: [1, 2, 8, 7] },
+      { k: 2, stride: 2, p: 1, shape: [1, 2, 5, 6] },
+      { k: 3, stride: 2, p: 1, shape: [1, 2, 7, 6] },
+    ];
+    for (const { k, stride, p, shape } of cases) {
+      const [n, c, h, w] = shape;
+      const g = new Graph('maxpool32');
+      const x = g.input('x', shape, 'float32');
+      const y = maxPool2d(x, { kernel: k, stride, padding: p });
+      const [, , ho, wo] = y.shape;
+      const dir = g.input('dir', y.shape, 'float32');
+      const [dx] = gradients(reduceSum(mul(y, dir)), [x]);
+      const ops = new Set(g.nodes.map((node) => node.op));
+      assert.equal(ops.has('MaxUnpool'), stride >= k, `k ${k} stride ${stride}`);
+      // few distinct values: many ties, which go to the first maximum in window order
+      const rng = new Rng(71);
+      const xValues = Float32Array.from({ length: x.size }, () => rng.int(4));
+      const dirValues = Float32Array.from({ length: y.size }, () => 1 + rng.int(1000));
+      const session = await CompiledGraph.create(
+        emitModel(g, { outputs: [dx], inputs: [x, dir] }),
+        [x, dir].map(signatureOf),
+        [signatureOf(dx)],
+        { threads: 1 },
+      );
+      const got = (await session.run({ x: xValues, dir: dirValues }))[dx.name] as Float32Array;
+      await session.release();
+      const expected = new Float32Array(x.size);
+      for (let b = 0; b < n * c; b++) {
+        for (let i = 0; i < ho; i++) {
+          for (let j = 0; j < wo; j++) {
+            let best = -1;
+            for (let di = 0; di < k; di++) {
+              for (let dj = 0; dj < k; dj++) {
+                const r = i * stride - p + di;
+                const col = j * stride - p + dj;
+                if (r < 0 || r >= h || col < 0 || col >= w) continue;
+                const at = (b * h + r) * w + col;
+                if (best < 0 || xValues[at] > xValues[best]) best = at;
+              }
+            }
+            expected[best] += dirValues[(b * ho + i) * wo + j];
+          }
+        }
+      }
+      assert.deepEqual(got, expected, `k ${k} stride ${stride} padding ${p}`);
+    }
+  });
+
   test('GlobalAveragePool', async () => {
     await expectGradients('GlobalAveragePool', [{ name: 'x', shape: [2, 3, 3, 4] }], ([x]) =>
       globalAvgPool(x),

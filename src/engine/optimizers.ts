@@ -36,10 +36,19 @@ export function optimizerScalars(spec: OptimizerSpec): OptimizerScalars {
   if (spec.kind === 'adam') {
     const b1 = spec.beta1 ?? 0.9;
     const b2 = spec.beta2 ?? 0.999;
+    const eps = spec.eps ?? 1e-8;
     return {
-      names: ['adam_step', 'adam_denominator_scale'],
-      // torch.optim.Adam: p -= lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + ε), with m = (1-β1)·m̃, v = (1-β2)·ṽ
-      values: (lr, t) => [(lr * (1 - b1)) / (1 - b1 ** t), Math.sqrt(1 - b2) / Math.sqrt(1 - b2 ** t)],
+      names: ['adam_denominator_scale', 'adam_denominator_shift'],
+      // torch.optim.Adam: p -= step · m / (√v / √(1-β2ᵗ) + ε) with step = lr/(1-β1ᵗ), m = (1-β1)·m̃ and
+      // v = (1-β2)·ṽ, i.e. p -= m̃ / (√ṽ · a + b) with a = √(1-β2) / √(1-β2ᵗ) / step', b = ε / step',
+      // step' = lr·(1-β1)/(1-β1ᵗ): dividing the denominator by the step saves a pass over θ.
+      // lr = 0 (or a step so small that a or b overflow float32) gives a = 0, b = ∞: m̃/∞ is exactly 0.
+      values: (lr, t) => {
+        const step = (lr * (1 - b1)) / (1 - b1 ** t);
+        const a = Math.sqrt(1 - b2) / Math.sqrt(1 - b2 ** t) / step;
+        const b = eps / step;
+        return Math.fround(a) < Infinity && Math.fround(b) < Infinity ? [a, b] : [0, Infinity];
+      },
     };
   }
   return { names: ['lr'], values: (lr) => [lr] };
@@ -63,13 +72,13 @@ export function emitUpdate(
   if (spec.kind === 'adam') {
     const b1 = spec.beta1 ?? 0.9;
     const b2 = spec.beta2 ?? 0.999;
-    const eps = spec.eps ?? 1e-8;
     const [m, v] = states;
-    const [step, denominatorScale] = scalars;
+    const [scale, shift] = scalars;
+    // ten element-wise passes over the parameter vector
     const m2 = op.add(op.mul(c(b1), m), gradient);
     const v2 = op.add(op.mul(c(b2), v), op.mul(gradient, gradient));
-    const denom = op.add(op.mul(op.sqrt(v2), denominatorScale), c(eps));
-    const p2 = op.sub(param, op.mul(step, op.div(m2, denom)));
+    const denom = op.add(op.mul(op.sqrt(v2), scale), shift);
+    const p2 = op.sub(param, op.div(m2, denom));
     return { param: p2, states: [m2, v2] };
   }
   const [lr] = scalars;
