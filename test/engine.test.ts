@@ -119,6 +119,42 @@ test('the sparse update gives bit-identical weights to the dense masked update',
   results[0].forEach((w, i) => assert.deepEqual(w, results[1][i]));
 });
 
+test('how parameters are grouped into graph inputs changes no result (dense and sparse updates)', async () => {
+  // segmentFrom: undefined keeps this small net's parameters in one θ input, 1 gives each its own, and
+  // 200 gives fc1.weight its own input while the three small ones share one
+  const runs: { label: string; weights: Float32Array[]; state: Map<string, Float32Array> }[] = [];
+  for (const segmentFrom of [undefined, 1, 200]) {
+    for (const sparseBelow of [0, 1]) {
+      const engine = await TrainingEngine.create(mlp, {
+        batchSize: 20,
+        optimizer: { kind: 'adam' },
+        threads: 1,
+        sparseBelow,
+        segmentFrom,
+      });
+      engine.initialize(5);
+      const masks = halfMasks(engine, 2);
+      await engine.setMasks(masks);
+      await trainBlobs(engine, 30, 0.01);
+      for (const [pname, mask] of masks) {
+        const w = engine.getParam(pname);
+        mask.forEach((m, i) => assert.ok(m || w[i] === 0, `${pname}[${i}] is masked but nonzero`));
+      }
+      runs.push({
+        label: `segmentFrom ${segmentFrom}, sparseBelow ${sparseBelow}`,
+        weights: [...engine.getWeights().values()],
+        state: engine.getState().tensors,
+      });
+      await engine.release();
+    }
+  }
+  for (const run of runs.slice(1)) {
+    run.weights.forEach((w, i) => assert.deepEqual(w, runs[0].weights[i], run.label));
+    for (const [name, data] of runs[0].state)
+      assert.deepEqual(run.state.get(name), data, `${run.label}: ${name}`);
+  }
+});
+
 test('Adam with learning rate 0 leaves the weights exactly unchanged', async () => {
   const engine = await TrainingEngine.create(mlp, { batchSize: 20, optimizer: { kind: 'adam' }, threads: 1 });
   engine.initialize(8);
@@ -207,43 +243,46 @@ const convNet: Model = {
   },
 };
 
-test('a checkpointed state resumes bit-identically (conv net with BatchNorm and dropout)', async () => {
-  const rng = new Rng(9);
-  const batches = Array.from({ length: 12 }, () => ({
-    x: Float32Array.from({ length: 10 * 64 }, () => rng.normal()),
-    y: Int32Array.from({ length: 10 }, () => rng.int(4)),
-  }));
-  const make = async () => {
-    const e = await TrainingEngine.create(convNet, {
-      batchSize: 10,
-      optimizer: { kind: 'sgd', momentum: 0.9 },
-    });
-    e.initialize(4);
-    await e.setMasks(halfMasks(e, 3));
-    return e;
-  };
-  const feed = async (e: TrainingEngine, from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      e.inputBuffer.set(batches[i].x);
-      e.labelBuffer.set(batches[i].y);
-      await e.step(0.05);
-    }
-  };
-  const straight = await make();
-  await feed(straight, 0, 12);
-  const first = await make();
-  await feed(first, 0, 5);
-  const saved = first.getState();
-  const resumed = await make();
-  resumed.initialize(99); // different weights, to prove the checkpoint replaces them
-  await resumed.setState(saved, 4);
-  await feed(resumed, 5, 12);
-  const a = straight.getState();
-  const b = resumed.getState();
-  assert.equal(a.step, b.step);
-  for (const [name, data] of a.tensors) assert.deepEqual(b.tensors.get(name), data, name);
-  for (const e of [straight, first, resumed]) await e.release();
-});
+for (const segmentFrom of [undefined, 1]) {
+  test(`a checkpointed state resumes bit-identically (conv net with BatchNorm and dropout, segmentFrom ${segmentFrom})`, async () => {
+    const rng = new Rng(9);
+    const batches = Array.from({ length: 12 }, () => ({
+      x: Float32Array.from({ length: 10 * 64 }, () => rng.normal()),
+      y: Int32Array.from({ length: 10 }, () => rng.int(4)),
+    }));
+    const make = async () => {
+      const e = await TrainingEngine.create(convNet, {
+        batchSize: 10,
+        optimizer: { kind: 'sgd', momentum: 0.9 },
+        segmentFrom,
+      });
+      e.initialize(4);
+      await e.setMasks(halfMasks(e, 3));
+      return e;
+    };
+    const feed = async (e: TrainingEngine, from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        e.inputBuffer.set(batches[i].x);
+        e.labelBuffer.set(batches[i].y);
+        await e.step(0.05);
+      }
+    };
+    const straight = await make();
+    await feed(straight, 0, 12);
+    const first = await make();
+    await feed(first, 0, 5);
+    const saved = first.getState();
+    const resumed = await make();
+    resumed.initialize(99); // different weights, to prove the checkpoint replaces them
+    await resumed.setState(saved, 4);
+    await feed(resumed, 5, 12);
+    const a = straight.getState();
+    const b = resumed.getState();
+    assert.equal(a.step, b.step);
+    for (const [name, data] of a.tensors) assert.deepEqual(b.tensors.get(name), data, name);
+    for (const e of [straight, first, resumed]) await e.release();
+  });
+}
 
 test('exported ONNX model reproduces the engine forward pass, at any batch size', async () => {
   const engine = await TrainingEngine.create(convNet, { batchSize: 10, optimizer: { kind: 'adam' } });

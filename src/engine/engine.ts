@@ -4,12 +4,15 @@
  * and owns the state (parameters, masks, optimizer moments, BatchNorm statistics) in typed arrays.
  *
  * Speed decisions (measured, see README "Performance"):
- * - All parameters live in one flat vector θ; the optimizer updates it as a whole, so the
- *   memory-bound update costs a dozen element-wise passes instead of a dozen per parameter tensor.
+ * - All parameters live in one flat vector θ. The step graph takes it as a few inputs, views of
+ *   segments of it: each large parameter alone (read and written in place, no slicing copy of θ and
+ *   no concatenation of its gradient), small neighbours together (one optimizer update for all of
+ *   them, so the memory-bound update costs ten element-wise passes per segment, not per tensor).
  * - When a mask keeps under `sparseBelow` of the weights, the update gathers just the kept entries
  *   (with compressed optimizer state) and scatters them back: its cost shrinks with the density.
  * - One `session.run` per step; outputs are written into a second set of preallocated arrays and the
- *   two sets swap roles after each step, so the step loop allocates nothing.
+ *   two sets swap roles after each step. Feeds and fetches for both directions are prepared once,
+ *   so the step loop allocates nothing.
  */
 import type ort from 'onnxruntime-node';
 import { Graph, type Tensor, type TypedArray } from '../graph/graph.js';
@@ -32,6 +35,11 @@ export interface EngineOptions {
   masked?: (decl: ParamDecl) => boolean;
   /** Use the sparse (gather/scatter) update when the kept fraction of θ falls below this (default 0.5). */
   sparseBelow?: number;
+  /**
+   * Parameters with at least this many entries are graph inputs of their own in the training step;
+   * smaller neighbours share one (default 65536). Only speed depends on it, never a result.
+   */
+  segmentFrom?: number;
 }
 
 interface DropoutDecl {
@@ -44,6 +52,43 @@ interface Slot {
   decl: ParamDecl;
   offset: number;
   size: number;
+}
+
+/**
+ * A contiguous range of θ that the step graph takes as one input and updates as one vector. A large
+ * parameter is a segment of its own, so the graph reads and writes it in place instead of slicing it
+ * out of one θ input (a copy of θ per step) and concatenating the gradients (another); consecutive
+ * small parameters share a segment, which keeps the optimizer's op count (and its per-op overhead) low.
+ */
+interface Segment {
+  offset: number;
+  size: number;
+  params: string[];
+}
+
+/**
+ * Default segmentFrom: at 2^16 entries, the two copies a shared segment costs (a slice out of it and
+ * the gradient's concatenation, ~0.5 MB) outweigh a dozen more small ops.
+ */
+const SEGMENT_FROM = 1 << 16;
+
+function segmentsOf(params: ParamDecl[], from = SEGMENT_FROM): Segment[] {
+  const segments: Segment[] = [];
+  let open: Segment | undefined;
+  let offset = 0;
+  for (const decl of params) {
+    const n = size(decl.shape);
+    if (n >= from) {
+      segments.push({ offset, size: n, params: [decl.name] });
+      open = undefined;
+    } else {
+      if (!open) segments.push((open = { offset, size: 0, params: [] }));
+      open.size += n;
+      open.params.push(decl.name);
+    }
+    offset += n;
+  }
+  return segments;
 }
 
 /**
@@ -60,7 +105,7 @@ class BuildContext implements ModelContext {
   constructor(
     readonly graph: Graph,
     readonly training: boolean,
-    private readonly flat?: { theta: Tensor; slots: Map<string, Slot> },
+    private readonly flat?: { thetas: Tensor[]; segments: Segment[]; slots: Map<string, Slot> },
   ) {}
 
   param(decl: ParamDecl): Tensor {
@@ -70,10 +115,12 @@ class BuildContext implements ModelContext {
     if (this.flat) {
       const slot = this.flat.slots.get(decl.name);
       if (!slot) throw new Error(`parameter ${decl.name} was not declared in the discovery pass`);
-      tensor = op.reshape(
-        op.slice(this.flat.theta, [slot.offset], [slot.offset + slot.size], [0]),
-        decl.shape,
-      );
+      const k = this.flat.segments.findIndex((s) => s.params.includes(decl.name));
+      const segment = this.flat.segments[k];
+      const theta = this.flat.thetas[k];
+      const start = slot.offset - segment.offset;
+      const part = segment.size === slot.size ? theta : op.slice(theta, [start], [start + slot.size], [0]);
+      tensor = op.reshape(part, decl.shape);
     } else {
       tensor = this.graph.input(decl.name, decl.shape, this.dtype);
     }
@@ -116,21 +163,49 @@ export interface EngineState {
   tensors: Map<string, Float32Array>;
 }
 
+/**
+ * A flat array read and rewritten by every step (θ, an optimizer state, a buffer), fed to the graph
+ * as one or more inputs, each a view of a range of it (θ and dense optimizer states: one per segment).
+ */
+interface Carried {
+  name: string;
+  length: number;
+  pieces: Piece[];
+}
+
+/** A graph input that is a view of a range of a flat array (the step writes its successor). */
+interface Piece {
+  input: string;
+  offset: number;
+  length: number;
+}
+
 /** A compiled training step for one mask layout (dense, or sparse with K kept entries). */
 interface StepProgram {
   compiled: CompiledGraph;
   signatures: Map<string, Signature>;
-  /** Inputs read and rewritten by every step: θ, optimizer states, buffers (ping-ponged). */
-  carried: string[];
+  /** θ, optimizer states, buffers (ping-ponged between two sets of arrays). */
+  carried: Carried[];
   scalarNames: string[];
+  segments: Segment[];
+  /** Inputs that are views of the flat mask (masked dense update). */
+  maskPieces: Piece[];
   /** null for the dense program; kept flat indices of θ for the sparse one. */
   kept: BigInt64Array | null;
+}
+
+/** Feeds and fetches of one step, prepared for both directions of the ping-pong. */
+interface RunArgs {
+  feeds: Record<string, ort.Tensor>;
+  fetches: Record<string, ort.Tensor>;
 }
 
 const THETA = 'theta';
 const MASK = 'mask';
 const KEPT = 'kept_index';
 const nextName = (n: string) => `next:${n}`;
+/** The graph input holding segment k of a flat array. */
+const pieceName = (name: string, k: number) => `${name}:${k}`;
 
 export class TrainingEngine {
   readonly params: ParamDecl[];
@@ -141,8 +216,12 @@ export class TrainingEngine {
   /** θ, optimizer states and buffers, dense (canonical state between programs). */
   private current = new Map<string, Float32Array>();
   private spare = new Map<string, Float32Array>();
-  private currentOrt = new Map<string, ort.Tensor>();
-  private spareOrt = new Map<string, ort.Tensor>();
+  /** runArgs[parity] reads `current` and writes `spare`; the roles swap after every step. */
+  private runArgs: [RunArgs, RunArgs] = [
+    { feeds: {}, fetches: {} },
+    { feeds: {}, fetches: {} },
+  ];
+  private parity = 0;
   /** The flat mask over θ (1 for unmasked parameters such as biases). */
   private readonly mask: Float32Array;
   private program!: StepProgram;
@@ -152,8 +231,6 @@ export class TrainingEngine {
   private readonly scalarArrays: Float32Array[];
   private readonly lossOut = new Float32Array(1);
   private readonly correctOut = new Float32Array(1);
-  private readonly fixedFeeds: Record<string, ort.Tensor> = {};
-  private readonly fixedFetches: Record<string, ort.Tensor> = {};
   private readonly evalPrograms = new Map<number, Promise<CompiledGraph>>();
   private readonly dropouts: DropoutDecl[];
   private readonly dropoutArrays = new Map<string, Float32Array>();
@@ -197,43 +274,63 @@ export class TrainingEngine {
   /** Makes `program` current, (re)allocating state arrays in its layout from the dense state. */
   private install(program: StepProgram): void {
     const dense = this.denseState();
+    const sig = program.signatures;
     this.program = program;
     this.current = new Map();
     this.spare = new Map();
-    this.currentOrt = new Map();
-    this.spareOrt = new Map();
-    for (const name of program.carried) {
-      const sig = program.signatures.get(name)!;
-      for (const [arrays, tensors] of [
-        [this.current, this.currentOrt],
-        [this.spare, this.spareOrt],
-      ] as const) {
-        const data = new Float32Array(size(sig.shape));
-        arrays.set(name, data);
-        tensors.set(name, ortTensor(sig, data));
-      }
-      const src = dense.get(name)!;
-      const dst = this.current.get(name)!;
-      if (program.kept && isOptimizerState(name)) {
+    // ort tensors over views of both array sets, by graph input name
+    const views = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
+    for (const c of program.carried) {
+      [this.current, this.spare].forEach((arrays, set) => {
+        const data = new Float32Array(c.length);
+        arrays.set(c.name, data);
+        for (const p of c.pieces)
+          views[set].set(p.input, ortTensor(sig.get(p.input)!, data.subarray(p.offset, p.offset + p.length)));
+      });
+      const src = dense.get(c.name)!;
+      const dst = this.current.get(c.name)!;
+      if (program.kept && isOptimizerState(c.name)) {
         const kept = program.kept;
         for (let j = 0; j < kept.length; j++) dst[j] = src[Number(kept[j])];
       } else dst.set(src);
     }
-    const sig = program.signatures;
-    for (const key of Object.keys(this.fixedFeeds)) delete this.fixedFeeds[key];
-    this.fixedFeeds.x = ortTensor(sig.get('x')!, this.x);
-    this.fixedFeeds.labels = ortTensor(sig.get('labels')!, this.labels);
-    program.scalarNames.forEach(
-      (name, i) => (this.fixedFeeds[name] = ortTensor(sig.get(name)!, this.scalarArrays[i])),
-    );
+    const feeds: Record<string, ort.Tensor> = {
+      x: ortTensor(sig.get('x')!, this.x),
+      labels: ortTensor(sig.get('labels')!, this.labels),
+    };
+    program.scalarNames.forEach((name, i) => (feeds[name] = ortTensor(sig.get(name)!, this.scalarArrays[i])));
     for (const d of this.dropouts) {
       const name = `dropout_mask:${d.name}`;
-      this.fixedFeeds[name] = ortTensor(sig.get(name)!, this.dropoutArrays.get(d.name)!);
+      feeds[name] = ortTensor(sig.get(name)!, this.dropoutArrays.get(d.name)!);
     }
-    if (program.kept) this.fixedFeeds[KEPT] = ortTensor(sig.get(KEPT)!, program.kept);
-    else if (sig.has(MASK)) this.fixedFeeds[MASK] = ortTensor(sig.get(MASK)!, this.mask);
-    this.fixedFetches.loss = ortTensor(sig.get('loss')!, this.lossOut);
-    this.fixedFetches.correct = ortTensor(sig.get('correct')!, this.correctOut);
+    if (program.kept) {
+      // kept indices local to each segment (the kept list is sorted, so each segment's are a run)
+      const kept = program.kept;
+      const local = new BigInt64Array(kept.length);
+      let j = 0;
+      program.segments.forEach((s, k) => {
+        const start = j;
+        const end = BigInt(s.offset + s.size);
+        for (; j < kept.length && kept[j] < end; j++) local[j] = kept[j] - BigInt(s.offset);
+        const name = pieceName(KEPT, k);
+        if (sig.has(name)) feeds[name] = ortTensor(sig.get(name)!, local.subarray(start, j));
+      });
+    } else {
+      for (const p of program.maskPieces)
+        feeds[p.input] = ortTensor(sig.get(p.input)!, this.mask.subarray(p.offset, p.offset + p.length));
+    }
+    const fetches: Record<string, ort.Tensor> = {
+      loss: ortTensor(sig.get('loss')!, this.lossOut),
+      correct: ortTensor(sig.get('correct')!, this.correctOut),
+    };
+    this.runArgs = [0, 1].map((set) => ({
+      feeds: { ...feeds, ...Object.fromEntries(views[set]) },
+      fetches: {
+        ...fetches,
+        ...Object.fromEntries([...views[1 - set]].map(([name, t]) => [nextName(name), t])),
+      },
+    })) as [RunArgs, RunArgs];
+    this.parity = 0;
   }
 
   /** The current state with optimizer moments expanded to θ's layout. */
@@ -291,15 +388,10 @@ export class TrainingEngine {
     const values = optimizerScalars(this.options.optimizer).values(lr, this.stepCount);
     values.forEach((v, i) => (this.scalarArrays[i][0] = v));
     if (this.dropouts.length) this.fillDropoutMasks();
-    const feeds: Record<string, ort.Tensor> = { ...this.fixedFeeds };
-    const fetches: Record<string, ort.Tensor> = { ...this.fixedFetches };
-    for (const name of this.program.carried) {
-      feeds[name] = this.currentOrt.get(name)!;
-      fetches[nextName(name)] = this.spareOrt.get(name)!;
-    }
+    const { feeds, fetches } = this.runArgs[this.parity];
     await this.program.compiled.runInto(feeds, fetches);
     [this.current, this.spare] = [this.spare, this.current];
-    [this.currentOrt, this.spareOrt] = [this.spareOrt, this.currentOrt];
+    this.parity ^= 1;
     return { loss: this.lossOut[0], correct: this.correctOut[0] };
   }
 
@@ -436,19 +528,23 @@ export class TrainingEngine {
         throw new Error(`mask for ${p} has ${m.length} entries, expected ${dst.length}`);
       for (let i = 0; i < m.length; i++) dst[i] = m[i] ? 1 : 0;
     }
-    let keptCount = 0;
-    for (let i = 0; i < this.mask.length; i++) keptCount += this.mask[i];
+    const keptCounts = this.program.segments.map((s) => {
+      let n = 0;
+      for (let i = s.offset; i < s.offset + s.size; i++) n += this.mask[i];
+      return n;
+    });
+    const keptCount = keptCounts.reduce((a, b) => a + b, 0);
     const useSparse = keptCount < (this.options.sparseBelow ?? 0.5) * this.parameterCount;
     const mode: UpdateMode = useSparse
-      ? { kind: 'sparse', keptCount }
+      ? { kind: 'sparse', keptCounts }
       : { kind: keptCount === this.parameterCount ? 'full' : 'masked' };
-    const key = mode.kind === 'sparse' ? `sparse:${keptCount}` : mode.kind;
+    const key = mode.kind === 'sparse' ? `sparse:${keptCounts.join(',')}` : mode.kind;
     let kept: BigInt64Array | null = null;
     if (useSparse) {
       kept = new BigInt64Array(keptCount);
       for (let i = 0, j = 0; i < this.mask.length; i++) if (this.mask[i]) kept[j++] = BigInt(i);
     }
-    // the program depends only on K; the kept indices themselves are an input
+    // the program depends only on the kept count per segment; the kept indices themselves are inputs
     let programPromise = this.programs.get(key);
     if (!programPromise) {
       const discovery = new BuildContext(new Graph('discovery'), true);
@@ -536,12 +632,13 @@ function isOptimizerState(name: string): boolean {
 }
 
 /**
- * The training-step graph. θ [P] holds every parameter; the loss gradient is concatenated back into
- * [P] and the optimizer runs on flat vectors: all of θ with a mask (dense), or K gathered entries with
- * compressed state, scattered back into θ (sparse).
+ * The training-step graph. θ [P] holds every parameter and comes in as one input per segment; each
+ * segment's loss gradient is flattened (concatenated, for a segment of several parameters) and the
+ * optimizer runs on flat vectors: each segment's whole vector with a mask (dense), or the K kept
+ * entries gathered from all segments with compressed state, scattered back into each segment (sparse).
  */
 /** How the optimizer applies the mask: not at all (all kept), by multiplication, or by gather/scatter. */
-type UpdateMode = { kind: 'full' } | { kind: 'masked' } | { kind: 'sparse'; keptCount: number };
+type UpdateMode = { kind: 'full' } | { kind: 'masked' } | { kind: 'sparse'; keptCounts: number[] };
 
 async function compileStep(
   model: Model,
@@ -551,10 +648,12 @@ async function compileStep(
 ): Promise<StepProgram> {
   const params = discovery.params.map((p) => p.decl);
   const slots = layout(params);
+  const segments = segmentsOf(params, options.segmentFrom);
   const total = params.reduce((s, p) => s + size(p.shape), 0);
+  const masked = options.masked ?? defaultMasked;
   const graph = new Graph(`${model.name}_train_step`);
-  const theta = graph.input(THETA, [total]);
-  const build = new BuildContext(graph, true, { theta, slots });
+  const thetas = segments.map((s, k) => graph.input(pieceName(THETA, k), [s.size]));
+  const build = new BuildContext(graph, true, { thetas, segments, slots });
   const x = graph.input('x', [options.batchSize, ...model.inputShape]);
   const labels = graph.input('labels', [options.batchSize], 'int32');
   const logits = model.forward(build, x);
@@ -563,44 +662,72 @@ async function compileStep(
     loss,
     build.params.map((p) => p.tensor),
   );
-  const flatGrad =
-    grads.length === 1
-      ? op.reshape(grads[0], [total])
-      : op.concat(
-          grads.map((g) => op.reshape(g, [g.size])),
-          0,
-        );
+  const flatGrads = new Map(build.params.map((p, i) => [p.decl.name, op.reshape(grads[i], [grads[i].size])]));
+  const cat = (ts: Tensor[]) => (ts.length === 1 ? ts[0] : op.concat(ts, 0));
+  const segmentGrads = segments.map((s) => cat(s.params.map((name) => flatGrads.get(name)!)));
   const scalars = optimizerScalars(options.optimizer);
   const scalarInputs = scalars.names.map((n) => graph.input(n, [], 'float32'));
-  const stateLen = mode.kind === 'sparse' ? mode.keptCount : total;
-  const states = stateNames(options.optimizer).map((s) => graph.input(s, [stateLen]));
-  let nextTheta: Tensor;
-  let nextStates: Tensor[];
+  const stateList = stateNames(options.optimizer);
+  const outputs: Tensor[] = [graph.output(loss, 'loss'), graph.output(correct, 'correct')];
+  const segmentPieces = (name: string) =>
+    segments.map((s, k) => ({ input: pieceName(name, k), offset: s.offset, length: s.size }));
+  const carried: Carried[] = [{ name: THETA, length: total, pieces: segmentPieces(THETA) }];
+  const maskPieces: Piece[] = [];
   if (mode.kind !== 'sparse') {
-    const grad = mode.kind === 'masked' ? op.mul(flatGrad, graph.input(MASK, [total])) : flatGrad;
-    const update = emitUpdate(options.optimizer, theta, grad, states, scalarInputs);
-    nextTheta = update.param;
-    nextStates = update.states;
+    segments.forEach((s, k) => {
+      let grad = segmentGrads[k];
+      if (mode.kind === 'masked' && s.params.some((name) => masked(slots.get(name)!.decl))) {
+        const mask = graph.input(pieceName(MASK, k), [s.size]);
+        maskPieces.push({ input: mask.name, offset: s.offset, length: s.size });
+        grad = op.mul(grad, mask);
+      }
+      const states = stateList.map((name) => graph.input(pieceName(name, k), [s.size]));
+      const update = emitUpdate(options.optimizer, thetas[k], grad, states, scalarInputs);
+      outputs.push(graph.output(update.param, nextName(thetas[k].name)));
+      states.forEach((t, i) => outputs.push(graph.output(update.states[i], nextName(t.name))));
+    });
+    for (const name of stateList) carried.push({ name, length: total, pieces: segmentPieces(name) });
   } else {
-    const kept = graph.input(KEPT, [mode.keptCount], 'int64');
+    const { keptCounts } = mode;
+    const keptTotal = keptCounts.reduce((a, b) => a + b, 0);
+    const live = segments.map((_, k) => k).filter((k) => keptCounts[k] > 0);
+    const kept = new Map(live.map((k) => [k, graph.input(pieceName(KEPT, k), [keptCounts[k]], 'int64')]));
+    const states = stateList.map((name) => graph.input(name, [keptTotal]));
     const update = emitUpdate(
       options.optimizer,
-      op.gather1d(theta, kept),
-      op.gather1d(flatGrad, kept),
+      cat(live.map((k) => op.gather1d(thetas[k], kept.get(k)!))),
+      cat(live.map((k) => op.gather1d(segmentGrads[k], kept.get(k)!))),
       states,
       scalarInputs,
     );
-    nextTheta = op.scatter1d(theta, kept, update.param);
-    nextStates = update.states;
+    let start = 0;
+    segments.forEach((_, k) => {
+      let next = thetas[k];
+      if (keptCounts[k] > 0) {
+        const end = start + keptCounts[k];
+        const part = live.length === 1 ? update.param : op.slice(update.param, [start], [end], [0]);
+        next = op.scatter1d(thetas[k], kept.get(k)!, part);
+        start = end;
+      }
+      outputs.push(graph.output(next, nextName(thetas[k].name)));
+    });
+    states.forEach((t, i) => {
+      outputs.push(graph.output(update.states[i], nextName(t.name)));
+      carried.push({
+        name: t.name,
+        length: keptTotal,
+        pieces: [{ input: t.name, offset: 0, length: keptTotal }],
+      });
+    });
   }
-  const outputs: Tensor[] = [graph.output(loss, 'loss'), graph.output(correct, 'correct')];
-  outputs.push(graph.output(nextTheta, nextName(THETA)));
-  states.forEach((s, k) => outputs.push(graph.output(nextStates[k], nextName(s.name))));
-  const carried = [THETA, ...states.map((s) => s.name)];
   for (const { decl, tensor } of build.buffers) {
     const next = build.bufferUpdates.get(tensor.name);
     if (!next) throw new Error(`buffer ${decl.name} has no update in training mode`);
-    carried.push(tensor.name);
+    carried.push({
+      name: tensor.name,
+      length: tensor.size,
+      pieces: [{ input: tensor.name, offset: 0, length: tensor.size }],
+    });
     outputs.push(graph.output(next, nextName(tensor.name)));
   }
   const signatures = new Map<string, Signature>();
@@ -611,7 +738,7 @@ async function compileStep(
     outputs.map(signatureOf),
     { threads: options.threads ?? defaultThreads() },
   );
-  return { compiled, signatures, carried, scalarNames: scalars.names, kept: null };
+  return { compiled, signatures, carried, scalarNames: scalars.names, segments, maskPieces, kept: null };
 }
 
 export function buildInferenceGraph(model: Model, batch: number) {
