@@ -12,15 +12,17 @@ import { type GradCheckInput, type GradCheckOptions, gradCheck } from '../src/en
 import { CompiledGraph, signatureOf } from '../src/engine/session.js';
 import { gradients } from '../src/graph/autodiff.js';
 import { type DType, Graph, type Tensor, type TypedArray, sizeOf } from '../src/graph/graph.js';
-import { emitModel } from '../src/graph/onnx.js';
+import { emitModel, liveNodes } from '../src/graph/onnx.js';
 import {
   type Padding,
+  add,
   avgPool2d,
   conv2d,
   globalAvgPool,
   maxPool2d,
   mul,
   reduceSum,
+  relu,
   resolvePads,
 } from '../src/graph/ops.js';
 import { Rng } from '../src/util/rng.js';
@@ -324,6 +326,63 @@ describe('pooling gradients', () => {
     );
   });
 
+  test('ReLU then MaxPool (the ReLU masks the pooled gradient), disjoint and overlapping windows', async () => {
+    for (const [k, stride, p, shape] of [
+      [2, 2, 0, [2, 2, 4, 6]],
+      [3, 2, 1, [1, 2, 7, 6]],
+    ] as const) {
+      await expectGradients(
+        `ReLU + MaxPool k${k} s${stride} p${p}`,
+        [{ name: 'x', shape: [...shape], values: distinct(shape, 53) }],
+        ([x]) => maxPool2d(relu(x), { kernel: k, stride, padding: p }),
+      );
+    }
+  });
+
+  test('ReLU output used by MaxPool and by another op, gradients wrt the ReLU input and output', async () => {
+    const shape = [1, 2, 4, 6];
+    await expectGradients(
+      'ReLU + MaxPool + second use',
+      [{ name: 'x', shape, values: distinct(shape, 54) }],
+      ([x]) => {
+        const y = relu(x);
+        return add(reduceSum(maxPool2d(y, { kernel: 2 })), reduceSum(mul(y, y)));
+      },
+    );
+    // differentiating wrt the ReLU's output itself keeps max-pooling's own routing
+    const g = new Graph('relu_pool_wrt_y');
+    const x = g.input('x', shape, 'float64');
+    const y = relu(x);
+    const dir = g.input('dir', [1, 2, 2, 3], 'float64');
+    const [dy, dx] = gradients(reduceSum(mul(maxPool2d(y, { kernel: 2 }), dir)), [y, x]);
+    const xValues = distinct(shape, 55);
+    const dirValues = uniform([1, 2, 2, 3], 56);
+    const [gotY, gotX] = await run(g, [x, dir], [dy, dx], { x: xValues, dir: dirValues });
+    const expectY = new Float64Array(x.size);
+    for (let b = 0; b < 2; b++) {
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 3; j++) {
+          let best = -1;
+          for (const [di, dj] of [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ]) {
+            const at = (b * 4 + 2 * i + di) * 6 + 2 * j + dj;
+            if (best < 0 || Math.max(0, xValues[at]) > Math.max(0, xValues[best])) best = at;
+          }
+          expectY[best] += dirValues[(b * 2 + i) * 3 + j];
+        }
+      }
+    }
+    assert.deepEqual(Array.from(gotY), Array.from(expectY));
+    assert.deepEqual(
+      Array.from(gotX),
+      Array.from(expectY, (v, i) => (xValues[i] > 0 ? v : 0)),
+    );
+  });
+
   test('MaxPool2D kernel 3 stride 2 padding 1 (overlapping windows)', async () => {
     const shape = [1, 2, 7, 6];
     await expectGradients(
@@ -428,19 +487,30 @@ describe('pooling gradients', () => {
       { k: 2, stride: 2, p: 1, shape: [1, 2, 5, 6] },
       { k: 3, stride: 2, p: 1, shape: [1, 2, 7, 6] },
     ];
-    for (const { k, stride, p, shape } of cases) {
+    for (const [{ k, stride, p, shape }, withRelu] of cases.flatMap((c) => [
+      [c, false] as const,
+      [c, true] as const,
+    ])) {
       const [n, c, h, w] = shape;
       const g = new Graph('maxpool32');
       const x = g.input('x', shape, 'float32');
-      const y = maxPool2d(x, { kernel: k, stride, padding: p });
+      const y = maxPool2d(withRelu ? relu(x) : x, { kernel: k, stride, padding: p });
       const [, , ho, wo] = y.shape;
       const dir = g.input('dir', y.shape, 'float32');
       const [dx] = gradients(reduceSum(mul(y, dir)), [x]);
       const ops = new Set(g.nodes.map((node) => node.op));
       assert.equal(ops.has('MaxUnpool'), stride >= k, `k ${k} stride ${stride}`);
+      // with a ReLU in front, the mask is taken of the pooled tensor, not of the ReLU's output
+      const masks = liveNodes(g, [dx.name]).filter((node) => node.op === 'Greater');
+      assert.deepEqual(
+        masks.map((node) => node.inputs[0]),
+        withRelu ? [y.name] : [],
+      );
       // few distinct values: many ties, which go to the first maximum in window order
       const rng = new Rng(71);
-      const xValues = Float32Array.from({ length: x.size }, () => rng.int(4));
+      // with a ReLU in front, negative values (and ties at 0 after the ReLU) too
+      const xValues = Float32Array.from({ length: x.size }, () => rng.int(4) - (withRelu ? 2 : 0));
+      const act = (v: number) => (withRelu ? Math.max(0, v) : v);
       const dirValues = Float32Array.from({ length: y.size }, () => 1 + rng.int(1000));
       const session = await CompiledGraph.create(
         emitModel(g, { outputs: [dx], inputs: [x, dir] }),
@@ -461,14 +531,14 @@ describe('pooling gradients', () => {
                 const col = j * stride - p + dj;
                 if (r < 0 || r >= h || col < 0 || col >= w) continue;
                 const at = (b * h + r) * w + col;
-                if (best < 0 || xValues[at] > xValues[best]) best = at;
+                if (best < 0 || act(xValues[at]) > act(xValues[best])) best = at;
               }
             }
-            expected[best] += dirValues[(b * ho + i) * wo + j];
+            if (act(xValues[best]) > 0 || !withRelu) expected[best] += dirValues[(b * ho + i) * wo + j];
           }
         }
       }
-      assert.deepEqual(got, expected, `k ${k} stride ${stride} padding ${p}`);
+      assert.deepEqual(got, expected, `k ${k} stride ${stride} padding ${p}${withRelu ? ' after ReLU' : ''}`);
     }
   });
 

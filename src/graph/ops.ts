@@ -136,7 +136,15 @@ export const tanh = (x: Tensor): Tensor =>
   unary('Tanh', x, (g, _x, y) => mul(g, sub(x.graph.scalar(1, x.dtype), mul(y, y))));
 // g · [y > 0] as a multiplication: measured ~2.5x faster than Where on onnxruntime's CPU kernels
 export const relu = (x: Tensor): Tensor =>
-  unary('Relu', x, (g, _x, y) => mul(g, cast(greater(y, x.graph.scalar(0, x.dtype)), x.dtype)));
+  unary('Relu', x, (g, _x, y) => {
+    const positive = (t: Tensor) => cast(greater(t, x.graph.scalar(0, x.dtype)), x.dtype);
+    // When the whole gradient of y comes from max-pooling y, each window routes to a position holding
+    // its max, where [y > 0] equals [max > 0]: masking the pooled gradient before routing it is exact
+    // and touches k² times fewer entries (the unpooled routing is then left unused).
+    const pooled = routedGradients.get(g);
+    if (pooled && pooled.input === y) return pooled.route(mul(pooled.grad, positive(pooled.pooled)));
+    return mul(g, positive(y));
+  });
 export const square = (x: Tensor): Tensor => mul(x, x);
 
 export function greater(a: Tensor, b: Tensor): Tensor {
@@ -710,6 +718,33 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     pads: attr.ints([p, p, p, p]),
   };
   const g = x.graph;
+  // route each output gradient to the input position that won (indices are flat over the whole input)
+  const route = (grad: Tensor): Tensor => {
+    if (x.dtype === 'float32' && stride >= k) {
+      // disjoint windows: every index occurs at most once, so MaxUnpool (a zero fill plus one write
+      // per window; float32 only) routes exactly; measured ~2x faster than ScatterElements below
+      return g.addNode(
+        'MaxUnpool',
+        [grad, indices, g.ints(x.shape, 'shape')],
+        [{ name: 'maxpool_dx', shape: x.shape, dtype: x.dtype }],
+        attrs,
+      )[0];
+    }
+    const zeros = g.constant(
+      new (x.dtype === 'float64' ? Float64Array : Float32Array)(x.size),
+      [x.size],
+      x.dtype,
+      'zeros',
+    );
+    const flatIdx = reshape(indices, [indices.size]);
+    const scattered = g.addNode(
+      'ScatterElements',
+      [zeros, flatIdx, reshape(grad, [grad.size])],
+      [{ name: 'maxpool_dx', shape: [x.size], dtype: x.dtype }],
+      { axis: attr.i(0), reduction: attr.s('add') },
+    )[0];
+    return reshape(scattered, x.shape);
+  };
   const [y, indices] = g.addNode(
     'MaxPool',
     [x],
@@ -720,37 +755,22 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     attrs,
     ([grad]) => {
       if (!grad) return [undefined];
-      // route each output gradient to the input position that won (indices are flat over the whole input)
-      if (x.dtype === 'float32' && stride >= k) {
-        // disjoint windows: every index occurs at most once, so MaxUnpool (a zero fill plus one write
-        // per window; float32 only) routes exactly; measured ~2x faster than ScatterElements below
-        return [
-          g.addNode(
-            'MaxUnpool',
-            [grad, indices, g.ints(x.shape, 'shape')],
-            [{ name: 'maxpool_dx', shape: x.shape, dtype: x.dtype }],
-            attrs,
-          )[0],
-        ];
-      }
-      const zeros = g.constant(
-        new (x.dtype === 'float64' ? Float64Array : Float32Array)(x.size),
-        [x.size],
-        x.dtype,
-        'zeros',
-      );
-      const flatIdx = reshape(indices, [indices.size]);
-      const scattered = g.addNode(
-        'ScatterElements',
-        [zeros, flatIdx, reshape(grad, [grad.size])],
-        [{ name: 'maxpool_dx', shape: [x.size], dtype: x.dtype }],
-        { axis: attr.i(0), reduction: attr.s('add') },
-      )[0];
-      return [reshape(scattered, x.shape)];
+      const dx = route(grad);
+      routedGradients.set(dx, { input: x, pooled: y, grad, route });
+      return [dx];
     },
   );
   return y;
 }
+
+/**
+ * Max-pooling gradients by the tensor they produced: when such a gradient is all that reaches a
+ * ReLU's output, the ReLU's rule masks the pooled gradient instead (see relu()).
+ */
+const routedGradients = new WeakMap<
+  Tensor,
+  { input: Tensor; pooled: Tensor; grad: Tensor; route: (g: Tensor) => Tensor }
+>();
 
 /** Average pooling. Non-overlapping windows without padding lower to reshape + mean (works in float64 too). */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
