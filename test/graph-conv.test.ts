@@ -24,6 +24,7 @@ import {
   reduceSum,
   relu,
   resolvePads,
+  tuning,
 } from '../src/graph/ops.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -206,6 +207,31 @@ describe('Conv2D gradients (float64, lowered forward, same gradient rules)', () 
       await expectGradients(`Conv ${c.name}`, inputs, ([x, w, b]) => convOf(c, x, w, b));
     });
   }
+
+  test('stride-1 weight gradient over groups of images (a ragged last group), C > Co and C < Co', async () => {
+    // the rule multiplies per group of images (tuning.tapOperandEntries sets the group size)
+    const cases: [number, ConvCase][] = [
+      [1, { name: 'groups of one image', x: [3, 2, 5, 6], w: [3, 2, 3, 3], bias: true, padding: 1 }],
+      // C·Ho·Wp = 2·5·8 = 80 entries per image: groups of two, then one
+      [160, { name: 'groups of two and one', x: [3, 2, 5, 6], w: [3, 2, 3, 3], bias: false, padding: 1 }],
+      [1 << 18, { name: 'C > Co', x: [2, 4, 5, 6], w: [2, 4, 3, 3], bias: true, padding: 'same' }],
+      [1, { name: 'C > Co, groups of one', x: [2, 4, 5, 6], w: [2, 4, 3, 3], bias: false, padding: 'same' }],
+    ];
+    const saved = tuning.tapOperandEntries;
+    try {
+      for (const [entries, c] of cases) {
+        tuning.tapOperandEntries = entries;
+        const inputs: GradCheckInput[] = [
+          { name: 'x', shape: c.x },
+          { name: 'w', shape: c.w },
+          ...(c.bias ? [{ name: 'b', shape: [c.w[0]] }] : []),
+        ];
+        await expectGradients(`Conv grouping: ${c.name}`, inputs, ([x, w, b]) => convOf(c, x, w, b));
+      }
+    } finally {
+      tuning.tapOperandEntries = saved;
+    }
+  });
 
   test('two stacked convolutions (gradient flows through the input gradient rule)', async () => {
     await expectGradients(

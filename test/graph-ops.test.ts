@@ -14,6 +14,7 @@ import { Graph, type Tensor, type TypedArray, sizeOf } from '../src/graph/graph.
 import { emitModel } from '../src/graph/onnx.js';
 import {
   add,
+  batchMatmul,
   batchNorm,
   cast,
   concat,
@@ -45,6 +46,7 @@ import {
   sqrt,
   square,
   sub,
+  sum,
   tanh,
   transpose,
   where,
@@ -128,6 +130,50 @@ describe('Gemm / MatMul gradients', () => {
       }
     }
   }
+
+  for (const transB of [false, true]) {
+    test(`batched MatMul transB=${transB ? 1 : 0} (float64: Transpose + MatMul under the rule)`, async () => {
+      const label = `batchMatmul transB=${transB ? 1 : 0}`;
+      const bShape = transB ? [2, n, k] : [2, k, n];
+      await expectGradients(label, [inp('a', [2, m, k]), inp('b', bShape)], ([a, b]) =>
+        batchMatmul(a, b, { transB }),
+      );
+    });
+  }
+
+  test('batched MatMul in float32 (FusedMatMul) matches float64', async () => {
+    const rng = new Rng(31);
+    const a = Float64Array.from({ length: 2 * m * k }, () => Math.fround(rng.float() - 0.5));
+    const b = Float64Array.from({ length: 2 * n * k }, () => Math.fround(rng.float() - 0.5));
+    const results: Float64Array[] = [];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const g = new Graph();
+      const ta = g.input('a', [2, m, k], dtype);
+      const tb = g.input('b', [2, n, k], dtype);
+      const y = batchMatmul(ta, tb, { transB: true });
+      assert.equal(
+        g.nodes.some((node) => node.op === 'FusedMatMul'),
+        dtype === 'float32',
+      );
+      const session = await CompiledGraph.create(
+        emitModel(g, { outputs: [y] }),
+        [ta, tb].map(signatureOf),
+        [signatureOf(y)],
+        { threads: 1 },
+      );
+      const feed = (v: Float64Array) => (dtype === 'float32' ? Float32Array.from(v) : v);
+      const out = await session.run({ a: feed(a), b: feed(b) });
+      results.push(Float64Array.from(out[y.name] as Float32Array));
+      await session.release();
+    }
+    results[0].forEach((v, i) => assert.ok(Math.abs(v - results[1][i]) < 1e-6, `entry ${i}`));
+  });
+
+  test('Sum of several same-shape tensors', async () => {
+    await expectGradients('Sum', [inp('a', [2, 3]), inp('b', [2, 3]), inp('c', [2, 3])], ([a, b, c]) =>
+      mul(sum([a, b, c]), a),
+    );
+  });
 
   test('linear (x · wᵀ + b, weights [out, in])', async () => {
     await expectGradients('linear', [inp('x', [4, 6]), inp('w', [3, 6]), inp('b', [3])], ([x, w, b]) =>

@@ -89,7 +89,14 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
     producerName: 'ticketlab',
     producerVersion: '0.1.0',
     docString: options.docString ?? '',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [
+      { domain: '', version: OPSET },
+      // onnxruntime's contrib ops (e.g. FusedMatMul), imported only when a kept node uses them
+      ...[...new Set(nodes.map((n) => n.domain).filter((d) => d !== ''))].map((domain) => ({
+        domain,
+        version: 1,
+      })),
+    ],
     graph: onnx.GraphProto.create({
       name: graph.name,
       node: nodes.map((n, k) =>

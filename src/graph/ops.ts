@@ -13,6 +13,7 @@ import {
   attr,
   shapeStr,
   sizeOf,
+  typedArrayOf,
 } from './graph.js';
 import { lowerConv, lowerConvTranspose } from './lowering.js';
 
@@ -419,6 +420,66 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return gemm(x, w, b, { transB: true });
 }
 
+/**
+ * Matrix products over a leading batch axis: a [B, M, K] · b [B, K, N], or · b[i]ᵀ for b [B, N, K]
+ * with transB. float32 runs onnxruntime's FusedMatMul (the transpose folded into the GEMM); float64,
+ * which has no FusedMatMul kernel, an explicit Transpose and MatMul, under the same gradient rule.
+ */
+export function batchMatmul(a: Tensor, b: Tensor, opts: { transB?: boolean } = {}): Tensor {
+  const dtype = sameDtype('MatMul', a, b);
+  requireFloat('MatMul', a);
+  requireRank('MatMul', a, 3, 'A');
+  requireRank('MatMul', b, 3, 'B');
+  const transB = opts.transB ?? false;
+  const [batch, m, k] = a.shape;
+  const [batchB, k2, n] = transB ? [b.shape[0], b.shape[2], b.shape[1]] : b.shape;
+  if (batchB !== batch || k2 !== k) {
+    throw new ShapeError(
+      'MatMul',
+      `A ${shapeStr(a.shape)} and B ${shapeStr(b.shape)}${transB ? 'ᵀ' : ''} do not multiply batch by batch`,
+    );
+  }
+  const backward: Backward = ([g]) => {
+    if (!g) return [undefined, undefined];
+    // Y = A·B' with B' = op(B): dA = G·B'ᵀ; dB' = Aᵀ·G, so dB = Gᵀ·A when B' = Bᵀ
+    const gA = batchMatmul(g, b, { transB: !transB });
+    const gB = transB ? batchMatmul(transpose(g, [0, 2, 1]), a) : batchMatmul(transpose(a, [0, 2, 1]), g);
+    return [gA, gB];
+  };
+  const graph = a.graph;
+  const out = { name: 'batch_matmul', shape: [batch, m, n], dtype };
+  if (dtype === 'float32') {
+    const attrs = { transA: attr.i(0), transB: attr.i(transB ? 1 : 0), alpha: attr.f(1) };
+    return graph.addNode('FusedMatMul', [a, b], [out], attrs, backward, 'com.microsoft')[0];
+  }
+  const bt = transB
+    ? graph.addNode('Transpose', [b], [{ name: 'lowered_transpose', shape: [batch, k, n], dtype }], {
+        perm: attr.ints([0, 2, 1]),
+      })[0]
+    : b;
+  const y = graph.addNode('MatMul', [a, bt], [out])[0];
+  graph.addGradientRule([a, b], [y], backward);
+  return y;
+}
+
+/** The element-wise sum of same-shape tensors (one pass, however many). */
+export function sum(xs: Tensor[]): Tensor {
+  if (xs.length === 0) throw new ShapeError('Sum', 'needs at least one input');
+  if (xs.length === 1) return xs[0];
+  for (const x of xs) {
+    sameDtype('Sum', xs[0], x);
+    if (shapeStr(x.shape) !== shapeStr(xs[0].shape))
+      throw new ShapeError('Sum', `shapes ${xs.map((t) => shapeStr(t.shape)).join(', ')} differ`);
+  }
+  return xs[0].graph.addNode(
+    'Sum',
+    xs,
+    [{ name: 'sum', shape: xs[0].shape, dtype: xs[0].dtype }],
+    {},
+    ([g]) => xs.map(() => g),
+  )[0];
+}
+
 // ---------------------------------------------------------------------------------------------------
 // convolution and pooling (NCHW)
 
@@ -622,11 +683,22 @@ function convWeightGrad(
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [co, ci, kh, kw]);
 }
 
+/** Performance knobs of gradient rules. No result depends on them (tests vary them to prove it). */
+export const tuning = {
+  /**
+   * Entries of one kernel tap's shifted-input operand in the stride-1 conv weight gradient: images
+   * are processed in groups whose operands stay in cache between their copy and their GEMM.
+   */
+  tapOperandEntries: 1 << 19,
+};
+
 /**
- * The stride-1 case without 2-D shifted copies: the padded input is flattened per image with row
- * pitch Wp, and the output gradient is laid out on the same pitch (zeros past column Wo). A kernel
- * tap (i, j) is then a plain offset i·Wp + j into each flattened image, so each tap's operand is one
- * contiguous range per image (a fast copy), and the zero columns cancel the wrapped-around entries.
+ * The stride-1 case, without transposes or 2-D shifted copies. The padded input is flattened per
+ * image with row pitch Wp, and the output gradient is laid out on the same pitch (zeros past column
+ * Wo). A kernel tap (i, j) is then a plain offset i·Wp + j into each flattened image, so each tap's
+ * operand is one contiguous range per image and channel, and the zero columns cancel the
+ * wrapped-around entries. Per group of images and tap, a batched GEMM gives each image's
+ * [Co, C] contribution ([Co, L] · [C, L]ᵀ with L = Ho·Wp); a product with a row of ones sums them.
  */
 function convWeightGradStride1(
   x: Tensor,
@@ -640,19 +712,47 @@ function convWeightGradStride1(
   const [, , h, w] = x.shape;
   const hp = h + pads[0] + pads[2];
   const wp = w + pads[1] + pads[3];
+  const length = ho * wp;
   // one extra zero row keeps the last tap's window inside each image
-  const xp = pad(transpose(x, [1, 0, 2, 3]), [0, 0, pads[0], pads[1], 0, 0, pads[2] + 1, pads[3]]);
-  const images = reshape(xp, [ci, n, (hp + 1) * wp]);
-  const gp = reshape(pad(transpose(g, [1, 0, 2, 3]), [0, 0, 0, 0, 0, 0, 0, wp - wo]), [co, n * ho * wp]);
-  const taps: Tensor[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const offset = i * dilation * wp + j * dilation;
-      const shifted = reshape(slice(images, [offset], [offset + ho * wp], [2]), [ci, n * ho * wp]);
-      taps.push(reshape(matmul(gp, shifted, { transB: true }), [co, ci, 1]));
+  const images = reshape(pad(x, [0, 0, pads[0], pads[1], 0, 0, pads[2] + 1, pads[3]]), [
+    n,
+    ci,
+    (hp + 1) * wp,
+  ]);
+  const grads = reshape(pad(g, [0, 0, 0, 0, 0, 0, 0, wp - wo]), [n, co, length]);
+  // images per group; a multiple of 4 (or 2) keeps 2 or 4 threads evenly busy, as onnxruntime runs
+  // a batch of small GEMMs one per thread
+  let group = Math.max(1, Math.min(n, Math.floor(tuning.tapOperandEntries / (ci * length))));
+  if (group < n && group > 1) group -= group >= 4 ? group % 4 : group % 2;
+  // the wider of Co and C as the GEMM's N (its vectorized dimension): rows [A, B] = [Co, C] or [C, Co]
+  const [rows, cols] = ci >= co ? [co, ci] : [ci, co];
+  const parts: Tensor[] = [];
+  for (let start = 0; start < n; start += group) {
+    const end = Math.min(n, start + group);
+    const count = end - start;
+    const gs = count === n ? grads : slice(grads, [start], [end], [0]);
+    const taps: Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const offset = i * dilation * wp + j * dilation;
+        const shifted = slice(images, [start, offset], [end, offset + length], [0, 2]);
+        taps.push(
+          ci >= co ? batchMatmul(gs, shifted, { transB: true }) : batchMatmul(shifted, gs, { transB: true }),
+        );
+      }
     }
+    // [count, A, taps·B]: each image's contributions, then their sum (a product with a row of ones)
+    const perImage = reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [count, rows * kh * kw * cols]);
+    const ones = x.graph.constant(
+      typedArrayOf(x.dtype, new Array<number>(count).fill(1)),
+      [1, count],
+      x.dtype,
+      'ones',
+    );
+    parts.push(count === 1 ? perImage : matmul(ones, perImage));
   }
-  return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [co, ci, kh, kw]);
+  const total = reshape(sum(parts), [rows, kh, kw, cols]);
+  return transpose(total, ci >= co ? [0, 3, 1, 2] : [3, 0, 1, 2]);
 }
 
 /** Slice with arbitrary steps (not differentiable unless all steps are 1, see slice()). */
