@@ -119,18 +119,20 @@ test('the sparse update gives bit-identical weights to the dense masked update',
   results[0].forEach((w, i) => assert.deepEqual(w, results[1][i]));
 });
 
-test('how parameters are grouped into graph inputs changes no result (dense and sparse updates)', async () => {
+test('how parameters are grouped into graph inputs and updates changes no result (dense and sparse updates)', async () => {
   // segmentFrom: undefined keeps this small net's parameters in one θ input, 1 gives each its own, and
-  // 200 gives fc1.weight its own input while the three small ones share one
+  // 200 gives fc1.weight (512 entries) its own input while the three small ones share one;
+  // updateChunk 100 updates fc1.weight in 5 chunks (and the shared segment of 164 in one)
+  const layouts = [{}, { segmentFrom: 1 }, { segmentFrom: 200 }, { segmentFrom: 200, updateChunk: 100 }];
   const runs: { label: string; weights: Float32Array[]; state: Map<string, Float32Array> }[] = [];
-  for (const segmentFrom of [undefined, 1, 200]) {
+  for (const layout of layouts) {
     for (const sparseBelow of [0, 1]) {
       const engine = await TrainingEngine.create(mlp, {
         batchSize: 20,
         optimizer: { kind: 'adam' },
         threads: 1,
         sparseBelow,
-        segmentFrom,
+        ...layout,
       });
       engine.initialize(5);
       const masks = halfMasks(engine, 2);
@@ -141,7 +143,7 @@ test('how parameters are grouped into graph inputs changes no result (dense and 
         mask.forEach((m, i) => assert.ok(m || w[i] === 0, `${pname}[${i}] is masked but nonzero`));
       }
       runs.push({
-        label: `segmentFrom ${segmentFrom}, sparseBelow ${sparseBelow}`,
+        label: `${JSON.stringify(layout)}, sparseBelow ${sparseBelow}`,
         weights: [...engine.getWeights().values()],
         state: engine.getState().tensors,
       });
@@ -243,8 +245,8 @@ const convNet: Model = {
   },
 };
 
-for (const segmentFrom of [undefined, 1]) {
-  test(`a checkpointed state resumes bit-identically (conv net with BatchNorm and dropout, segmentFrom ${segmentFrom})`, async () => {
+for (const layout of [{}, { segmentFrom: 1, updateChunk: 10 }]) {
+  test(`a checkpointed state resumes bit-identically (conv net with BatchNorm and dropout, ${JSON.stringify(layout)})`, async () => {
     const rng = new Rng(9);
     const batches = Array.from({ length: 12 }, () => ({
       x: Float32Array.from({ length: 10 * 64 }, () => rng.normal()),
@@ -254,7 +256,7 @@ for (const segmentFrom of [undefined, 1]) {
       const e = await TrainingEngine.create(convNet, {
         batchSize: 10,
         optimizer: { kind: 'sgd', momentum: 0.9 },
-        segmentFrom,
+        ...layout,
       });
       e.initialize(4);
       await e.setMasks(halfMasks(e, 3));

@@ -40,6 +40,11 @@ export interface EngineOptions {
    * smaller neighbours share one (default 65536). Only speed depends on it, never a result.
    */
   segmentFrom?: number;
+  /**
+   * A segment of more than twice this many entries gets its dense update in chunks of about this
+   * size (default 262144), each of which keeps its temporaries in cache. Only speed depends on it.
+   */
+  updateChunk?: number;
 }
 
 interface DropoutDecl {
@@ -71,6 +76,13 @@ interface Segment {
  * the gradient's concatenation, ~0.5 MB) outweigh a dozen more small ops.
  */
 const SEGMENT_FROM = 1 << 16;
+
+/**
+ * Default updateChunk. The optimizer's ten element-wise passes over a segment of millions of entries
+ * stream each temporary through memory; in chunks of 2^18 entries (1 MB) they stay in cache. Measured
+ * on a 4.2M-entry segment (one thread, loaded machine): 65 -> 51 ms median per update.
+ */
+const UPDATE_CHUNK = 1 << 18;
 
 function segmentsOf(params: ParamDecl[], from = SEGMENT_FROM): Segment[] {
   const segments: Segment[] = [];
@@ -173,11 +185,12 @@ interface Carried {
   pieces: Piece[];
 }
 
-/** A graph input that is a view of a range of a flat array (the step writes its successor). */
+/** A graph input that is a view of a range of a flat array; the step writes its successor unless readOnly. */
 interface Piece {
   input: string;
   offset: number;
   length: number;
+  readOnly?: boolean;
 }
 
 /** A compiled training step for one mask layout (dense, or sparse with K kept entries). */
@@ -280,7 +293,9 @@ export class TrainingEngine {
     this.spare = new Map();
     // ort tensors over views of both array sets, by graph input name
     const views = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
+    const written = new Set<string>();
     for (const c of program.carried) {
+      for (const p of c.pieces) if (!p.readOnly) written.add(p.input);
       [this.current, this.spare].forEach((arrays, set) => {
         const data = new Float32Array(c.length);
         arrays.set(c.name, data);
@@ -327,7 +342,9 @@ export class TrainingEngine {
       feeds: { ...feeds, ...Object.fromEntries(views[set]) },
       fetches: {
         ...fetches,
-        ...Object.fromEntries([...views[1 - set]].map(([name, t]) => [nextName(name), t])),
+        ...Object.fromEntries(
+          [...views[1 - set]].filter(([name]) => written.has(name)).map(([name, t]) => [nextName(name), t]),
+        ),
       },
     })) as [RunArgs, RunArgs];
     this.parity = 0;
@@ -674,19 +691,35 @@ async function compileStep(
   const carried: Carried[] = [{ name: THETA, length: total, pieces: segmentPieces(THETA) }];
   const maskPieces: Piece[] = [];
   if (mode.kind !== 'sparse') {
+    const statePieces = stateList.map((name) => ({ name, length: total, pieces: [] as Piece[] }));
+    const chunkSize = options.updateChunk ?? UPDATE_CHUNK;
     segments.forEach((s, k) => {
-      let grad = segmentGrads[k];
-      if (mode.kind === 'masked' && s.params.some((name) => masked(slots.get(name)!.decl))) {
-        const mask = graph.input(pieceName(MASK, k), [s.size]);
-        maskPieces.push({ input: mask.name, offset: s.offset, length: s.size });
-        grad = op.mul(grad, mask);
+      const hasMask = mode.kind === 'masked' && s.params.some((name) => masked(slots.get(name)!.decl));
+      // the whole segment feeds the forward pass; its chunks (views of the same memory) the update
+      const chunks = s.size > 2 * chunkSize ? Math.round(s.size / chunkSize) : 1;
+      if (chunks > 1) carried[0].pieces[k].readOnly = true;
+      for (let c = 0; c < chunks; c++) {
+        const start = Math.floor((c * s.size) / chunks);
+        const end = Math.floor(((c + 1) * s.size) / chunks);
+        const name = (n: string) => (chunks === 1 ? pieceName(n, k) : `${pieceName(n, k)}.${c}`);
+        const piece = (n: string) => ({ input: name(n), offset: s.offset + start, length: end - start });
+        let grad = chunks === 1 ? segmentGrads[k] : op.slice(segmentGrads[k], [start], [end], [0]);
+        if (hasMask) {
+          maskPieces.push(piece(MASK));
+          grad = op.mul(grad, graph.input(name(MASK), [end - start]));
+        }
+        const theta = chunks === 1 ? thetas[k] : graph.input(name(THETA), [end - start]);
+        if (chunks > 1) carried[0].pieces.push(piece(THETA));
+        const states = stateList.map((n, i) => {
+          statePieces[i].pieces.push(piece(n));
+          return graph.input(name(n), [end - start]);
+        });
+        const update = emitUpdate(options.optimizer, theta, grad, states, scalarInputs);
+        outputs.push(graph.output(update.param, nextName(theta.name)));
+        states.forEach((t, i) => outputs.push(graph.output(update.states[i], nextName(t.name))));
       }
-      const states = stateList.map((name) => graph.input(pieceName(name, k), [s.size]));
-      const update = emitUpdate(options.optimizer, thetas[k], grad, states, scalarInputs);
-      outputs.push(graph.output(update.param, nextName(thetas[k].name)));
-      states.forEach((t, i) => outputs.push(graph.output(update.states[i], nextName(t.name))));
     });
-    for (const name of stateList) carried.push({ name, length: total, pieces: segmentPieces(name) });
+    carried.push(...statePieces);
   } else {
     const { keptCounts } = mode;
     const keptTotal = keptCounts.reduce((a, b) => a + b, 0);
