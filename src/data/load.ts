@@ -90,7 +90,7 @@ export async function loadDatasetFromFiles(
   let source: string;
   if (files.format === 'idx') {
     if (spec.format !== 'idx') throw new UserError(`${spec.name} is not an IDX dataset`);
-    [train, test] = await Promise.all([
+    [train, test] = await bothInOrder([
       loadIdxPair(spec, files.trainImages, files.trainLabels, spec.trainCount, 'train', verify, checks),
       loadIdxPair(spec, files.testImages, files.testLabels, spec.testCount, 'test', verify, checks),
     ]);
@@ -98,7 +98,7 @@ export async function loadDatasetFromFiles(
   } else if (files.format === 'cifar') {
     if (spec.format !== 'cifar') throw new UserError(`${spec.name} is not a CIFAR dataset`);
     const manifest = files.manifest ?? {};
-    [train, test] = await Promise.all([
+    [train, test] = await bothInOrder([
       loadCifarFiles(spec, files.train, spec.trainFiles, verify, manifest, checks),
       loadCifarFiles(spec, files.test, spec.testFiles, verify, manifest, checks),
     ]);
@@ -304,4 +304,15 @@ export function extractCifarMembers(
     );
   }
   return out;
+}
+
+/**
+ * Awaits the train and test loads together, but reports a failure of the train files before one of
+ * the test files, so the message does not depend on which read finished first.
+ */
+async function bothInOrder(loads: [Promise<ImageSet>, Promise<ImageSet>]): Promise<[ImageSet, ImageSet]> {
+  const [train, test] = await Promise.allSettled(loads);
+  if (train.status === 'rejected') throw train.reason;
+  if (test.status === 'rejected') throw test.reason;
+  return [train.value, test.value];
 }
