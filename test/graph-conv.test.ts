@@ -190,6 +190,24 @@ const convCases: ConvCase[] = [
     padding: 1,
   },
   { name: '1x1 stride 2 on an even input', x: [2, 3, 6, 4], w: [2, 3, 1, 1], bias: true, stride: 2 },
+  // C·kh·kw <= Co: the weight gradient from the input's patches (convWeightGradIm2col)
+  { name: 'few input channels, 3x3 padding 1', x: [2, 1, 5, 6], w: [9, 1, 3, 3], bias: true, padding: 1 },
+  {
+    name: "few input channels, 2x2 'same' stride 2",
+    x: [2, 2, 7, 6],
+    w: [8, 2, 2, 2],
+    bias: false,
+    stride: 2,
+    padding: 'same',
+  },
+  {
+    name: 'few input channels, 3x3 dilation 2',
+    x: [1, 1, 7, 6],
+    w: [9, 1, 3, 3],
+    bias: false,
+    padding: 2,
+    dilation: 2,
+  },
 ];
 
 function convOf(c: ConvCase, x: Tensor, w: Tensor, b: Tensor | undefined): Tensor {

@@ -667,6 +667,7 @@ function convWeightGrad(
 ): Tensor {
   const [co, ci, kh, kw] = wShape;
   const [n, , ho, wo] = g.shape;
+  if (kh * kw * ci <= co) return convWeightGradIm2col(x, g, wShape, stride, pads, dilation);
   if (stride === 1) return convWeightGradStride1(x, g, wShape, pads, dilation);
   const columns = n * ho * wo;
   const xp = pad(transpose(x, [1, 0, 2, 3]), [0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]]); // [C, N, Hp, Wp]
@@ -681,6 +682,39 @@ function convWeightGrad(
     }
   }
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [co, ci, kh, kw]);
+}
+
+/**
+ * Few input channels (C·kh·kw <= Co, e.g. a first layer on RGB images): the input's patches
+ * [N, kh·kw·C, Ho·Wo] are smaller than the output gradient, so they are gathered once (kh·kw
+ * strided copies of the small input) and one batched GEMM per image ([Co, Ho·Wo] · patchesᵀ, with
+ * kh·kw·C columns instead of C) takes the output gradient as it is, without padding or copying it.
+ */
+function convWeightGradIm2col(
+  x: Tensor,
+  g: Tensor,
+  wShape: readonly number[],
+  stride: number,
+  pads: number[],
+  dilation: number,
+): Tensor {
+  const [co, ci, kh, kw] = wShape;
+  const [n, , ho, wo] = g.shape;
+  const xp = pad(x, [0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]]);
+  const taps: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const starts = [i * dilation, j * dilation];
+      const ends = [starts[0] + (ho - 1) * stride + 1, starts[1] + (wo - 1) * stride + 1];
+      taps.push(reshape(stridedSlice(xp, starts, ends, [2, 3], [stride, stride]), [n, ci, ho * wo]));
+    }
+  }
+  const patches = taps.length === 1 ? taps[0] : concat(taps, 1); // [N, taps·C, Ho·Wo]
+  const product = batchMatmul(reshape(g, [n, co, ho * wo]), patches, { transB: true }); // [N, Co, taps·C]
+  const perImage = reshape(product, [n, co * kh * kw * ci]);
+  const ones = x.graph.constant(typedArrayOf(x.dtype, new Array<number>(n).fill(1)), [1, n], x.dtype, 'ones');
+  const total = n === 1 ? perImage : matmul(ones, perImage);
+  return transpose(reshape(total, [co, kh, kw, ci]), [0, 3, 1, 2]);
 }
 
 /** Performance knobs of gradient rules. No result depends on them (tests vary them to prove it). */
