@@ -157,6 +157,29 @@ test('how parameters are grouped into graph inputs and updates changes no result
   }
 });
 
+test('a fully pruned layer in its own segment: sparse and dense updates agree, the layer stays 0', async () => {
+  const results: Float32Array[][] = [];
+  for (const sparseBelow of [0, 1]) {
+    const engine = await TrainingEngine.create(mlp, {
+      batchSize: 20,
+      optimizer: { kind: 'adam' },
+      threads: 1,
+      sparseBelow,
+      segmentFrom: 1,
+    });
+    engine.initialize(6);
+    const masks = halfMasks(engine, 3);
+    masks.set('fc2.weight', new Uint8Array(masks.get('fc2.weight')!.length));
+    await engine.setMasks(masks);
+    assert.equal(engine.sparseUpdate, sparseBelow === 1);
+    await trainBlobs(engine, 10, 0.01);
+    assert.ok(engine.getParam('fc2.weight').every((v) => v === 0));
+    results.push([...engine.getWeights().values()]);
+    await engine.release();
+  }
+  results[0].forEach((w, i) => assert.deepEqual(w, results[1][i]));
+});
+
 test('Adam with learning rate 0 leaves the weights exactly unchanged', async () => {
   const engine = await TrainingEngine.create(mlp, { batchSize: 20, optimizer: { kind: 'adam' }, threads: 1 });
   engine.initialize(8);

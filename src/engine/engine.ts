@@ -9,7 +9,8 @@
  *   no concatenation of its gradient), small neighbours together (one optimizer update for all of
  *   them, so the memory-bound update costs ten element-wise passes per segment, not per tensor).
  * - When a mask keeps under `sparseBelow` of the weights, the update gathers just the kept entries
- *   (with compressed optimizer state) and scatters them back: its cost shrinks with the density.
+ *   (with compressed optimizer state), and the engine writes their new values into θ in place (θ is
+ *   then one array, only read by the graph): the update's cost shrinks with the density.
  * - One `session.run` per step; outputs are written into a second set of preallocated arrays and the
  *   two sets swap roles after each step. Feeds and fetches for both directions are prepared once,
  *   so the step loop allocates nothing.
@@ -183,6 +184,8 @@ interface Carried {
   name: string;
   length: number;
   pieces: Piece[];
+  /** One array for both sets: the graph only reads it, and the engine updates it in place. */
+  inPlace?: boolean;
 }
 
 /** A graph input that is a view of a range of a flat array; the step writes its successor unless readOnly. */
@@ -205,6 +208,8 @@ interface StepProgram {
   maskPieces: Piece[];
   /** null for the dense program; kept flat indices of θ for the sparse one. */
   kept: BigInt64Array | null;
+  /** Sparse update: outputs holding the new kept values of each segment, scattered into θ after the run. */
+  keptValues: { output: string; segment: number }[];
 }
 
 /** Feeds and fetches of one step, prepared for both directions of the ping-pong. */
@@ -235,6 +240,8 @@ export class TrainingEngine {
     { feeds: {}, fetches: {} },
   ];
   private parity = 0;
+  /** Sparse update: new kept values per segment and their flat θ indices (θ is updated in place). */
+  private keptScatter: { values: Float32Array; index: Int32Array }[] = [];
   /** The flat mask over θ (1 for unmasked parameters such as biases). */
   private readonly mask: Float32Array;
   private program!: StepProgram;
@@ -291,16 +298,21 @@ export class TrainingEngine {
     this.program = program;
     this.current = new Map();
     this.spare = new Map();
-    // ort tensors over views of both array sets, by graph input name
-    const views = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
-    const written = new Set<string>();
+    // ort tensors over views of both array sets: as inputs (by input name) and as the outputs that
+    // replace them (by output name, with the output's shape)
+    const inputs = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
+    const outputs = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
     for (const c of program.carried) {
-      for (const p of c.pieces) if (!p.readOnly) written.add(p.input);
+      const shared = c.inPlace ? new Float32Array(c.length) : undefined;
       [this.current, this.spare].forEach((arrays, set) => {
-        const data = new Float32Array(c.length);
+        const data = shared ?? new Float32Array(c.length);
         arrays.set(c.name, data);
-        for (const p of c.pieces)
-          views[set].set(p.input, ortTensor(sig.get(p.input)!, data.subarray(p.offset, p.offset + p.length)));
+        for (const p of c.pieces) {
+          const view = data.subarray(p.offset, p.offset + p.length);
+          inputs[set].set(p.input, ortTensor(sig.get(p.input)!, view));
+          const next = nextName(p.input);
+          if (!p.readOnly) outputs[set].set(next, ortTensor(sig.get(next)!, view));
+        }
       });
       const src = dense.get(c.name)!;
       const dst = this.current.get(c.name)!;
@@ -318,34 +330,39 @@ export class TrainingEngine {
       const name = `dropout_mask:${d.name}`;
       feeds[name] = ortTensor(sig.get(name)!, this.dropoutArrays.get(d.name)!);
     }
+    const fetches: Record<string, ort.Tensor> = {
+      loss: ortTensor(sig.get('loss')!, this.lossOut),
+      correct: ortTensor(sig.get('correct')!, this.correctOut),
+    };
+    this.keptScatter = [];
     if (program.kept) {
       // kept indices local to each segment (the kept list is sorted, so each segment's are a run)
       const kept = program.kept;
       const local = new BigInt64Array(kept.length);
+      const global = Int32Array.from(kept, Number);
+      const runs: [number, number][] = [];
       let j = 0;
       program.segments.forEach((s, k) => {
         const start = j;
         const end = BigInt(s.offset + s.size);
         for (; j < kept.length && kept[j] < end; j++) local[j] = kept[j] - BigInt(s.offset);
+        runs.push([start, j]);
         const name = pieceName(KEPT, k);
         if (sig.has(name)) feeds[name] = ortTensor(sig.get(name)!, local.subarray(start, j));
       });
+      for (const { output, segment } of program.keptValues) {
+        const [start, end] = runs[segment];
+        const values = new Float32Array(end - start);
+        fetches[output] = ortTensor(sig.get(output)!, values);
+        this.keptScatter.push({ values, index: global.subarray(start, end) });
+      }
     } else {
       for (const p of program.maskPieces)
         feeds[p.input] = ortTensor(sig.get(p.input)!, this.mask.subarray(p.offset, p.offset + p.length));
     }
-    const fetches: Record<string, ort.Tensor> = {
-      loss: ortTensor(sig.get('loss')!, this.lossOut),
-      correct: ortTensor(sig.get('correct')!, this.correctOut),
-    };
     this.runArgs = [0, 1].map((set) => ({
-      feeds: { ...feeds, ...Object.fromEntries(views[set]) },
-      fetches: {
-        ...fetches,
-        ...Object.fromEntries(
-          [...views[1 - set]].filter(([name]) => written.has(name)).map(([name, t]) => [nextName(name), t]),
-        ),
-      },
+      feeds: { ...feeds, ...Object.fromEntries(inputs[set]) },
+      fetches: { ...fetches, ...Object.fromEntries(outputs[1 - set]) },
     })) as [RunArgs, RunArgs];
     this.parity = 0;
   }
@@ -409,6 +426,11 @@ export class TrainingEngine {
     await this.program.compiled.runInto(feeds, fetches);
     [this.current, this.spare] = [this.spare, this.current];
     this.parity ^= 1;
+    if (this.keptScatter.length) {
+      const theta = this.current.get(THETA)!;
+      for (const { values, index } of this.keptScatter)
+        for (let j = 0; j < index.length; j++) theta[index[j]] = values[j];
+    }
     return { loss: this.lossOut[0], correct: this.correctOut[0] };
   }
 
@@ -690,6 +712,7 @@ async function compileStep(
     segments.map((s, k) => ({ input: pieceName(name, k), offset: s.offset, length: s.size }));
   const carried: Carried[] = [{ name: THETA, length: total, pieces: segmentPieces(THETA) }];
   const maskPieces: Piece[] = [];
+  const keptValues: StepProgram['keptValues'] = [];
   if (mode.kind !== 'sparse') {
     const statePieces = stateList.map((name) => ({ name, length: total, pieces: [] as Piece[] }));
     const chunkSize = options.updateChunk ?? UPDATE_CHUNK;
@@ -733,17 +756,18 @@ async function compileStep(
       states,
       scalarInputs,
     );
+    // θ is only read: the new kept values come out per segment and the engine writes them into θ in
+    // place (a few thousand entries instead of a copy of every segment)
+    carried[0].inPlace = true;
+    for (const piece of carried[0].pieces) piece.readOnly = true;
     let start = 0;
-    segments.forEach((_, k) => {
-      let next = thetas[k];
-      if (keptCounts[k] > 0) {
-        const end = start + keptCounts[k];
-        const part = live.length === 1 ? update.param : op.slice(update.param, [start], [end], [0]);
-        next = op.scatter1d(thetas[k], kept.get(k)!, part);
-        start = end;
-      }
-      outputs.push(graph.output(next, nextName(thetas[k].name)));
-    });
+    for (const k of live) {
+      const end = start + keptCounts[k];
+      const part = live.length === 1 ? update.param : op.slice(update.param, [start], [end], [0]);
+      outputs.push(graph.output(part, nextName(thetas[k].name)));
+      keptValues.push({ output: nextName(thetas[k].name), segment: k });
+      start = end;
+    }
     states.forEach((t, i) => {
       outputs.push(graph.output(update.states[i], nextName(t.name)));
       carried.push({
@@ -771,7 +795,16 @@ async function compileStep(
     outputs.map(signatureOf),
     { threads: options.threads ?? defaultThreads() },
   );
-  return { compiled, signatures, carried, scalarNames: scalars.names, segments, maskPieces, kept: null };
+  return {
+    compiled,
+    signatures,
+    carried,
+    scalarNames: scalars.names,
+    segments,
+    maskPieces,
+    keptValues,
+    kept: null,
+  };
 }
 
 export function buildInferenceGraph(model: Model, batch: number) {

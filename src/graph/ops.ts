@@ -1120,18 +1120,20 @@ export type { TypedArray };
 // ---------------------------------------------------------------------------------------------------
 // indexing (used by the optimizer's sparse update; not differentiated)
 
-/** Gathers entries of a 1-D tensor at int64 indices. */
+/**
+ * Gathers entries of a 1-D tensor at int64 indices. GatherElements (the same thing in 1-D) measured
+ * ~4x faster than Gather here (8.5k of 235k entries: 20 vs 80 µs), Gather copying entry by entry
+ * through its block-copy machinery.
+ */
 export function gather1d(x: Tensor, indices: Tensor): Tensor {
   requireRank('Gather', x, 1);
   requireRank('Gather', indices, 1, 'indices');
   if (indices.dtype !== 'int64') throw new ShapeError('Gather', `indices must be int64, got ${indices}`);
   return x.graph.addNode(
-    'Gather',
+    'GatherElements',
     [x, indices],
     [{ name: 'gather', shape: [indices.shape[0]], dtype: x.dtype }],
-    {
-      axis: attr.i(0),
-    },
+    { axis: attr.i(0) },
   )[0];
 }
 
