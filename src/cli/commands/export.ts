@@ -25,10 +25,11 @@ export function registerExportCommand(program: Command): void {
   program
     .command('export <run-dir>')
     .description(
-      'Write a trained network of a run (pruned weights baked in, masked weights exactly 0) as a plain\n' +
-        'inference ONNX model with input "input" [batch, ...] and output "logits"; it is loaded back and\n' +
+      'Write a trained network of a run (pruned weights baked in, masked weights exactly 0) as a plain ' +
+        'inference ONNX model with input "input" [batch, ...] and output "logits"; it is loaded back and ' +
         "compared with ticketlab's own forward pass before it is written.",
     )
+    .summary('write a trained ticket as a standalone inference ONNX model')
     .option('--trial <n>', 'trial', parseNumber('int', 0), 0)
     .option('--level <n>', 'pruning level (default: the sparsest finished level)', parseNumber('int', 0))
     .option('--condition <name>', 'ticket, random-reinit or random-prune', 'ticket')

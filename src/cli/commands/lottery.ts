@@ -280,9 +280,10 @@ export function registerTrainCommand(program: Command): void {
     program
       .command('train')
       .description(
-        'Train one network (a lottery run with level 0 only) and record its evaluation curve, early-stopping\n' +
+        'Train one network (a lottery run with level 0 only) and record its evaluation curve, early-stopping ' +
           'iteration and test accuracy in a run directory. Running the same command again resumes it.',
-      ),
+      )
+      .summary('train one network and record its curve, early stop and test accuracy'),
   ).action((o: CliOptions) => action('train', { ...o, levels: 0 }));
 }
 
@@ -291,10 +292,11 @@ export function registerLotteryCommand(program: Command): void {
     program
       .command('lottery')
       .description(
-        'Find lottery tickets: train, prune the smallest-magnitude weights, reset the survivors, repeat\n' +
-          '(Frankle & Carbin 2019). Each level and control is stored in the run directory; running the\n' +
+        'Find lottery tickets: train, prune the smallest-magnitude weights, reset the survivors, repeat ' +
+          '(Frankle & Carbin 2019). Each level and control is stored in the run directory; running the ' +
           'same command again skips finished work and resumes an interrupted level from its checkpoint.',
       )
+      .summary('find lottery tickets: train, prune, reset, repeat (with controls)')
       .option('--levels <n>', 'pruning levels after the dense level 0', parseNumber('int', 0), 10)
       .addOption(
         new Option(

@@ -133,6 +133,7 @@ export function registerReportCommand(program: Command): void {
         "Markdown and CSV (per level, per-layer sparsity, comparison with the paper's values) and one page " +
         'combining them with the hyperparameters, machine and wall time.',
     )
+    .summary('write figures (SVG, PNG), tables (Markdown, CSV) and an HTML page for finished runs')
     .argument(
       '<run-dirs...>',
       'finished run directories (holding summary.json), directories of runs, or run names under the runs root ' +

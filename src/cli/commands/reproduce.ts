@@ -29,8 +29,11 @@ export function registerReproduceCommand(program: Command): void {
         Object.values(PRESETS)
           .map((p) => `  ${p.name.padEnd(16)} ${p.description}`)
           .join('\n') +
-        '\nRuns live in the run store, so presets that share runs compute them once, and running the\n' +
+        '\nRuns live in the run store, so presets that share runs compute them once, and running the ' +
         'same command again resumes.',
+    )
+    .summary(
+      "reproduce one of the paper's experiments (lenet-iterative, conv-iterative, figure-1) and report it",
     )
     .option(
       '--trials <n>',

@@ -67,7 +67,7 @@ export function loadSummary(dir: string): RunSummary {
 }
 
 export function registerRunsCommand(program: Command): void {
-  const runs = program.command('runs').description('List and inspect run directories');
+  const runs = program.command('runs').description('list and inspect run directories');
   runs
     .command('list')
     .description('List runs under the runs directory with their progress')
