@@ -4,7 +4,8 @@
  *
  *   npm run bench                        table
  *   npm run bench -- --json              one JSON object per case per line
- *   npm run bench -- --torch             also run the PyTorch peer and print ratios
+ *   npm run bench -- --torch             also run the PyTorch peer, in alternating rounds, and print ratios
+ *   npm run bench -- --torch --rounds 5  more rounds (the ratio is the median of the per-round ratios)
  *   npm run bench -- --case conv2-adam-b60 --steps 30 --threads 2
  */
 import { spawnSync } from 'node:child_process';
@@ -113,6 +114,12 @@ async function main() {
   const program = new Command('bench')
     .option('--json', 'one JSON object per case per line')
     .option('--torch', 'also run ../shared/bench/torch_step.py (PyTorch) and print ratios')
+    .option(
+      '--rounds <n>',
+      'with --torch: alternate ticketlab and PyTorch this many times per case; each side reports the ' +
+        'median of its rounds and the ratio is the median of the per-round ratios (default 3)',
+      (v) => Number(v),
+    )
     .option('--case <name>', 'run one case only')
     .option('--steps <n>', 'timed steps per case (default: per case)', (v) => Number(v))
     .option('--threads <list>', 'intra-op thread counts to try; the fastest is reported', '1,2')
@@ -120,35 +127,68 @@ async function main() {
   const opts = program.opts<{
     json?: boolean;
     torch?: boolean;
+    rounds?: number;
     case?: string;
     steps?: number;
     threads: string;
   }>();
   const threadCounts = opts.threads.split(',').map(Number);
-  const records: BenchRecord[] = [];
-  const emit = (r: BenchRecord) => {
-    records.push(r);
-    if (opts.json) console.log(JSON.stringify(r));
-    else
-      console.log(
-        `${r.case.padEnd(28)} ${r.ms_per_step.toFixed(3).padStart(10)} ms/step  (threads=${r.threads}, ${r.engine})`,
-      );
-  };
+  // The machine is shared: its speed drifts over seconds to minutes. Alternating short rounds of the
+  // two engines exposes both to the same conditions, so their per-round ratio is steadier than the
+  // ratio of two separate measurements.
+  const rounds = opts.torch ? (opts.rounds ?? 3) : 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  const fmt = (ms: number) => ms.toFixed(3).padStart(10);
   for (const c of STEP_CASES) {
     if (opts.case && opts.case !== c.name) continue;
     const steps = opts.steps ?? c.steps;
-    let best = { ms: Infinity, threads: 0 };
-    for (const t of threadCounts) {
-      const ms = await timeStepCase(c, steps, t);
-      if (ms < best.ms) best = { ms, threads: t };
+    const ours: { ms: number; threads: number }[] = [];
+    const peers: BenchRecord[] = [];
+    for (let r = 0; r < rounds; r++) {
+      let best = { ms: Infinity, threads: 0 };
+      for (const t of threadCounts) {
+        const ms = await timeStepCase(c, steps, t);
+        if (ms < best.ms) best = { ms, threads: t };
+      }
+      ours.push(best);
+      if (opts.torch) {
+        const [peer] = torchPeer(c.name, opts.steps ?? 0);
+        if (!peer) throw new Error(`the PyTorch peer has no case ${c.name}`);
+        peers.push(peer);
+      }
     }
-    emit({
+    const oursMs = median(ours.map((o) => o.ms));
+    const threadsUsed = ours.find((o) => o.ms === oursMs)?.threads ?? ours[0].threads;
+    const record: BenchRecord = {
       case: c.name,
-      ms_per_step: Number(best.ms.toFixed(4)),
+      ms_per_step: Number(oursMs.toFixed(4)),
       steps,
-      threads: best.threads,
+      threads: threadsUsed,
       engine: 'ticketlab',
-    });
+      ...(rounds > 1 ? { rounds: ours.map((o) => Number(o.ms.toFixed(4))) } : {}),
+    };
+    if (opts.json) console.log(JSON.stringify(record));
+    else console.log(`${c.name.padEnd(28)} ${fmt(oursMs)} ms/step  (threads=${threadsUsed}, ticketlab)`);
+    if (!opts.torch) continue;
+    const ratios = peers.map((p, r) => ours[r].ms / p.ms_per_step);
+    const ratio = median(ratios);
+    const peerMs = median(peers.map((p) => p.ms_per_step));
+    const peerRecord: BenchRecord = {
+      ...peers[0],
+      ms_per_step: Number(peerMs.toFixed(4)),
+      peer: true,
+      ratio_vs_torch: Number(ratio.toFixed(3)),
+      rounds: peers.map((p) => p.ms_per_step),
+      round_ratios: ratios.map((x) => Number(x.toFixed(3))),
+    };
+    if (opts.json) console.log(JSON.stringify(peerRecord));
+    else {
+      const spread = rounds > 1 ? ` (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')})` : '';
+      console.log(
+        `${c.name.padEnd(28)} ${fmt(peerMs)} ms/step  (threads=${peers[0].threads}, ${peers[0].engine})  ` +
+          `ticketlab/torch = ${ratio.toFixed(2)}x${spread}`,
+      );
+    }
   }
   const dataBench = resolve(import.meta.dirname, 'data-bench.ts');
   if ((!opts.case || opts.case.startsWith('batch-fill')) && existsSync(dataBench)) {
@@ -156,20 +196,13 @@ async function main() {
       batchFillBench: () => Promise<BenchRecord | null>;
     };
     const r = await batchFillBench();
-    if (r) emit({ ...r, engine: 'ticketlab' });
-  }
-  if (opts.torch) {
-    const peer = torchPeer(opts.case ?? '', opts.steps ?? 0);
-    for (const p of peer) {
-      const ours = records.find((r) => r.case === p.case);
-      const ratio = ours ? ours.ms_per_step / p.ms_per_step : NaN;
-      const rec: BenchRecord = { ...p, case: p.case, ratio_vs_torch: ours ? Number(ratio.toFixed(3)) : null };
-      if (opts.json) console.log(JSON.stringify({ ...rec, peer: true }));
-      else {
+    if (r) {
+      const rec = { ...r, engine: 'ticketlab' };
+      if (opts.json) console.log(JSON.stringify(rec));
+      else
         console.log(
-          `${p.case.padEnd(28)} ${p.ms_per_step.toFixed(3).padStart(10)} ms/step  (threads=${p.threads}, ${p.engine})  ticketlab/torch = ${ratio.toFixed(2)}x`,
+          `${rec.case.padEnd(28)} ${fmt(rec.ms_per_step)} ms/step  (threads=${rec.threads}, ${rec.engine})`,
         );
-      }
     }
   }
 }
