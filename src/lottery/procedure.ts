@@ -30,7 +30,7 @@ import { makeSampler } from '../train/data.js';
 import { type TrainCheckpoint, type TrainProgress, type TrainResult, train } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
 import { type LotteryConfig, conditionsAt, trialSeed } from './config.js';
-import type { LevelResult, RunSummary } from './summary.js';
+import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
 
 export interface UnitInfo {
   trial: number;
@@ -403,7 +403,7 @@ function removeCheckpoint(dir: string): void {
 // summary
 
 function readWall(run: Run): number {
-  const path = run.path('summary.json');
+  const path = run.path(SUMMARY_FILE);
   if (!existsSync(path)) return 0;
   try {
     return (readJson(path) as RunSummary).wallSeconds ?? 0;
@@ -435,6 +435,6 @@ function writeSummary(ctx: LotteryContext, wallSeconds: number): RunSummary {
     wallSeconds,
     results: collectResults(run),
   };
-  writeJsonAtomic(run.path('summary.json'), summary);
+  writeJsonAtomic(run.path(SUMMARY_FILE), summary);
   return summary;
 }

@@ -1,95 +1,22 @@
 /**
  * The input of reports: `<run-dir>/summary.json`, written by the lottery layer when a run finishes
- * (and printed by `ticketlab runs show <dir> --json`). The lottery code imports `RunSummary` from
- * here, so the writer and the reader share one definition.
- *
- * Accuracies are fractions in [0, 1] (reports show them as percentages); `fractionRemaining` is
- * kept / total prunable weights, in (0, 1]; iterations count optimizer steps.
+ * (and printed by `ticketlab runs show <dir> --json`). Its format is defined once, by the schema in
+ * src/lottery/summary.ts; this module reads and validates it.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import { runSummarySchema, SUMMARY_FILE, type RunSummary } from '../lottery/summary.js';
 import { UserError } from '../util/errors.js';
 
-/** File name of a run's summary inside its run directory. */
-export const SUMMARY_FILE = 'summary.json';
-
-const accuracy = z.number().min(0).max(1);
-const count = z.number().int().nonnegative();
-
-export const evalPointSchema = z.object({
-  iteration: count,
-  validationLoss: z.number(),
-  validationAccuracy: accuracy,
-  testLoss: z.number(),
-  testAccuracy: accuracy,
-  trainLoss: z.number().optional(),
-  trainAccuracy: accuracy.optional(),
-});
-
-export const layerSparsitySchema = z
-  .object({
-    layer: z.string(),
-    kind: z.enum(['fc', 'conv', 'output']),
-    total: count,
-    kept: count,
-  })
-  .refine((s) => s.kept <= s.total, { message: 'kept exceeds total' });
-
-export const levelResultSchema = z.object({
-  trial: count,
-  seed: z.number().int(),
-  level: count,
-  /** 'ticket' | 'random-reinit' | 'random-prune' | 'one-shot' | 'dense' ... (free string) */
-  condition: z.string().min(1),
-  /** kept / total prunable weights, in (0, 1] */
-  fractionRemaining: z.number().gt(0).max(1),
-  /** iteration of minimum validation loss */
-  earlyStopIteration: count,
-  validationLossAtEarlyStop: z.number(),
-  testAccuracyAtEarlyStop: accuracy,
-  trainAccuracyAtEarlyStop: accuracy.optional(),
-  finalTestAccuracy: accuracy,
-  finalTrainAccuracy: accuracy.optional(),
-  iterations: count,
-  curve: z.array(evalPointSchema),
-  sparsity: z.array(layerSparsitySchema),
-  wallSeconds: z.number().nonnegative(),
-});
-
-export const machineSchema = z.object({
-  cpus: count,
-  cpuModel: z.string(),
-  memoryGB: z.number().nonnegative(),
-  node: z.string(),
-  onnxruntime: z.string(),
-  platform: z.string(),
-});
-
-export const runSummarySchema = z.object({
-  name: z.string(),
-  dir: z.string(),
-  hash: z.string(),
-  createdAt: z.string(),
-  /** fully resolved hyperparameters (model, dataset, optimizer, lr, batch, iterations, levels, rates, ...) */
-  config: z.record(z.string(), z.unknown()),
-  model: z.string(),
-  dataset: z.string(),
-  scale: z.enum(['quick', 'paper', 'custom']).optional(),
-  /** e.g. 'fashion-mnist standing in for cifar10' */
-  standIn: z.string().optional(),
-  /** The preset the run was started from, if any (e.g. 'lenet-quick'). */
-  preset: z.string().optional(),
-  machine: machineSchema,
-  wallSeconds: z.number().nonnegative(),
-  results: z.array(levelResultSchema),
-});
-
-export type EvalPoint = z.infer<typeof evalPointSchema>;
-export type LayerSparsity = z.infer<typeof layerSparsitySchema>;
-export type LevelResult = z.infer<typeof levelResultSchema>;
-export type Machine = z.infer<typeof machineSchema>;
-export type RunSummary = z.infer<typeof runSummarySchema>;
+export {
+  evalPointSchema,
+  layerSparsitySchema,
+  levelResultSchema,
+  machineSchema,
+  runSummarySchema,
+  SUMMARY_FILE,
+} from '../lottery/summary.js';
+export type { EvalPoint, LayerSparsity, LevelResult, Machine, RunSummary } from '../lottery/summary.js';
 
 /**
  * Validates a parsed summary; `source` names where it came from in error messages. Throws a
