@@ -64,6 +64,8 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   for (let i = 0; i < g.rank; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   }
+  // summing only the leading axes away (a bias row's gradient) lands on `shape` directly, no Reshape
+  if (lead > 0 && axes.length === lead) return reduceSum(g, axes, false);
   const summed = axes.length ? reduceSum(g, axes, true) : g;
   return reshape(summed, shape);
 }
