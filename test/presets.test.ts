@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PRESETS } from '../src/experiments/presets.js';
+import { PRESETS, presetRuns } from '../src/experiments/presets.js';
+import { UserError } from '../src/util/errors.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
 import { hashConfig } from '../src/store/index.js';
 
@@ -74,4 +75,28 @@ test('figure-1 draws on exactly the runs of the other presets, so the run store 
     ].map((r) => hashConfig(r.config));
     assert.deepEqual(figure1, others);
   }
+});
+
+test('--models restricts a preset to some networks, with the same configurations as the full preset', () => {
+  const conv = PRESETS['conv-iterative'];
+  const full = presetRuns(conv, { scale: 'quick', dataset: 'fashion-mnist' });
+  const some = presetRuns(conv, { scale: 'quick', dataset: 'fashion-mnist', models: ['conv4', 'conv2'] });
+  assert.deepEqual(
+    some.map((r) => r.request.model),
+    ['conv2', 'conv4'],
+  );
+  for (const r of some) {
+    const same = full.find((f) => f.name === r.name)!;
+    assert.equal(hashConfig(resolveConfig(r.request)), hashConfig(resolveConfig(same.request)));
+  }
+  assert.equal(presetRuns(conv, { scale: 'quick', models: [] }).length, 3);
+  assert.throws(
+    () => presetRuns(conv, { scale: 'quick', models: ['conv2', 'lenet300'] }),
+    (e: Error) => e instanceof UserError && /has no network lenet300/.test(e.message),
+  );
+  const fig1 = presetRuns(PRESETS['figure-1'], { scale: 'quick', models: ['lenet300'] });
+  assert.deepEqual(
+    fig1.map((r) => r.request.model),
+    ['lenet300'],
+  );
 });

@@ -20,6 +20,8 @@ export interface PresetOptions {
   dataset?: string;
   scale: Scale;
   trials?: number;
+  /** Only the runs of these networks (e.g. ['conv2'] to stay well under an hour at quick scale). */
+  models?: string[];
 }
 
 export interface Preset {
@@ -157,6 +159,25 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
 };
+
+/**
+ * The runs of a preset, restricted to `opts.models` when given. Each network's run has its own
+ * configuration and directory, so a restricted run computes exactly what the full preset would for it.
+ */
+export function presetRuns(preset: Preset, opts: PresetOptions): PresetRun[] {
+  const runs = preset.runs(opts);
+  const wanted = opts.models ?? [];
+  if (!wanted.length) return runs;
+  const available = [...new Set(runs.map((r) => r.request.model ?? ''))];
+  const unknown = wanted.filter((m) => !available.includes(m));
+  if (unknown.length) {
+    throw new UserError(
+      `preset ${preset.name} has no network ${unknown.join(', ')}`,
+      `choose from: ${available.join(', ')}`,
+    );
+  }
+  return runs.filter((r) => wanted.includes(r.request.model ?? ''));
+}
 
 export function presetNamed(name: string): Preset {
   const p = PRESETS[name];

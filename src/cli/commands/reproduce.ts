@@ -1,7 +1,7 @@
 /** `ticketlab reproduce <experiment>`: the paper's experiments from one command, with a report. */
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { PRESETS, type Scale, presetNamed } from '../../experiments/presets.js';
+import { PRESETS, type Scale, presetNamed, presetRuns } from '../../experiments/presets.js';
 import { resolveConfig } from '../../lottery/resolve.js';
 import type { RunSummary } from '../../lottery/summary.js';
 import { writeReport } from '../../report/index.js';
@@ -12,6 +12,7 @@ import { executeLottery, parseNumber } from './lottery.js';
 
 interface ReproduceOptions {
   trials?: number;
+  models?: string[];
   scale: Scale;
   dataset?: string;
   dataDir?: string;
@@ -52,6 +53,16 @@ export function registerReproduceCommand(program: Command): void {
       '--dataset <name>',
       'lenet-iterative: mnist or fashion-mnist; conv-iterative: cifar10 or fashion-mnist (stand-in); figure-1: fashion-mnist for stand-ins',
     )
+    .option(
+      '--models <list>',
+      'only these networks, comma-separated (conv-iterative and figure-1: conv2, conv4, conv6; figure-1 also ' +
+        'lenet300), e.g. --models conv2,conv4 to keep the quick conv preset well under an hour',
+      (v: string) =>
+        v
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean),
+    )
     .addOption(dataDirOption())
     .option('--runs-dir <dir>', 'runs directory (default: $TICKETLAB_RUNS or ./runs)')
     .option('--threads <n>', 'onnxruntime intra-op threads', parseNumber('int', 1), 2)
@@ -59,7 +70,12 @@ export function registerReproduceCommand(program: Command): void {
     .option('--no-report', 'only run the experiments')
     .action(async (experiment: string, o: ReproduceOptions) => {
       const preset = presetNamed(experiment);
-      const runs = preset.runs({ dataset: o.dataset, scale: o.scale, trials: o.trials });
+      const runs = presetRuns(preset, {
+        dataset: o.dataset,
+        scale: o.scale,
+        trials: o.trials,
+        models: o.models,
+      });
       if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
       const summaries: RunSummary[] = [];
       for (const r of runs) {
@@ -77,7 +93,13 @@ export function registerReproduceCommand(program: Command): void {
       }
       if (!o.report) return;
       const datasetPart = o.dataset ? `-${o.dataset}` : '';
-      const out = join(defaultRunsRoot(o.runsDir), 'reports', `${preset.name}${datasetPart}-${o.scale}`);
+      // a report of some of the networks must not overwrite the whole preset's report
+      const modelsPart = o.models?.length ? `-${[...o.models].sort().join('-')}` : '';
+      const out = join(
+        defaultRunsRoot(o.runsDir),
+        'reports',
+        `${preset.name}${datasetPart}-${o.scale}${modelsPart}`,
+      );
       const title = `${preset.name}${o.scale === 'quick' ? ' (quick scale)' : ''}`;
       const result = await writeReport(summaries as unknown as ReportSummary[], out, {
         format: o.format,
