@@ -134,11 +134,26 @@ export function levelMetricSpec(
     title: opts.seriesTitle ?? 'condition',
     scale: { domain: series, range },
     sort: series,
+    legend: { labelLimit: 420 }, // run names are long; the default 160 px cuts off what tells them apart
   } as const;
   const detail = dashes.length > 0 ? { detail: { field: 'dash' } } : {};
   const strokeDash =
     dashes.length > 0
-      ? { strokeDash: { field: 'dash', type: 'nominal', title: opts.dashTitle ?? 'condition', sort: dashes } }
+      ? {
+          strokeDash: {
+            field: 'dash',
+            type: 'nominal',
+            title: opts.dashTitle ?? 'condition',
+            sort: dashes,
+            // a line sample, not the default dot, so the legend shows which dash is which
+            legend: {
+              symbolType: 'stroke',
+              symbolStrokeWidth: 2,
+              symbolSize: 300,
+              encode: { symbols: { update: { stroke: { value: '#444' } } } },
+            },
+          },
+        }
       : {};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
