@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'docs/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'scratch/**'] }, // scratch/: local, git-ignored experiments
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
