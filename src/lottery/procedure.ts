@@ -30,6 +30,7 @@ import { makeSampler } from '../train/data.js';
 import { type TrainCheckpoint, type TrainProgress, type TrainResult, train } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
 import { type LotteryConfig, conditionsAt, trialSeed } from './config.js';
+import { defaultThreads } from '../engine/session.js';
 import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
 
 export interface UnitInfo {
@@ -431,7 +432,8 @@ function writeSummary(ctx: LotteryContext, wallSeconds: number): RunSummary {
     model: config.model,
     dataset: config.dataset,
     ...ctx.labels,
-    machine: machineInfo(),
+    // float sums are ordered by thread: metrics are bit-identical only at the same thread count
+    machine: { ...machineInfo(), threads: ctx.engine.options.threads ?? defaultThreads() },
     wallSeconds,
     results: collectResults(run),
   };

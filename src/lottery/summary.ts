@@ -62,6 +62,8 @@ export const machineSchema = z.object({
   node: z.string(),
   onnxruntime: z.string(),
   platform: z.string(),
+  /** onnxruntime intra-op threads of the (last) process that ran the run */
+  threads: count.optional(),
 });
 
 export const runSummarySchema = z.object({

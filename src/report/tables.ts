@@ -346,6 +346,14 @@ export function machineTable(machine: Machine): Table {
       ['platform', machine.platform],
       ['Node.js', machine.node],
       ['onnxruntime', machine.onnxruntime],
+      ...(machine.threads
+        ? [
+            [
+              'onnxruntime threads (metrics are bit-identical only at the same count)',
+              String(machine.threads),
+            ],
+          ]
+        : []),
     ],
   };
 }
