@@ -677,9 +677,7 @@ function convWeightGrad(
   const taps: Tensor[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const starts = [i * dilation, j * dilation];
-      const ends = [starts[0] + (ho - 1) * stride + 1, starts[1] + (wo - 1) * stride + 1];
-      const shifted = reshape(stridedSlice(xp, starts, ends, [2, 3], [stride, stride]), [ci, columns]);
+      const shifted = reshape(kernelTapWindow(xp, i, j, stride, dilation, [ho, wo]), [ci, columns]);
       taps.push(reshape(matmul(gt, shifted, { transB: true }), [co, ci, 1]));
     }
   }
@@ -706,17 +704,43 @@ function convWeightGradIm2col(
   const taps: Tensor[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const starts = [i * dilation, j * dilation];
-      const ends = [starts[0] + (ho - 1) * stride + 1, starts[1] + (wo - 1) * stride + 1];
-      taps.push(reshape(stridedSlice(xp, starts, ends, [2, 3], [stride, stride]), [n, ci, ho * wo]));
+      taps.push(reshape(kernelTapWindow(xp, i, j, stride, dilation, [ho, wo]), [n, ci, ho * wo]));
     }
   }
   const patches = taps.length === 1 ? taps[0] : concat(taps, 1); // [N, taps·C, Ho·Wo]
   const product = batchMatmul(reshape(g, [n, co, ho * wo]), patches, { transB: true }); // [N, Co, taps·C]
-  const perImage = reshape(product, [n, co * kh * kw * ci]);
-  const ones = x.graph.constant(typedArrayOf(x.dtype, new Array<number>(n).fill(1)), [1, n], x.dtype, 'ones');
-  const total = n === 1 ? perImage : matmul(ones, perImage);
+  const total = sumRows(reshape(product, [n, co * kh * kw * ci]));
   return transpose(reshape(total, [co, kh, kw, ci]), [0, 3, 1, 2]);
+}
+
+/**
+ * The input window kernel tap (i, j) of a convolution multiplies: the [.., .., Ho, Wo] strided slice
+ * of the padded NCHW input starting at the tap's dilated offset.
+ */
+function kernelTapWindow(
+  xp: Tensor,
+  i: number,
+  j: number,
+  stride: number,
+  dilation: number,
+  [ho, wo]: readonly number[],
+): Tensor {
+  const starts = [i * dilation, j * dilation];
+  const ends = [starts[0] + (ho - 1) * stride + 1, starts[1] + (wo - 1) * stride + 1];
+  return stridedSlice(xp, starts, ends, [2, 3], [stride, stride]);
+}
+
+/** The sum of a [rows, K] matrix's rows as [1, K]: a product with a row of ones (one GEMM, no ReduceSum). */
+function sumRows(m: Tensor): Tensor {
+  const rows = m.shape[0];
+  if (rows === 1) return m;
+  const ones = m.graph.constant(
+    typedArrayOf(m.dtype, new Array<number>(rows).fill(1)),
+    [1, rows],
+    m.dtype,
+    'ones',
+  );
+  return matmul(ones, m);
 }
 
 /** Performance knobs of gradient rules. No result depends on them (tests vary them to prove it). */
@@ -778,14 +802,9 @@ function convWeightGradStride1(
       }
     }
     // [count, A, taps·B]: each image's contributions, then their sum (a product with a row of ones)
-    const perImage = reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [count, rows * kh * kw * cols]);
-    const ones = x.graph.constant(
-      typedArrayOf(x.dtype, new Array<number>(count).fill(1)),
-      [1, count],
-      x.dtype,
-      'ones',
+    parts.push(
+      sumRows(reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [count, rows * kh * kw * cols])),
     );
-    parts.push(count === 1 ? perImage : matmul(ones, perImage));
   }
   const total = reshape(sum(parts), [rows, kh, kw, cols]);
   return transpose(total, ci >= co ? [0, 3, 1, 2] : [3, 0, 1, 2]);
