@@ -411,6 +411,11 @@ export class TrainingEngine {
     return this.labels;
   }
 
+  /** onnxruntime intra-op threads of this engine's sessions. */
+  get threads(): number {
+    return this.options.threads ?? defaultThreads();
+  }
+
   /** True when the sparse (gather/scatter) update is in use. */
   get sparseUpdate(): boolean {
     return this.program.kept !== null;
@@ -478,7 +483,7 @@ export class TrainingEngine {
           emitModel(graph, { outputs, inputs: graph.inputs }),
           graph.inputs.map(signatureOf),
           outputs.map(signatureOf),
-          { threads: this.options.threads ?? defaultThreads() },
+          { threads: this.threads },
         );
       })();
       this.evalPrograms.set(batch, p);
@@ -493,7 +498,7 @@ export class TrainingEngine {
       emitModel(graph, { outputs: [logits], inputs: graph.inputs }),
       graph.inputs.map(signatureOf),
       [signatureOf(logits)],
-      { threads: this.options.threads ?? defaultThreads() },
+      { threads: this.threads },
     );
     const feeds = this.inferenceFeeds();
     feeds.x = x;
@@ -793,7 +798,7 @@ async function compileStep(
     emitModel(graph, { outputs, inputs: graph.inputs }),
     graph.inputs.map(signatureOf),
     outputs.map(signatureOf),
-    { threads: options.threads ?? defaultThreads() },
+    { threads: options.threads }, // CompiledGraph falls back to defaultThreads()
   );
   return {
     compiled,

@@ -30,7 +30,6 @@ import { makeSampler } from '../train/data.js';
 import { type TrainCheckpoint, type TrainProgress, type TrainResult, train } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
 import { type LotteryConfig, conditionsAt, trialSeed } from './config.js';
-import { defaultThreads } from '../engine/session.js';
 import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
 
 export interface UnitInfo {
@@ -433,7 +432,7 @@ function writeSummary(ctx: LotteryContext, wallSeconds: number): RunSummary {
     dataset: config.dataset,
     ...ctx.labels,
     // float sums are ordered by thread: metrics are bit-identical only at the same thread count
-    machine: { ...machineInfo(), threads: ctx.engine.options.threads ?? defaultThreads() },
+    machine: { ...machineInfo(), threads: ctx.engine.threads },
     wallSeconds,
     results: collectResults(run),
   };
