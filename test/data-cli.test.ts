@@ -14,12 +14,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
 import { writeIdxDataset } from '../src/data/index.js';
 
-const DATA = process.env.TICKETLAB_DATA;
+// absolute, because the corrupted copy below symlinks to its files
+const DATA = process.env.TICKETLAB_DATA && resolve(process.env.TICKETLAB_DATA);
 const skip = DATA
   ? false
   : 'TICKETLAB_DATA is not set; set it to a verified copy (e.g. /work/shared/datasets)';

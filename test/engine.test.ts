@@ -61,11 +61,22 @@ const optimizers: [string, OptimizerSpec, number][] = [
   ['adam+wd', { kind: 'adam', weightDecay: 1e-4 }, 0.01],
 ];
 
+const updateModes = [
+  { label: 'dense fused update', sparseBelow: 0, update: 'fused' },
+  { label: 'dense update in the graph', sparseBelow: 0, update: 'graph' },
+  { label: 'sparse update', sparseBelow: 1, update: 'fused' },
+] as const;
+
 for (const [name, optimizer, lr] of optimizers) {
-  for (const sparseBelow of [0, 1]) {
-    const mode = sparseBelow ? 'sparse update' : 'dense update';
+  for (const { label: mode, sparseBelow, update } of updateModes) {
     test(`${name} (${mode}) learns the synthetic task with masked weights exactly 0 at every step`, async () => {
-      const engine = await TrainingEngine.create(mlp, { batchSize: 20, optimizer, threads: 1, sparseBelow });
+      const engine = await TrainingEngine.create(mlp, {
+        batchSize: 20,
+        optimizer,
+        threads: 1,
+        sparseBelow,
+        update,
+      });
       engine.initialize(3);
       const masks = halfMasks(engine, 11);
       await engine.setMasks(masks);
@@ -101,6 +112,23 @@ for (const [name, optimizer, lr] of optimizers) {
   }
 }
 
+for (const [name, optimizer, lr] of optimizers) {
+  test(`${name}: the fused update gives bit-identical weights and state to the update in the graph`, async () => {
+    const runs: Map<string, Float32Array>[] = [];
+    for (const update of ['fused', 'graph'] as const) {
+      const engine = await TrainingEngine.create(mlp, { batchSize: 20, optimizer, threads: 1, update });
+      engine.initialize(5);
+      await trainBlobs(engine, 15, lr); // all weights kept
+      await engine.setMasks(halfMasks(engine, 2));
+      await trainBlobs(engine, 15, lr);
+      runs.push(engine.getState().tensors);
+      await engine.release();
+    }
+    for (const [key, data] of runs[1]) assert.deepEqual(runs[0].get(key), data, key);
+    assert.ok(runs[0].get('theta')!.some((v) => v !== 0));
+  });
+}
+
 test('the sparse update gives bit-identical weights to the dense masked update', async () => {
   const results: Float32Array[][] = [];
   for (const sparseBelow of [0, 1]) {
@@ -123,7 +151,14 @@ test('how parameters are grouped into graph inputs and updates changes no result
   // segmentFrom: undefined keeps this small net's parameters in one θ input, 1 gives each its own, and
   // 200 gives fc1.weight (512 entries) its own input while the three small ones share one;
   // updateChunk 100 updates fc1.weight in 5 chunks (and the shared segment of 164 in one)
-  const layouts = [{}, { segmentFrom: 1 }, { segmentFrom: 200 }, { segmentFrom: 200, updateChunk: 100 }];
+  // (the update in the graph is where segments and chunks matter most)
+  const layouts = [
+    {},
+    { segmentFrom: 1 },
+    { segmentFrom: 1, update: 'graph' },
+    { segmentFrom: 200, update: 'graph' },
+    { segmentFrom: 200, updateChunk: 100, update: 'graph' },
+  ] as const;
   const runs: { label: string; weights: Float32Array[]; state: Map<string, Float32Array> }[] = [];
   for (const layout of layouts) {
     for (const sparseBelow of [0, 1]) {
@@ -268,7 +303,7 @@ const convNet: Model = {
   },
 };
 
-for (const layout of [{}, { segmentFrom: 1, updateChunk: 10 }]) {
+for (const layout of [{}, { segmentFrom: 1, updateChunk: 10, update: 'graph' as const }]) {
   test(`a checkpointed state resumes bit-identically (conv net with BatchNorm and dropout, ${JSON.stringify(layout)})`, async () => {
     const rng = new Rng(9);
     const batches = Array.from({ length: 12 }, () => ({

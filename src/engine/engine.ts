@@ -25,6 +25,7 @@ import { Rng } from '../util/rng.js';
 import { initialValues } from './init.js';
 import { type OptimizerSpec, emitUpdate, optimizerScalars, stateNames } from './optimizers.js';
 import { CompiledGraph, type Signature, defaultThreads, ortTensor, signatureOf } from './session.js';
+import { UpdateArena } from './fused-update.js';
 
 export interface EngineOptions {
   batchSize: number;
@@ -46,6 +47,13 @@ export interface EngineOptions {
    * size (default 262144), each of which keeps its temporaries in cache. Only speed depends on it.
    */
   updateChunk?: number;
+  /**
+   * Where the optimizer update of dense and masked layouts runs: 'fused' (default), one WebAssembly
+   * SIMD loop over θ after the step graph has written the gradients; or 'graph', as element-wise ops
+   * inside the step graph. Both evaluate the same operations in the same order: results are
+   * bit-identical. Sparse layouts always update inside the graph (gather/scatter of the kept entries).
+   */
+  update?: 'fused' | 'graph';
 }
 
 interface DropoutDecl {
@@ -210,6 +218,11 @@ interface StepProgram {
   kept: BigInt64Array | null;
   /** Sparse update: outputs holding the new kept values of each segment, scattered into θ after the run. */
   keptValues: { output: string; segment: number }[];
+  /**
+   * Fused update: the graph writes each parameter's gradient into the arena's gradient array (these
+   * outputs, at these offsets) and the arena's loop updates θ and the optimizer state in place.
+   */
+  fused: { masked: boolean; gradOutputs: { output: string; offset: number; length: number }[] } | null;
 }
 
 /** Feeds and fetches of one step, prepared for both directions of the ping-pong. */
@@ -262,6 +275,8 @@ export class TrainingEngine {
     readonly options: EngineOptions,
     discovery: BuildContext,
     densePlan: StepProgram,
+    /** θ, gradients, mask and optimizer state for the fused update; null when it runs in the graph. */
+    private readonly arena: UpdateArena | null,
   ) {
     this.params = discovery.params.map((p) => p.decl);
     this.buffers = discovery.buffers.map((b) => b.decl);
@@ -287,8 +302,10 @@ export class TrainingEngine {
     // discovery pass: learn the parameters (and so θ's layout) by building the forward once
     const discovery = new BuildContext(new Graph('discovery'), true);
     model.forward(discovery, discovery.graph.input('x', [options.batchSize, ...model.inputShape]));
-    const plan = await compileStep(model, options, discovery, { kind: 'full' });
-    return new TrainingEngine(model, options, discovery, plan);
+    const total = discovery.params.reduce((s, p) => s + size(p.decl.shape), 0);
+    const arena = options.update === 'graph' ? null : await UpdateArena.create(options.optimizer, total);
+    const plan = await compileStep(model, options, discovery, { kind: 'full', fused: arena !== null });
+    return new TrainingEngine(model, options, discovery, plan, arena);
   }
 
   /** Makes `program` current, (re)allocating state arrays in its layout from the dense state. */
@@ -302,8 +319,13 @@ export class TrainingEngine {
     // replace them (by output name, with the output's shape)
     const inputs = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
     const outputs = [new Map<string, ort.Tensor>(), new Map<string, ort.Tensor>()];
+    const arena = program.fused ? this.arena! : null;
     for (const c of program.carried) {
-      const shared = c.inPlace ? new Float32Array(c.length) : undefined;
+      const shared = c.inPlace
+        ? arena && c.name === THETA
+          ? arena.theta
+          : new Float32Array(c.length)
+        : undefined;
       [this.current, this.spare].forEach((arrays, set) => {
         const data = shared ?? new Float32Array(c.length);
         arrays.set(c.name, data);
@@ -321,6 +343,15 @@ export class TrainingEngine {
         for (let j = 0; j < kept.length; j++) dst[j] = src[Number(kept[j])];
       } else dst.set(src);
     }
+    if (arena) {
+      // the fused loop updates the optimizer state in place, outside the graph
+      for (const [name, data] of arena.states) {
+        data.set(dense.get(name)!);
+        this.current.set(name, data);
+        this.spare.set(name, data);
+      }
+      arena.mask.set(this.mask);
+    }
     const feeds: Record<string, ort.Tensor> = {
       x: ortTensor(sig.get('x')!, this.x),
       labels: ortTensor(sig.get('labels')!, this.labels),
@@ -335,6 +366,8 @@ export class TrainingEngine {
       correct: ortTensor(sig.get('correct')!, this.correctOut),
     };
     this.keptScatter = [];
+    for (const g of program.fused?.gradOutputs ?? [])
+      fetches[g.output] = ortTensor(sig.get(g.output)!, arena!.grad.subarray(g.offset, g.offset + g.length));
     if (program.kept) {
       // kept indices local to each segment (the kept list is sorted, so each segment's are a run)
       const kept = program.kept;
@@ -429,6 +462,7 @@ export class TrainingEngine {
     if (this.dropouts.length) this.fillDropoutMasks();
     const { feeds, fetches } = this.runArgs[this.parity];
     await this.program.compiled.runInto(feeds, fetches);
+    if (this.program.fused) this.arena!.update(this.program.fused.masked, values);
     [this.current, this.spare] = [this.spare, this.current];
     this.parity ^= 1;
     if (this.keptScatter.length) {
@@ -581,7 +615,7 @@ export class TrainingEngine {
     const useSparse = keptCount < (this.options.sparseBelow ?? 0.5) * this.parameterCount;
     const mode: UpdateMode = useSparse
       ? { kind: 'sparse', keptCounts }
-      : { kind: keptCount === this.parameterCount ? 'full' : 'masked' };
+      : { kind: keptCount === this.parameterCount ? 'full' : 'masked', fused: this.arena !== null };
     const key = mode.kind === 'sparse' ? `sparse:${keptCounts.join(',')}` : mode.kind;
     let kept: BigInt64Array | null = null;
     if (useSparse) {
@@ -682,7 +716,7 @@ function isOptimizerState(name: string): boolean {
  * entries gathered from all segments with compressed state, scattered back into each segment (sparse).
  */
 /** How the optimizer applies the mask: not at all (all kept), by multiplication, or by gather/scatter. */
-type UpdateMode = { kind: 'full' } | { kind: 'masked' } | { kind: 'sparse'; keptCounts: number[] };
+type UpdateMode = { kind: 'full' | 'masked'; fused: boolean } | { kind: 'sparse'; keptCounts: number[] };
 
 async function compileStep(
   model: Model,
@@ -718,7 +752,19 @@ async function compileStep(
   const carried: Carried[] = [{ name: THETA, length: total, pieces: segmentPieces(THETA) }];
   const maskPieces: Piece[] = [];
   const keptValues: StepProgram['keptValues'] = [];
-  if (mode.kind !== 'sparse') {
+  let fused: StepProgram['fused'] = null;
+  if (mode.kind !== 'sparse' && mode.fused) {
+    // the graph only reads θ and writes each gradient, in its own shape, into the arena
+    carried[0].inPlace = true;
+    for (const piece of carried[0].pieces) piece.readOnly = true;
+    const gradOutputs = build.params.map((p, i) => {
+      const output = graph.output(grads[i], `grad:${p.decl.name}`);
+      outputs.push(output);
+      const slot = slots.get(p.decl.name)!;
+      return { output: output.name, offset: slot.offset, length: slot.size };
+    });
+    fused = { masked: mode.kind === 'masked', gradOutputs };
+  } else if (mode.kind !== 'sparse') {
     const statePieces = stateList.map((name) => ({ name, length: total, pieces: [] as Piece[] }));
     const chunkSize = options.updateChunk ?? UPDATE_CHUNK;
     segments.forEach((s, k) => {
@@ -809,6 +855,7 @@ async function compileStep(
     maskPieces,
     keptValues,
     kept: null,
+    fused,
   };
 }
 

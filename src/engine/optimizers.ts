@@ -55,9 +55,52 @@ export function optimizerScalars(spec: OptimizerSpec): OptimizerScalars {
 }
 
 /**
- * Emits the update of one parameter. `scalars` are the graph inputs named by optimizerScalars();
- * `states` the current optimizer state tensors named by stateNames().
+ * The arithmetic an update rule is written in. The step graph implements it with ONNX ops and the
+ * fused kernel (fused-update.ts) with SIMD instructions; both evaluate the same operations in the same
+ * order on float32, so they give bit-identical results.
  */
+export interface Arithmetic<T> {
+  constant(value: number): T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  div(a: T, b: T): T;
+  sqrt(a: T): T;
+}
+
+/**
+ * One optimizer step for a parameter, in any arithmetic. `scalars` are the per-step values named by
+ * optimizerScalars(); `states` the optimizer state named by stateNames().
+ */
+export function updateRule<T>(
+  spec: OptimizerSpec,
+  A: Arithmetic<T>,
+  param: T,
+  grad: T,
+  states: T[],
+  scalars: T[],
+): { param: T; states: T[] } {
+  const wd = spec.weightDecay ?? 0;
+  const gradient = wd > 0 ? A.add(grad, A.mul(A.constant(wd), param)) : grad;
+  if (spec.kind === 'adam') {
+    const [m, v] = states;
+    const [scale, shift] = scalars;
+    // ten element-wise passes over the parameter vector in the graph; one in the fused kernel
+    const m2 = A.add(A.mul(A.constant(spec.beta1 ?? 0.9), m), gradient);
+    const v2 = A.add(A.mul(A.constant(spec.beta2 ?? 0.999), v), A.mul(gradient, gradient));
+    const denom = A.add(A.mul(A.sqrt(v2), scale), shift);
+    return { param: A.sub(param, A.div(m2, denom)), states: [m2, v2] };
+  }
+  const [lr] = scalars;
+  const mu = spec.momentum ?? 0;
+  if (mu === 0) return { param: A.sub(param, A.mul(lr, gradient)), states: [] };
+  // torch.optim.SGD: buf = μ·buf + g; step = g + μ·buf (Nesterov) or buf
+  const buf = A.add(A.mul(A.constant(mu), states[0]), gradient);
+  const direction = spec.nesterov ? A.add(gradient, A.mul(A.constant(mu), buf)) : buf;
+  return { param: A.sub(param, A.mul(lr, direction)), states: [buf] };
+}
+
+/** The update of one parameter as graph ops (see updateRule). */
 export function emitUpdate(
   spec: OptimizerSpec,
   param: Tensor,
@@ -66,26 +109,13 @@ export function emitUpdate(
   scalars: Tensor[],
 ): ParamUpdate {
   const g = param.graph;
-  const c = (v: number) => g.scalar(v, param.dtype);
-  const wd = spec.weightDecay ?? 0;
-  const gradient = wd > 0 ? op.add(grad, op.mul(c(wd), param)) : grad;
-  if (spec.kind === 'adam') {
-    const b1 = spec.beta1 ?? 0.9;
-    const b2 = spec.beta2 ?? 0.999;
-    const [m, v] = states;
-    const [scale, shift] = scalars;
-    // ten element-wise passes over the parameter vector
-    const m2 = op.add(op.mul(c(b1), m), gradient);
-    const v2 = op.add(op.mul(c(b2), v), op.mul(gradient, gradient));
-    const denom = op.add(op.mul(op.sqrt(v2), scale), shift);
-    const p2 = op.sub(param, op.div(m2, denom));
-    return { param: p2, states: [m2, v2] };
-  }
-  const [lr] = scalars;
-  const mu = spec.momentum ?? 0;
-  if (mu === 0) return { param: op.sub(param, op.mul(lr, gradient)), states: [] };
-  // torch.optim.SGD: buf = μ·buf + g; step = g + μ·buf (Nesterov) or buf
-  const buf = op.add(op.mul(c(mu), states[0]), gradient);
-  const direction = spec.nesterov ? op.add(gradient, op.mul(c(mu), buf)) : buf;
-  return { param: op.sub(param, op.mul(lr, direction)), states: [buf] };
+  const graphArithmetic: Arithmetic<Tensor> = {
+    constant: (v) => g.scalar(v, param.dtype),
+    add: op.add,
+    sub: op.sub,
+    mul: op.mul,
+    div: op.div,
+    sqrt: op.sqrt,
+  };
+  return updateRule(spec, graphArithmetic, param, grad, states, scalars);
 }

@@ -20,7 +20,7 @@ export interface PresetOptions {
   dataset?: string;
   scale: Scale;
   trials?: number;
-  /** Only the runs of these networks (e.g. ['conv2'] to stay well under an hour at quick scale). */
+  /** Only the runs of these networks (e.g. ['conv2'] for a first look). */
   models?: string[];
 }
 
