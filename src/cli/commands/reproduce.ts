@@ -56,7 +56,7 @@ export function registerReproduceCommand(program: Command): void {
     .option(
       '--models <list>',
       'only these networks, comma-separated (conv-iterative and figure-1: conv2, conv4, conv6; figure-1 also ' +
-        'lenet300), e.g. --models conv2 for a first look in about 8 minutes at quick scale',
+        'lenet300), e.g. --models conv2 for a first look (about 6 minutes at quick scale)',
       (v: string) =>
         v
           .split(',')
