@@ -21,11 +21,13 @@ import {
   parseRunSummary,
   prefixSvgIds,
   sampleUnits,
+  stat,
   toCsv,
   toMarkdown,
   unitMaskImage,
   writeReport,
   type ComparisonRow,
+  type LevelAggregate,
   type RunSummary,
   type Table,
 } from '../src/report/index.js';
@@ -114,6 +116,40 @@ test('LeNet comparison with the paper: hand-checked values', () => {
   const tb = row(rows, 'ticket-below-dense');
   assert.equal(tb.ours, undefined);
   assert.equal(tb.oursText, 'not below dense down to 21.1%');
+});
+
+test('"falls below dense from" is where accuracy stays below; a one-level dip is named, not taken', () => {
+  // accuracy by percent remaining: the ticket dips at 80% only; random re-init dips at 64%, recovers,
+  // and stays below from 21%
+  const level = (condition: string, percentRemaining: number, acc: number): LevelAggregate => {
+    const one = stat([acc]);
+    return {
+      condition,
+      level: 0,
+      percentRemaining,
+      trials: 1,
+      earlyStopIteration: stat([100]),
+      validationLossAtEarlyStop: stat([0.1]),
+      testAccuracyAtEarlyStop: one,
+      finalTestAccuracy: one,
+      iterations: stat([100]),
+      wallSeconds: stat([1]),
+    };
+  };
+  const aggs = [
+    level('ticket', 100, 0.87),
+    ...[80, 64, 51, 21, 13].map((p, i) => level('ticket', p, [0.869, 0.875, 0.876, 0.88, 0.871][i])),
+    ...[80, 64, 51, 21, 13].map((p, i) => level('random-reinit', p, [0.871, 0.868, 0.872, 0.869, 0.86][i])),
+  ];
+  const rows = compareWithPaper(aggs, paperReferenceFor('lenet300')!);
+  const tb = row(rows, 'ticket-below-dense');
+  assert.equal(tb.ours, undefined);
+  assert.equal(tb.oursText, 'not below dense down to 13.0%');
+  assert.match(tb.note!, /first dipped below dense at 80\.0%, then rose above again/);
+  const rb = row(rows, 'reinit-below-dense');
+  assert.equal(rb.ours, 21);
+  assert.equal(rb.oursText, '21.0% remaining');
+  assert.match(rb.note!, /first dipped below dense at 64\.0%/);
 });
 
 test('a level within 1.5× of the paper’s is used and marked nearest', () => {
