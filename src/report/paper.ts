@@ -336,7 +336,8 @@ export function compareWithPaper(aggs: readonly LevelAggregate[], ref: PaperRefe
         if (!dense) return missing(noDense);
         const cands = pruned(m.condition).sort((a, b) => b.percentRemaining - a.percentRemaining);
         if (cands.length === 0) return missing(`the run has no pruned levels of condition '${m.condition}'`);
-        const isBelow = (a: LevelAggregate) => a.testAccuracyAtEarlyStop.mean < dense.testAccuracyAtEarlyStop.mean;
+        const isBelow = (a: LevelAggregate) =>
+          a.testAccuracyAtEarlyStop.mean < dense.testAccuracyAtEarlyStop.mean;
         // "falls below from P": below dense at P and at every sparser level, so a one-level dip
         // within noise (then back above) is not read as the fall; the first dip is named in the note
         let from = cands.length;
