@@ -4,6 +4,10 @@
  * and owns the state (parameters, masks, optimizer moments, BatchNorm statistics) in typed arrays.
  *
  * Speed decisions (measured, see README "Performance"):
+ * - By default the dense and masked updates leave the graph: it writes each parameter's gradient into
+ *   WebAssembly memory and one fused SIMD loop (fused-update.ts) updates θ and the optimizer state in
+ *   place, one pass instead of Adam's ten element-wise graph ops, with bit-identical results. The
+ *   points below are about the update inside the graph (`update: 'graph'`, and sparse layouts).
  * - All parameters live in one flat vector θ. The step graph takes it as a few inputs, views of
  *   segments of it: each large parameter alone (read and written in place, no slicing copy of θ and
  *   no concatenation of its gradient), small neighbours together (one optimizer update for all of
@@ -714,6 +718,7 @@ function isOptimizerState(name: string): boolean {
  * segment's loss gradient is flattened (concatenated, for a segment of several parameters) and the
  * optimizer runs on flat vectors: each segment's whole vector with a mask (dense), or the K kept
  * entries gathered from all segments with compressed state, scattered back into each segment (sparse).
+ * With the fused update the graph has no optimizer: it outputs each parameter's gradient instead.
  */
 /** How the optimizer applies the mask: not at all (all kept), by multiplication, or by gather/scatter. */
 type UpdateMode = { kind: 'full' | 'masked'; fused: boolean } | { kind: 'sparse'; keptCounts: number[] };
