@@ -293,7 +293,7 @@ export class TrainingEngine {
     const sig = densePlan.signatures;
     this.x = new Float32Array(size(sig.get('x')!.shape));
     this.labels = new Int32Array(options.batchSize);
-    this.scalarArrays = densePlan.scalarNames.map(() => new Float32Array(1));
+    this.scalarArrays = optimizerScalars(options.optimizer).names.map(() => new Float32Array(1));
     for (const d of this.dropouts) this.dropoutArrays.set(d.name, new Float32Array(size(d.shape)));
     this.current.set(THETA, new Float32Array(this.parameterCount));
     for (const s of stateNames(options.optimizer)) this.current.set(s, new Float32Array(this.parameterCount));
@@ -748,8 +748,10 @@ async function compileStep(
   const flatGrads = new Map(build.params.map((p, i) => [p.decl.name, op.reshape(grads[i], [grads[i].size])]));
   const cat = (ts: Tensor[]) => (ts.length === 1 ? ts[0] : op.concat(ts, 0));
   const segmentGrads = segments.map((s) => cat(s.params.map((name) => flatGrads.get(name)!)));
-  const scalars = optimizerScalars(options.optimizer);
-  const scalarInputs = scalars.names.map((n) => graph.input(n, [], 'float32'));
+  // the per-step scalars are graph inputs only where the graph runs the update
+  const updateInGraph = mode.kind === 'sparse' || !mode.fused;
+  const scalarNames = updateInGraph ? optimizerScalars(options.optimizer).names : [];
+  const scalarInputs = scalarNames.map((n) => graph.input(n, [], 'float32'));
   const stateList = stateNames(options.optimizer);
   const outputs: Tensor[] = [graph.output(loss, 'loss'), graph.output(correct, 'correct')];
   const segmentPieces = (name: string) =>
@@ -758,7 +760,7 @@ async function compileStep(
   const maskPieces: Piece[] = [];
   const keptValues: StepProgram['keptValues'] = [];
   let fused: StepProgram['fused'] = null;
-  if (mode.kind !== 'sparse' && mode.fused) {
+  if (!updateInGraph) {
     // the graph only reads θ and writes each gradient, in its own shape, into the arena
     carried[0].inPlace = true;
     for (const piece of carried[0].pieces) piece.readOnly = true;
@@ -855,7 +857,7 @@ async function compileStep(
     compiled,
     signatures,
     carried,
-    scalarNames: scalars.names,
+    scalarNames,
     segments,
     maskPieces,
     keptValues,

@@ -140,7 +140,7 @@ async function assemble(text: string): Promise<WebAssembly.Module> {
   }
 }
 
-type UpdateFn = (n: number, ...args: number[]) => void;
+type UpdateFn = (...args: number[]) => void;
 
 /**
  * θ, its gradient, the mask and the optimizer state of one engine, in WebAssembly memory, with the
@@ -151,8 +151,9 @@ export class UpdateArena {
   readonly grad: Float32Array;
   readonly mask: Float32Array;
   readonly states: Map<string, Float32Array>;
-  private readonly padded: number;
-  private readonly offsets: Map<string, number>;
+  /** The loops' leading arguments (entry count, then byte offsets of the arrays), fixed per arena. */
+  private readonly plainArgs: number[];
+  private readonly maskedArgs: number[];
 
   private constructor(
     memory: WebAssembly.Memory,
@@ -160,14 +161,18 @@ export class UpdateArena {
     stateList: string[],
     private readonly kernels: { plain: UpdateFn; masked: UpdateFn },
   ) {
-    this.padded = Math.ceil(length / LANES) * LANES;
+    const padded = paddedLength(length);
     const names = ['theta', 'grad', 'mask', ...stateList];
-    this.offsets = new Map(names.map((n, i) => [n, i * this.padded * 4]));
-    const view = (n: string) => new Float32Array(memory.buffer, this.offsets.get(n)!, length);
+    const offset = new Map(names.map((n, i) => [n, i * padded * 4]));
+    const view = (n: string) => new Float32Array(memory.buffer, offset.get(n)!, length);
     this.theta = view('theta');
     this.grad = view('grad');
     this.mask = view('mask');
     this.states = new Map(stateList.map((s) => [s, view(s)]));
+    // argument order of updateKernelText: n, θ, grad, [mask,] states…
+    const states = stateList.map((s) => offset.get(s)!);
+    this.plainArgs = [padded, offset.get('theta')!, offset.get('grad')!, ...states];
+    this.maskedArgs = [padded, offset.get('theta')!, offset.get('grad')!, offset.get('mask')!, ...states];
   }
 
   /**
@@ -176,7 +181,7 @@ export class UpdateArena {
    */
   static async create(spec: OptimizerSpec, length: number): Promise<UpdateArena | null> {
     const stateList = stateNames(spec);
-    const bytes = (3 + stateList.length) * Math.ceil(length / LANES) * LANES * 4;
+    const bytes = (3 + stateList.length) * paddedLength(length) * 4;
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
@@ -194,9 +199,12 @@ export class UpdateArena {
 
   /** One update of every entry of θ and the optimizer state from `grad` (times `mask` if masked). */
   update(masked: boolean, scalars: readonly number[]): void {
-    const o = this.offsets;
-    const states = [...this.states.keys()].map((s) => o.get(s)!);
-    const arrays = [o.get('theta')!, o.get('grad')!, ...(masked ? [o.get('mask')!] : []), ...states];
-    (masked ? this.kernels.masked : this.kernels.plain)(this.padded, ...arrays, ...scalars);
+    if (masked) this.kernels.masked(...this.maskedArgs, ...scalars);
+    else this.kernels.plain(...this.plainArgs, ...scalars);
   }
+}
+
+/** Entries per array in the arena: the length rounded up to whole SIMD lane groups. */
+function paddedLength(length: number): number {
+  return Math.ceil(length / LANES) * LANES;
 }
