@@ -1,14 +1,9 @@
 /** `ticketlab train` and `ticketlab lottery`: one training run, or the full train-prune-reset procedure. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type DatasetName, loadDataset } from '../../data/index.js';
-import { TrainingEngine } from '../../engine/engine.js';
-import { CONTROLS, type LotteryConfig, isPrunable } from '../../lottery/config.js';
-import { runLottery } from '../../lottery/procedure.js';
-import { type LotteryRequest, modelEntry, resolveConfig } from '../../lottery/resolve.js';
-import type { RunSummary } from '../../lottery/summary.js';
+import { executeLottery } from '../../experiments/execute.js';
+import { CONTROLS, type LotteryConfig } from '../../lottery/config.js';
+import { type LotteryRequest, resolveConfig } from '../../lottery/resolve.js';
 import { modelNames } from '../../models/zoo.js';
-import { RunStore } from '../../store/index.js';
-import { prepareData } from '../../train/data.js';
 import { lotteryReporter } from '../progress.js';
 import { dataDirOption } from './datasets.js';
 import { summaryTable } from './runs.js';
@@ -205,63 +200,6 @@ function toRequest(o: CliOptions): LotteryRequest {
   };
 }
 
-export interface ExecuteOptions {
-  runsDir?: string;
-  name: string;
-  dataDir?: string;
-  threads: number;
-  labels?: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
-  quiet?: boolean;
-}
-
-/** Opens (or resumes) the run for `config`, trains everything not yet done, returns the summary. */
-export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions): Promise<RunSummary> {
-  const store = new RunStore({ root: opts.runsDir });
-  const run = store.openRun(opts.name, config);
-  try {
-    process.stderr.write(`run directory: ${run.dir}\n`);
-    const entry = modelEntry(config.model);
-    const loaded = await loadDataset(config.dataset as DatasetName, { dataDir: opts.dataDir });
-    const data = await prepareData(
-      config.dataset as DatasetName,
-      {
-        validationSize: config.validationSize,
-        splitSeed: config.splitSeed,
-        normalization: config.normalization,
-        augment: config.augment,
-        trainEvalSize: config.trainEvalSize,
-      },
-      loaded,
-    );
-    const model = entry.create({
-      inputShape: config.inputShape,
-      classes: data.classes,
-      init: { kind: config.init },
-      dropout: config.dropout,
-    });
-    const engine = await TrainingEngine.create(model, {
-      batchSize: config.batchSize,
-      optimizer: config.optimizer,
-      threads: opts.threads,
-      masked: (decl) => isPrunable(config, decl),
-    });
-    try {
-      return await runLottery({
-        config,
-        run,
-        data,
-        engine,
-        reporter: opts.quiet ? undefined : lotteryReporter(),
-        labels: opts.labels,
-      });
-    } finally {
-      await engine.release();
-    }
-  } finally {
-    run.close();
-  }
-}
-
 async function action(kind: 'train' | 'lottery', o: CliOptions): Promise<void> {
   const config = resolveConfig(toRequest(o));
   const name = o.name ?? `${config.model}-${config.dataset}-${kind}`;
@@ -270,6 +208,7 @@ async function action(kind: 'train' | 'lottery', o: CliOptions): Promise<void> {
     name,
     dataDir: o.dataDir,
     threads: o.threads,
+    reporter: lotteryReporter(),
   });
   if (o.json) console.log(JSON.stringify(summary));
   else console.log(summaryTable(summary));

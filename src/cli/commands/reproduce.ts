@@ -8,7 +8,9 @@ import { writeReport } from '../../report/index.js';
 import type { RunSummary as ReportSummary } from '../../report/index.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { dataDirOption } from './datasets.js';
-import { executeLottery, parseNumber } from './lottery.js';
+import { executeLottery } from '../../experiments/execute.js';
+import { lotteryReporter } from '../progress.js';
+import { parseNumber } from './lottery.js';
 
 interface ReproduceOptions {
   trials?: number;
@@ -88,6 +90,7 @@ export function registerReproduceCommand(program: Command): void {
             dataDir: o.dataDir,
             threads: o.threads,
             labels: r.labels,
+            reporter: lotteryReporter(),
           }),
         );
       }
