@@ -35,7 +35,7 @@ import { GRID_COLORS } from '../src/report/masks.js';
 import { labelRuns } from '../src/report/labels.js';
 import { levelTable, sparsityTables } from '../src/report/tables.js';
 import { writeSyntheticRun } from '../src/report/testing.js';
-import { censoredNote } from '../src/report/write.js';
+import { censoredNote } from '../src/report/build.js';
 
 let tmp: string;
 let summary: RunSummary;
