@@ -34,7 +34,7 @@ import {
 import { GRID_COLORS } from '../src/report/masks.js';
 import { labelRuns } from '../src/report/labels.js';
 import { levelTable, sparsityTables } from '../src/report/tables.js';
-import { writeSyntheticRun } from '../src/report/testing.js';
+import { writeSyntheticRun } from './helpers/synthetic-run.js';
 import { censoredNote } from '../src/report/build.js';
 
 let tmp: string;

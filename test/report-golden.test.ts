@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PNG } from 'pngjs';
 import { writeReport, type ReportOptions, type RunSummary } from '../src/report/index.js';
-import { writeSyntheticRun } from '../src/report/testing.js';
+import { writeSyntheticRun } from './helpers/synthetic-run.js';
 
 const GOLDEN: Record<string, string> = {
   'html/figures/synthetic-curves.svg': 'df7e4419cae0ac83cd4d94703aea7234',
