@@ -1,0 +1,247 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { BatchSampler, LoadedDataset } from '../src/data/index.js';
+import { syntheticSet } from '../src/data/testing.js';
+import { TrainingEngine } from '../src/engine/engine.js';
+import { resolveConfig } from '../src/lottery/resolve.js';
+import { MODELS } from '../src/models/zoo.js';
+import { type TrainData, makeSampler, prepareData } from '../src/train/data.js';
+import {
+  type TrainCheckpoint,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+  train,
+} from '../src/train/trainer.js';
+import { CONSTANT } from '../src/train/schedule.js';
+import { Rng } from '../src/util/rng.js';
+
+const shape = { channels: 1, height: 28, width: 28 };
+const loaded = {
+  name: 'mnist',
+  // 610 training examples: no checkpoint falls on an epoch boundary (BatchSampler.seek rejects index = count)
+  train: syntheticSet(710, shape, 1),
+  test: syntheticSet(200, shape, 2),
+  classes: 10,
+  source: 'synthetic (made by the test)',
+} as LoadedDataset;
+
+const config = resolveConfig({ model: 'lenet300', dataset: 'mnist', validationSize: 100 });
+
+const OPTIONS: TrainOptions = {
+  iterations: 60,
+  learningRate: 1.2e-3,
+  schedule: { warmup: 5, milestones: [40], gamma: 0.5 },
+  evalEvery: 15,
+  rewindIteration: 25,
+  checkpointEvery: 20,
+  divergenceLoss: 1e4,
+};
+
+let prepared: TrainData | undefined;
+async function trainData(): Promise<TrainData> {
+  prepared ??= await prepareData('mnist', { ...config, trainEvalSize: 50 }, loaded);
+  return prepared;
+}
+
+/** A fresh LeNet-300-100 engine initialized from seed 0, on one thread (deterministic sums). */
+async function freshEngine(): Promise<TrainingEngine> {
+  const engine = await TrainingEngine.create(MODELS.lenet300.create({ inputShape: [784] }), {
+    batchSize: config.batchSize,
+    optimizer: config.optimizer,
+    threads: 1,
+  });
+  engine.initialize(0);
+  return engine;
+}
+
+/** Everything one training run needs, from the same seeds every time. */
+async function setup(): Promise<{ engine: TrainingEngine; data: TrainData; sampler: BatchSampler }> {
+  const data = await trainData();
+  const sampler = makeSampler(data, config.batchSize, Rng.derive(0, 'data-order').uint32());
+  return { engine: await freshEngine(), data, sampler };
+}
+
+function hashTensors(...maps: (ReadonlyMap<string, Float32Array> | undefined)[]): string {
+  const h = createHash('sha256');
+  for (const map of maps) {
+    if (!map) {
+      h.update('none');
+      continue;
+    }
+    for (const name of [...map.keys()].sort()) {
+      const v = map.get(name)!;
+      h.update(name);
+      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+const hashJson = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
+
+function fingerprintResult(r: TrainResult) {
+  return {
+    curve: hashJson(r.curve),
+    evaluated: r.curve.map((p) => p.iteration),
+    earlyStopIteration: r.earlyStopIteration,
+    validationLossAtEarlyStop: r.validationLossAtEarlyStop,
+    testAccuracyAtEarlyStop: r.testAccuracyAtEarlyStop,
+    trainAccuracyAtEarlyStop: r.trainAccuracyAtEarlyStop,
+    finalTestAccuracy: r.finalTestAccuracy,
+    finalTrainAccuracy: r.finalTrainAccuracy,
+    best: hashTensors(r.best.weights, r.best.buffers),
+    rewind: hashTensors(r.rewind?.weights, r.rewind?.buffers),
+  };
+}
+
+function fingerprintCheckpoint(c: TrainCheckpoint) {
+  return {
+    iteration: c.iteration,
+    step: c.engine.step,
+    engine: hashTensors(c.engine.tensors),
+    sampler: c.sampler,
+    curve: hashJson(c.curve),
+    bestIteration: c.best?.iteration ?? null,
+    best: hashTensors(c.best?.weights, c.best?.buffers),
+    rewind: hashTensors(c.rewind?.weights, c.rewind?.buffers),
+  };
+}
+
+/** Hooks that keep a copy of every checkpoint (a checkpoint shares live state until it is written). */
+function recordingHooks() {
+  const checkpoints: TrainCheckpoint[] = [];
+  const progress: TrainProgress[] = [];
+  const hooks: TrainHooks = {
+    onProgress: (p) => progress.push(structuredClone(p)),
+    saveCheckpoint: (c) => checkpoints.push(structuredClone(c)),
+  };
+  return { hooks, checkpoints, progress };
+}
+
+const progressLog = (ps: TrainProgress[]) =>
+  ps.map((p) => [p.iteration, p.iterations, p.loss, p.lastEval?.iteration ?? null]);
+
+/**
+ * Recorded with the trainer as it was before callbacks (commit fdeb1ad): what the results, the
+ * checkpoints and the progress reports of these runs must stay, bit for bit (hashes of the exact
+ * bytes of every tensor and of the curve's JSON).
+ */
+const PINNED: { name: string; options: TrainOptions; expected: unknown }[] = [
+  {
+    name: 'warmup and a milestone, θ_k at 25, checkpoints at 20 and 40',
+    options: OPTIONS,
+    expected: {
+      result: {
+        curve: '0ff37bf66f5acbb1',
+        evaluated: [0, 15, 30, 45, 60],
+        earlyStopIteration: 15,
+        validationLossAtEarlyStop: 2.4350099182128906,
+        testAccuracyAtEarlyStop: 0.085,
+        trainAccuracyAtEarlyStop: 0.18,
+        finalTestAccuracy: 0.095,
+        finalTrainAccuracy: 0.62,
+        best: '3374b9a92c41d6c8',
+        rewind: '4cacd4224af5f38b',
+      },
+      final: '88a8aff950b204a9',
+      checkpoints: [
+        {
+          iteration: 20,
+          step: 20,
+          engine: '366fe6774bd12e80',
+          sampler: { epoch: 1, index: 590 },
+          curve: '734d20d5a30b2fbd',
+          bestIteration: 15,
+          best: '3374b9a92c41d6c8',
+          rewind: '29d7a9e04047a19a',
+        },
+        {
+          iteration: 40,
+          step: 40,
+          engine: 'd19c34bdac452d37',
+          sampler: { epoch: 3, index: 570 },
+          curve: '5ad7c43d60bcf512',
+          bestIteration: 15,
+          best: '3374b9a92c41d6c8',
+          rewind: '4cacd4224af5f38b',
+        },
+      ],
+      progress: 'dc3b16fb41724535',
+      progressIterations: [0, 15, 30, 45, 50, 60],
+    },
+  },
+  {
+    name: 'evaluation interval not dividing the run, θ_k at 0, no checkpoints',
+    options: {
+      ...OPTIONS,
+      iterations: 35,
+      evalEvery: 25,
+      rewindIteration: 0,
+      checkpointEvery: 0,
+      schedule: CONSTANT,
+    },
+    expected: {
+      result: {
+        curve: '0f30a52f7b552801',
+        evaluated: [0, 25, 35],
+        earlyStopIteration: 35,
+        validationLossAtEarlyStop: 2.462427673339844,
+        testAccuracyAtEarlyStop: 0.07,
+        trainAccuracyAtEarlyStop: 0.42,
+        finalTestAccuracy: 0.07,
+        finalTrainAccuracy: 0.42,
+        best: '05cb2c854eac2884',
+        rewind: '05c506b13cc6b292',
+      },
+      final: '05cb2c854eac2884',
+      checkpoints: [],
+      progress: '1be10bffe2b7cc4a',
+      progressIterations: [0, 25, 35],
+    },
+  },
+];
+
+for (const pinned of PINNED) {
+  test(`pinned (${pinned.name}): results, checkpoints and progress are those recorded before callbacks`, async () => {
+    const { hooks, checkpoints, progress } = recordingHooks();
+    const { engine, data, sampler } = await setup();
+    const result = await train(engine, data, sampler, pinned.options, hooks);
+    const final = hashTensors(engine.getWeights(), engine.getBuffers());
+    await engine.release();
+    const observed = {
+      result: fingerprintResult(result),
+      final,
+      checkpoints: checkpoints.map(fingerprintCheckpoint),
+      progress: hashJson(progressLog(progress)),
+      progressIterations: progress.map((p) => p.iteration),
+    };
+    assert.deepEqual(observed, pinned.expected);
+    // resuming from any checkpoint on a fresh engine ends where the uninterrupted run ended
+    for (const checkpoint of checkpoints) {
+      const resumed = recordingHooks();
+      const s = await setup();
+      const r = await train(
+        s.engine,
+        s.data,
+        s.sampler,
+        pinned.options,
+        resumed.hooks,
+        structuredClone(checkpoint),
+      );
+      assert.deepEqual(fingerprintResult(r), observed.result, `resumed from ${checkpoint.iteration}`);
+      assert.equal(hashTensors(s.engine.getWeights(), s.engine.getBuffers()), final);
+      await s.engine.release();
+      assert.deepEqual(
+        resumed.checkpoints.map(fingerprintCheckpoint),
+        observed.checkpoints.filter((c) => c.iteration > checkpoint.iteration),
+      );
+      assert.deepEqual(
+        progressLog(resumed.progress),
+        progressLog(progress).filter(([it]) => (it as number) > checkpoint.iteration),
+      );
+    }
+  });
+}
