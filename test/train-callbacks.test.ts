@@ -8,12 +8,17 @@ import { resolveConfig } from '../src/lottery/resolve.js';
 import { MODELS } from '../src/models/zoo.js';
 import { type TrainData, makeSampler, prepareData } from '../src/train/data.js';
 import {
+  type TrainCallback,
   type TrainCheckpoint,
   type TrainHooks,
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
+  evaluateAll,
+  evaluation,
+  runTraining,
   train,
+  trainResult,
 } from '../src/train/trainer.js';
 import { CONSTANT } from '../src/train/schedule.js';
 import { Rng } from '../src/util/rng.js';
@@ -245,3 +250,183 @@ for (const pinned of PINNED) {
     }
   });
 }
+
+/** The uninterrupted run of OPTIONS with a copy of each checkpoint (computed once, shared by tests). */
+let reference: Promise<{ result: TrainResult; checkpoints: TrainCheckpoint[]; final: string }> | undefined;
+function referenceRun() {
+  reference ??= (async () => {
+    const { hooks, checkpoints } = recordingHooks();
+    const { engine, data, sampler } = await setup();
+    const result = await train(engine, data, sampler, OPTIONS, hooks);
+    const final = hashTensors(engine.getWeights(), engine.getBuffers());
+    await engine.release();
+    return { result, checkpoints, final };
+  })();
+  return reference;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+test('a callback that stops at iteration N ends training there, evaluated at N, with the curve up to N', async () => {
+  const full = await referenceRun();
+  for (const stopAt of [23, 30, 0]) {
+    const { hooks, checkpoints } = recordingHooks();
+    const seen: number[] = [];
+    hooks.callbacks = [
+      (iteration) => (iteration === stopAt ? 'stop' : 'continue'),
+      // a callback after the one that stopped still sees the stopping iteration, and knows
+      { name: 'watcher', onIteration: (it, c) => (seen.push(it), c.stopRequestedBy ? 'stop' : 'continue') },
+    ];
+    const { engine, data, sampler } = await setup();
+    const result = await train(engine, data, sampler, OPTIONS, hooks);
+    assert.equal(engine.getState().step, stopAt, 'steps taken');
+    await engine.release();
+    assert.deepEqual(seen, range(0, stopAt));
+    assert.deepEqual(result.stopped, { iteration: stopAt, by: 'callback-0' });
+    const evaluated = [0, 15, 30].filter((i) => i < stopAt);
+    assert.deepEqual(
+      result.curve.map((p) => p.iteration),
+      [...evaluated, stopAt],
+      `stop at ${stopAt}: evaluated at the stop too, once`,
+    );
+    // the points before the stop are the uninterrupted run's, bit for bit
+    assert.deepEqual(result.curve.slice(0, evaluated.length), full.result.curve.slice(0, evaluated.length));
+    assert.equal(result.finalTestAccuracy, result.curve.at(-1)!.testAccuracy);
+    // checkpoints before the stop only; none at the stop itself
+    assert.deepEqual(
+      checkpoints.map((c) => c.iteration),
+      [20].filter((i) => i < stopAt),
+    );
+  }
+});
+
+/** A callback that remembers every iteration it saw and keeps that list in checkpoints. */
+function countingCallback() {
+  let seen: number[] = [];
+  return {
+    get seen() {
+      return seen;
+    },
+    callback: {
+      name: 'counter',
+      onIteration(iteration, context) {
+        seen.push(iteration);
+        if (iteration % 10 === 0) context.record('calls', seen.length);
+        return 'continue';
+      },
+      save: (c) => void (c.callbacks!.counter = { json: [...seen] }),
+      restore: (c) => void (seen = [...(c.callbacks!.counter.json as number[])]),
+    } satisfies TrainCallback,
+  };
+}
+
+test('a counting callback sees every iteration exactly once, also across a crash and a checkpoint resume', async () => {
+  const full = await referenceRun();
+  // uninterrupted
+  const whole = countingCallback();
+  const s1 = await setup();
+  const r1 = await train(s1.engine, s1.data, s1.sampler, OPTIONS, { callbacks: [whole.callback] });
+  await s1.engine.release();
+  assert.deepEqual(whole.seen, range(0, OPTIONS.iterations));
+  assert.deepEqual(
+    fingerprintResult(r1),
+    fingerprintResult(full.result),
+    'a callback that only watches changes nothing',
+  );
+  const recorded = range(0, 6).map((k) => ({ iteration: k * 10, name: 'calls', value: k * 10 + 1 }));
+  assert.deepEqual(r1.records, recorded);
+
+  // killed at iteration 33 (after the checkpoint at 20), then resumed from that checkpoint
+  const first = countingCallback();
+  const { hooks, checkpoints } = recordingHooks();
+  const crash: TrainCallback = {
+    name: 'crash',
+    onIteration: (it) => {
+      if (it === 33) throw new Error('killed');
+      return 'continue';
+    },
+  };
+  hooks.callbacks = [first.callback, crash];
+  const s2 = await setup();
+  await assert.rejects(train(s2.engine, s2.data, s2.sampler, OPTIONS, hooks), /killed/);
+  await s2.engine.release();
+  assert.deepEqual(
+    checkpoints.map((c) => c.iteration),
+    [20],
+  );
+  assert.deepEqual(checkpoints[0].callbacks, { counter: { json: range(0, 20) } });
+
+  const second = countingCallback();
+  const s3 = await setup();
+  const r3 = await train(
+    s3.engine,
+    s3.data,
+    s3.sampler,
+    OPTIONS,
+    { callbacks: [second.callback] },
+    checkpoints[0],
+  );
+  const final = hashTensors(s3.engine.getWeights(), s3.engine.getBuffers());
+  await s3.engine.release();
+  assert.deepEqual(second.seen, range(0, OPTIONS.iterations), 'each iteration once, in order');
+  assert.deepEqual(r3.records, recorded, 'records made before the checkpoint survive the resume');
+  assert.deepEqual(fingerprintResult(r3), fingerprintResult(full.result));
+  assert.equal(final, full.final);
+});
+
+test('the early-stopping point is the EARLIEST minimum of validation loss, with the test accuracy and weights of that iteration', async () => {
+  // validation losses with a tie at the minimum (30 and 45); distinct test accuracies at every point
+  const scripted = new Map([
+    [0, { validationLoss: 3, testAccuracy: 0.1 }],
+    [15, { validationLoss: 2, testAccuracy: 0.2 }],
+    [30, { validationLoss: 1.5, testAccuracy: 0.3 }],
+    [45, { validationLoss: 1.5, testAccuracy: 0.45 }],
+    [60, { validationLoss: 1.75, testAccuracy: 0.6 }],
+  ]);
+  const evaluate: typeof evaluateAll = async (engine, data, iteration) => ({
+    ...(await evaluateAll(engine, data, iteration)),
+    ...scripted.get(iteration)!,
+  });
+  const weightsAt = new Map<number, string>();
+  const capture: TrainCallback = {
+    name: 'capture',
+    onIteration: (it, c) => (
+      scripted.has(it) && weightsAt.set(it, hashTensors(c.engine.getWeights())),
+      'continue'
+    ),
+  };
+  const evaluationCallback = evaluation(evaluate);
+  const { engine, data, sampler } = await setup();
+  const outcome = await runTraining(engine, data, sampler, OPTIONS, [evaluationCallback, capture]);
+  await engine.release();
+  const result = trainResult(outcome, evaluationCallback.best, null);
+  assert.deepEqual(
+    result.curve.map((p) => p.validationLoss),
+    [3, 2, 1.5, 1.5, 1.75],
+  );
+  assert.equal(result.earlyStopIteration, 30);
+  assert.equal(result.validationLossAtEarlyStop, 1.5);
+  assert.equal(result.testAccuracyAtEarlyStop, 0.3);
+  assert.equal(result.finalTestAccuracy, 0.6);
+  assert.notEqual(weightsAt.get(30), weightsAt.get(45), 'the tied points have different weights');
+  assert.equal(hashTensors(result.best.weights), weightsAt.get(30));
+
+  // a real tie through train(): at learning rate 0 every evaluation is identical, so the first wins
+  const frozen = await setup();
+  const r = await train(frozen.engine, frozen.data, frozen.sampler, { ...OPTIONS, learningRate: 0 });
+  const untrained = hashTensors(frozen.engine.getWeights());
+  await frozen.engine.release();
+  assert.equal(new Set(r.curve.map((p) => p.validationLoss)).size, 1, 'all validation losses tie');
+  assert.equal(r.curve.length, 5);
+  assert.equal(r.earlyStopIteration, 0);
+  assert.equal(r.testAccuracyAtEarlyStop, r.curve[0].testAccuracy);
+  assert.equal(hashTensors(r.best.weights), untrained);
+});
+
+test('callbacks must have distinct names (their checkpoint state is kept by name)', async () => {
+  const noop: TrainCallback = { name: 'same', onIteration: () => 'continue' };
+  await assert.rejects(
+    runTraining(undefined as never, undefined as never, undefined as never, OPTIONS, [noop, { ...noop }]),
+    /two training callbacks are named "same"/,
+  );
+});
