@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import type { BatchSampler, LoadedDataset } from '../src/data/index.js';
-import { syntheticSet } from '../src/data/testing.js';
-import { TrainingEngine } from '../src/engine/engine.js';
-import { resolveConfig } from '../src/lottery/resolve.js';
-import { MODELS } from '../src/models/zoo.js';
-import { type TrainData, makeSampler, prepareData } from '../src/train/data.js';
 import {
   type TrainCallback,
   type TrainCheckpoint,
-  type TrainHooks,
   type TrainOptions,
-  type TrainProgress,
   type TrainResult,
   evaluateAll,
   evaluation,
@@ -21,113 +12,16 @@ import {
   trainResult,
 } from '../src/train/trainer.js';
 import { CONSTANT } from '../src/train/schedule.js';
-import { Rng } from '../src/util/rng.js';
-
-const shape = { channels: 1, height: 28, width: 28 };
-const loaded = {
-  name: 'mnist',
-  // 610 training examples: no checkpoint falls on an epoch boundary (BatchSampler.seek rejects index = count)
-  train: syntheticSet(710, shape, 1),
-  test: syntheticSet(200, shape, 2),
-  classes: 10,
-  source: 'synthetic (made by the test)',
-} as LoadedDataset;
-
-const config = resolveConfig({ model: 'lenet300', dataset: 'mnist', validationSize: 100 });
-
-const OPTIONS: TrainOptions = {
-  iterations: 60,
-  learningRate: 1.2e-3,
-  schedule: { warmup: 5, milestones: [40], gamma: 0.5 },
-  evalEvery: 15,
-  rewindIteration: 25,
-  checkpointEvery: 20,
-  divergenceLoss: 1e4,
-};
-
-let prepared: TrainData | undefined;
-async function trainData(): Promise<TrainData> {
-  prepared ??= await prepareData('mnist', { ...config, trainEvalSize: 50 }, loaded);
-  return prepared;
-}
-
-/** A fresh LeNet-300-100 engine initialized from seed 0, on one thread (deterministic sums). */
-async function freshEngine(): Promise<TrainingEngine> {
-  const engine = await TrainingEngine.create(MODELS.lenet300.create({ inputShape: [784] }), {
-    batchSize: config.batchSize,
-    optimizer: config.optimizer,
-    threads: 1,
-  });
-  engine.initialize(0);
-  return engine;
-}
-
-/** Everything one training run needs, from the same seeds every time. */
-async function setup(): Promise<{ engine: TrainingEngine; data: TrainData; sampler: BatchSampler }> {
-  const data = await trainData();
-  const sampler = makeSampler(data, config.batchSize, Rng.derive(0, 'data-order').uint32());
-  return { engine: await freshEngine(), data, sampler };
-}
-
-function hashTensors(...maps: (ReadonlyMap<string, Float32Array> | undefined)[]): string {
-  const h = createHash('sha256');
-  for (const map of maps) {
-    if (!map) {
-      h.update('none');
-      continue;
-    }
-    for (const name of [...map.keys()].sort()) {
-      const v = map.get(name)!;
-      h.update(name);
-      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    }
-  }
-  return h.digest('hex').slice(0, 16);
-}
-
-const hashJson = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
-
-function fingerprintResult(r: TrainResult) {
-  return {
-    curve: hashJson(r.curve),
-    evaluated: r.curve.map((p) => p.iteration),
-    earlyStopIteration: r.earlyStopIteration,
-    validationLossAtEarlyStop: r.validationLossAtEarlyStop,
-    testAccuracyAtEarlyStop: r.testAccuracyAtEarlyStop,
-    trainAccuracyAtEarlyStop: r.trainAccuracyAtEarlyStop,
-    finalTestAccuracy: r.finalTestAccuracy,
-    finalTrainAccuracy: r.finalTrainAccuracy,
-    best: hashTensors(r.best.weights, r.best.buffers),
-    rewind: hashTensors(r.rewind?.weights, r.rewind?.buffers),
-  };
-}
-
-function fingerprintCheckpoint(c: TrainCheckpoint) {
-  return {
-    iteration: c.iteration,
-    step: c.engine.step,
-    engine: hashTensors(c.engine.tensors),
-    sampler: c.sampler,
-    curve: hashJson(c.curve),
-    bestIteration: c.best?.iteration ?? null,
-    best: hashTensors(c.best?.weights, c.best?.buffers),
-    rewind: hashTensors(c.rewind?.weights, c.rewind?.buffers),
-  };
-}
-
-/** Hooks that keep a copy of every checkpoint (a checkpoint shares live state until it is written). */
-function recordingHooks() {
-  const checkpoints: TrainCheckpoint[] = [];
-  const progress: TrainProgress[] = [];
-  const hooks: TrainHooks = {
-    onProgress: (p) => progress.push(structuredClone(p)),
-    saveCheckpoint: (c) => checkpoints.push(structuredClone(c)),
-  };
-  return { hooks, checkpoints, progress };
-}
-
-const progressLog = (ps: TrainProgress[]) =>
-  ps.map((p) => [p.iteration, p.iterations, p.loss, p.lastEval?.iteration ?? null]);
+import {
+  OPTIONS,
+  fingerprintCheckpoint,
+  fingerprintResult,
+  hashJson,
+  hashTensors,
+  progressLog,
+  recordingHooks,
+  setup,
+} from './train-fixture.js';
 
 /**
  * Recorded with the trainer as it was before callbacks (commit fdeb1ad): what the results, the
@@ -429,4 +323,44 @@ test('callbacks must have distinct names (their checkpoint state is kept by name
     runTraining(undefined as never, undefined as never, undefined as never, OPTIONS, [noop, { ...noop }]),
     /two training callbacks are named "same"/,
   );
+});
+
+test('a callback can prune during training through the engine, and a resume keeps what it did', async () => {
+  // at iteration 30, prune the half of fc1 with the smallest magnitudes (a one-step "gradual" pruning)
+  const pruneAt30: TrainCallback = {
+    name: 'prune',
+    async onIteration(iteration, { engine, record }) {
+      if (iteration !== 30) return; // nothing = 'continue'
+      const w = engine.getWeights().get('fc1.weight')!;
+      const threshold = Float32Array.from(w, Math.abs).sort()[w.length >> 1];
+      const masks = engine.getMasks();
+      masks.set(
+        'fc1.weight',
+        Uint8Array.from(w, (v) => (Math.abs(v) >= threshold ? 1 : 0)),
+      );
+      await engine.setMasks(masks);
+      record(
+        'fc1 kept',
+        masks.get('fc1.weight')!.reduce((a, b) => a + b, 0),
+      );
+      return 'continue';
+    },
+  };
+  const { hooks, checkpoints } = recordingHooks();
+  hooks.callbacks = [pruneAt30];
+  const s = await setup();
+  const result = await train(s.engine, s.data, s.sampler, OPTIONS, hooks);
+  const mask = s.engine.getMasks().get('fc1.weight')!;
+  const weights = s.engine.getWeights().get('fc1.weight')!;
+  const final = hashTensors(s.engine.getWeights());
+  await s.engine.release();
+  assert.deepEqual(result.records, [{ iteration: 30, name: 'fc1 kept', value: mask.length / 2 }]);
+  weights.forEach((v, i) => mask[i] || assert.equal(v, 0, 'pruned weights stay 0'));
+  // the checkpoint at 40 carries the mask; resumed from it without the callback, training ends the same
+  const resumed = await setup();
+  const r = await train(resumed.engine, resumed.data, resumed.sampler, OPTIONS, {}, checkpoints[1]);
+  assert.equal(hashTensors(resumed.engine.getWeights()), final);
+  await resumed.engine.release();
+  assert.deepEqual(r.curve, result.curve);
+  assert.deepEqual(r.records, result.records);
 });

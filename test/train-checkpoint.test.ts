@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedDataset } from '../src/data/index.js';
-import { syntheticSet } from '../src/data/testing.js';
 import { TrainingEngine } from '../src/engine/engine.js';
 import { runLottery, unitKey } from '../src/lottery/procedure.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
@@ -13,6 +11,7 @@ import { RunStore } from '../src/store/index.js';
 import { loadTrainCheckpoint, removeTrainCheckpoint, saveTrainCheckpoint } from '../src/train/checkpoint.js';
 import { prepareData } from '../src/train/data.js';
 import type { TrainCheckpoint } from '../src/train/trainer.js';
+import { loaded } from './train-fixture.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ticketlab-train-checkpoint-'));
 const f32 = (...v: number[]) => Float32Array.from(v);
@@ -49,14 +48,6 @@ test('a checkpoint with callback state and records comes back from disk as it wa
 test("the lottery procedure's checkpoint files are read and rewritten byte for byte", async () => {
   const root = tmp();
   const copy = tmp();
-  const shape = { channels: 1, height: 28, width: 28 };
-  const loaded = {
-    name: 'mnist',
-    train: syntheticSet(710, shape, 1),
-    test: syntheticSet(200, shape, 2),
-    classes: 10,
-    source: 'synthetic (made by the test)',
-  } as LoadedDataset;
   const config = resolveConfig({
     model: 'lenet300',
     dataset: 'mnist',

@@ -106,11 +106,13 @@ export interface TrainContext {
 /**
  * The plain form of a callback: called once at iteration 0 before the first step, then after every
  * step with the number of steps taken; 'stop' ends training after this iteration's callbacks ran.
+ * Returning nothing means 'continue'. (TypeScript widens the literal in an async function whose only
+ * decision is 'continue': write `'continue' as const` there, or return nothing.)
  */
 export type CallbackFunction = (
   iteration: number,
   context: TrainContext,
-) => CallbackDecision | Promise<CallbackDecision>;
+) => CallbackDecision | void | Promise<CallbackDecision | void>;
 
 /** A callback with a name, an optional end-of-training action and state that survives a resume. */
 export interface TrainCallback {
@@ -125,7 +127,10 @@ export interface TrainCallback {
    * with copies, not live references: the checkpoint may be kept after training goes on.
    */
   save?(checkpoint: TrainCheckpoint): void;
-  /** Restores the state saved by `save` before training resumes from `checkpoint`. */
+  /**
+   * Restores the state saved by `save` before training resumes from `checkpoint`. Called for every
+   * checkpoint, including ones saved without this callback's state (e.g. by an older writer).
+   */
   restore?(checkpoint: TrainCheckpoint): void;
 }
 
