@@ -9,6 +9,7 @@ import type { BatchSampler } from '../data/index.js';
 import type { TrainingEngine } from '../engine/engine.js';
 import {
   type Evaluation,
+  type RewindCapture,
   checkpointing,
   divergenceCheck,
   evaluation,
@@ -148,7 +149,7 @@ export async function runTraining(
 export function standardCallbacks(
   options: TrainOptions,
   hooks: TrainHooks = {},
-): { callbacks: TrainCallback[]; evaluation: Evaluation; rewind: ReturnType<typeof rewindCapture> } {
+): { callbacks: TrainCallback[]; evaluation: Evaluation; rewind: RewindCapture } {
   const evaluationCallback = evaluation();
   const rewind = rewindCapture(options.rewindIteration);
   const extra = (hooks.callbacks ?? []).map((c, i) =>
