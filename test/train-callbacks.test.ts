@@ -21,7 +21,7 @@ import {
   progressLog,
   recordingHooks,
   setup,
-} from './train-fixture.js';
+} from './helpers/train-fixture.js';
 
 /**
  * Recorded with the trainer as it was before callbacks (commit fdeb1ad): what the results, the

@@ -11,7 +11,7 @@ import { RunStore } from '../src/store/index.js';
 import { loadTrainCheckpoint, removeTrainCheckpoint, saveTrainCheckpoint } from '../src/train/checkpoint.js';
 import { prepareData } from '../src/train/data.js';
 import type { TrainCheckpoint } from '../src/train/trainer.js';
-import { loaded } from './train-fixture.js';
+import { loaded } from './helpers/train-fixture.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ticketlab-train-checkpoint-'));
 const f32 = (...v: number[]) => Float32Array.from(v);

@@ -3,20 +3,20 @@
  * setup, and fingerprints (hashes of exact bytes) of results and checkpoints. Not a test file itself.
  */
 import { createHash } from 'node:crypto';
-import type { BatchSampler, LoadedDataset } from '../src/data/index.js';
-import { syntheticSet } from '../src/data/testing.js';
-import { TrainingEngine } from '../src/engine/engine.js';
-import { resolveConfig } from '../src/lottery/resolve.js';
-import { MODELS } from '../src/models/zoo.js';
-import { type TrainData, makeSampler, prepareData } from '../src/train/data.js';
+import type { BatchSampler, LoadedDataset } from '../../src/data/index.js';
+import { syntheticSet } from '../../src/data/synthetic.js';
+import { TrainingEngine } from '../../src/engine/engine.js';
+import { resolveConfig } from '../../src/lottery/resolve.js';
+import { MODELS } from '../../src/models/zoo.js';
+import { type TrainData, makeSampler, prepareData } from '../../src/train/data.js';
 import type {
   TrainCheckpoint,
   TrainHooks,
   TrainOptions,
   TrainProgress,
   TrainResult,
-} from '../src/train/trainer.js';
-import { Rng } from '../src/util/rng.js';
+} from '../../src/train/trainer.js';
+import { Rng } from '../../src/util/rng.js';
 
 export const shape = { channels: 1, height: 28, width: 28 };
 export const loaded = {
