@@ -39,6 +39,10 @@ export interface RunArgs {
   fetches: Record<string, ort.Tensor>;
 }
 
+/**
+ * One way of running the update. From StepUpdateBuilder: `emit` adds it to the step graph (compiled
+ * once per `key`), `scalarsInGraph` says whether the graph takes the per-step optimizer scalars.
+ */
 export interface UpdatePlan extends StepUpdateBuilder {
   /** Step programs are compiled once per key and shared by every plan with the same key. */
   readonly key: string;
