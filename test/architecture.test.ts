@@ -46,10 +46,7 @@ const KNOWN = {
   upward: [
     'src/models/zoo.ts -> src/engine/optimizers.ts', // fixed by h-spec (OptimizerSpec moves to src/spec/)
   ],
-  oversized: [
-    'src/engine/engine.ts', // fixed by h-engine (engine.ts split into layout, step graph, update plans, state)
-    'src/graph/ops.ts', // fixed by h-graph (op families in separate files)
-  ],
+  oversized: [] as string[],
 };
 
 const files = scanSources(process.cwd());
