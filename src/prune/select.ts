@@ -1,16 +1,18 @@
 /**
- * Selection of the k smallest magnitudes among the remaining weights of one or more layers.
+ * Selection of the k lowest scores among the remaining weights of one or more layers.
  *
- * Method: radix selection on the IEEE-754 bit patterns. For non-negative floats the bit pattern,
- * read as an unsigned integer, orders exactly as the value, so |w| is the pattern with the sign bit
- * cleared. One histogram pass over the layer on the top 16 bits of |w| finds the bucket holding the
+ * Method: radix selection on order-preserving keys. A float's IEEE-754 bit pattern becomes an
+ * unsigned key that orders exactly as the value: a negative float has all its bits flipped, a
+ * non-negative one gets its sign bit set (−0 is first turned into +0, so the two are equal). For
+ * magnitudes (`pruneSmallest`) the sign bit is cleared first, so |w| needs no array of its own.
+ * One histogram pass over the layer on the top 16 bits of the key finds the bucket holding the
  * threshold; a second pass prunes everything in lower buckets and collects the (usually few)
  * weights in the threshold bucket, whose remaining bits are then resolved 16 bits at a time on that
  * candidate list alone. Linear time, two scans of the layer, no sorting.
  *
- * Ties are broken by position: among weights of equal magnitude at the threshold, the ones that
- * come first are pruned first, "first" meaning lower index within a layer and, across the layers
- * of a global pool, earlier layer in the pool's order. (+0 and −0 are equal magnitudes.)
+ * Ties are broken by position: among equal scores at the threshold, the ones that come first are
+ * pruned first, "first" meaning lower index within a layer and, across the layers of a pool,
+ * earlier layer in the pool's order.
  */
 
 export interface Segment {
@@ -20,14 +22,23 @@ export interface Segment {
   mask: Uint8Array;
 }
 
+export interface ScoreSegment {
+  name: string;
+  /** One score per weight; higher = kept. Only scores at remaining positions are read. */
+  scores: Float32Array | Float64Array;
+  /** Remaining positions (non-zero); selected positions are set to 0 in place. */
+  mask: Uint8Array;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Index, within a float64's pair of 32-bit words, of the word holding sign and exponent. */
 const HI = LITTLE_ENDIAN ? 1 : 0;
 const LO = 1 - HI;
+const SIGN = 0x80000000;
 
 interface Words {
   name: string;
-  /** The weights' bit patterns: one word per float32, two per float64. */
+  /** The values' bit patterns: one word per float32, two per float64. */
   u: Uint32Array;
   mask: Uint8Array;
 }
@@ -39,31 +50,94 @@ interface Words {
  * the remaining weights.
  */
 export function pruneSmallest(segments: Segment[], k: number | ((remaining: number) => number)): number[] {
+  return select(
+    segments.map((s) => ({ name: s.name, values: s.weights, mask: s.mask })),
+    k,
+    true,
+    (name, i) => `weight ${name}[${i}] is NaN; cannot prune by magnitude`,
+  );
+}
+
+/**
+ * Clears, in the segments' masks, the k remaining weights of lowest score: negative scores are
+ * lower than positive ones, −0 equals +0, −∞ is lowest, ties go by position as described above.
+ * k is given, or computed from the number of remaining weights in the segments. Returns how many
+ * were cleared in each segment, in segment order. Throws on a NaN score at a remaining position;
+ * `what` names the scores in that message (e.g. "magnitude score").
+ */
+export function pruneLowest(
+  segments: ScoreSegment[],
+  k: number | ((remaining: number) => number),
+  what = 'score',
+): number[] {
+  return select(
+    segments.map((s) => ({ name: s.name, values: s.scores, mask: s.mask })),
+    k,
+    false,
+    (name, i) => `${what} of ${name}[${i}] is NaN; cannot prune by it`,
+  );
+}
+
+function select(
+  segments: { name: string; values: Float32Array | Float64Array; mask: Uint8Array }[],
+  k: number | ((remaining: number) => number),
+  magnitude: boolean,
+  nanMessage: (name: string, index: number) => string,
+): number[] {
   for (const s of segments) {
-    if (s.weights.length !== s.mask.length) {
+    if (s.values.length !== s.mask.length) {
       throw new RangeError(
-        `mask of ${s.name} has ${s.mask.length} entries, its weight has ${s.weights.length}`,
+        `mask of ${s.name} has ${s.mask.length} entries, its weight has ${s.values.length}`,
       );
     }
   }
   const resolve = typeof k === 'number' ? () => k : k;
-  if (segments.every((s) => s.weights instanceof Float32Array)) {
+  // Clearing the sign bit first turns a signed key into a magnitude key.
+  const signMask = magnitude ? 0x7fffffff : 0xffffffff;
+  if (segments.every((s) => s.values instanceof Float32Array)) {
     return prune32(
-      segments.map((s) => ({ name: s.name, u: wordsOf(s.weights), mask: s.mask })),
+      segments.map((s) => ({ name: s.name, u: wordsOf(s.values), mask: s.mask })),
       resolve,
+      signMask,
+      nanMessage,
     );
   }
   // Float64, or a pool mixing both: compare in float64 (float32 → float64 is exact).
   const words = segments.map((s) => ({
     name: s.name,
-    u: wordsOf(s.weights instanceof Float64Array ? s.weights : Float64Array.from(s.weights)),
+    u: wordsOf(s.values instanceof Float64Array ? s.values : Float64Array.from(s.values)),
     mask: s.mask,
   }));
-  return prune64(words, resolve);
+  return prune64(words, resolve, signMask, nanMessage);
 }
 
 function wordsOf(w: Float32Array | Float64Array): Uint32Array {
   return new Uint32Array(w.buffer, w.byteOffset, w.byteLength >>> 2);
+}
+
+/**
+ * The order-preserving key of a float32 bit pattern (after `& signMask`), or 0 for NaN (no real
+ * value maps to 0: the lowest key, that of −∞, is 0x007fffff).
+ */
+function key32(bits: number, signMask: number): number {
+  const x = (bits & signMask) >>> 0;
+  if ((x & 0x7fffffff) > 0x7f800000) return 0;
+  if (x < SIGN) return (x | SIGN) >>> 0;
+  return x === SIGN ? SIGN : ~x >>> 0; // −0 is +0
+}
+
+/** The high word of a float64's key (see key32), 0 for NaN. */
+function key64Hi(hi: number, lo: number, signMask: number): number {
+  const x = (hi & signMask) >>> 0;
+  const e = x & 0x7fffffff;
+  if (e > 0x7ff00000 || (e === 0x7ff00000 && lo !== 0)) return 0;
+  if (x < SIGN) return (x | SIGN) >>> 0;
+  return x === SIGN && lo === 0 ? SIGN : ~x >>> 0;
+}
+
+/** The low word of a float64's key, given its high word's key. */
+function key64Lo(keyHi: number, lo: number): number {
+  return keyHi >= SIGN ? lo : ~lo >>> 0;
 }
 
 function checkK(k: number, remaining: number): void {
@@ -107,7 +181,7 @@ function emptyHist(): Uint32Array {
   return sharedHist;
 }
 
-/** The weights in the threshold bucket: segment, index, and the not-yet-resolved low bits of |w|. */
+/** The weights in the threshold bucket: segment, index, and the not-yet-resolved low bits of the key. */
 interface Candidates {
   seg: Int32Array;
   idx: Int32Array;
@@ -126,13 +200,18 @@ function candidates(n: number, withB: boolean): Candidates {
   };
 }
 
-function prune32(segs: Words[], resolve: (remaining: number) => number): number[] {
+function prune32(
+  segs: Words[],
+  resolve: (remaining: number) => number,
+  signMask: number,
+  nanMessage: (name: string, index: number) => string,
+): number[] {
   const counts = segs.map(() => 0);
   const hist = emptyHist();
   let remaining = 0;
   for (const { name, u, mask } of segs) {
-    const r = histogram32(u, mask, hist);
-    if (r < 0) throw new RangeError(`weight ${name}[${-1 - r}] is NaN; cannot prune by magnitude`);
+    const r = histogram32(u, mask, hist, signMask);
+    if (r < 0) throw new RangeError(nanMessage(name, -1 - r));
     remaining += r;
   }
   const k = resolve(remaining);
@@ -140,7 +219,9 @@ function prune32(segs: Words[], resolve: (remaining: number) => number): number[
   if (k === 0) return counts;
   const top = pickBucket(hist, k);
   const cand = candidates(hist[top.bucket], false);
-  for (let s = 0; s < segs.length; s++) counts[s] = split32(segs[s].u, segs[s].mask, top.bucket, cand, s);
+  for (let s = 0; s < segs.length; s++) {
+    counts[s] = split32(segs[s].u, segs[s].mask, top.bucket, cand, s, signMask);
+  }
   hist.fill(0);
   for (let j = 0; j < cand.length; j++) hist[cand.a[j]]++;
   const low = pickBucket(hist, k - top.below);
@@ -156,16 +237,16 @@ function prune32(segs: Words[], resolve: (remaining: number) => number): number[
 }
 
 /**
- * Adds the top 16 bits of |w| of the remaining weights to `hist`. Returns the number counted, or
- * −1 − i if weight i is NaN. (Hot loops live in small functions of their own so V8 optimizes them.)
+ * Adds the top 16 bits of the keys of the remaining values to `hist`. Returns the number counted,
+ * or −1 − i if value i is NaN. (Hot loops live in small functions of their own so V8 optimizes them.)
  */
-function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): number {
+function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array, signMask: number): number {
   let remaining = 0;
   const n = u.length;
   for (let i = 0; i < n; i++) {
     if (mask[i] !== 0) {
-      const key = u[i] & 0x7fffffff;
-      if (key > 0x7f800000) return -1 - i;
+      const key = key32(u[i], signMask);
+      if (key === 0) return -1 - i;
       hist[key >>> 16]++;
       remaining++;
     }
@@ -173,15 +254,22 @@ function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): numbe
   return remaining;
 }
 
-/** Prunes remaining weights below `bucket`, appends those in it to `cand`; returns the count pruned. */
-function split32(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Candidates, s: number): number {
+/** Prunes remaining values below `bucket`, appends those in it to `cand`; returns the count pruned. */
+function split32(
+  u: Uint32Array,
+  mask: Uint8Array,
+  bucket: number,
+  cand: Candidates,
+  s: number,
+  signMask: number,
+): number {
   let c = 0;
   let j = cand.length;
   const { seg, idx, a } = cand;
   const n = u.length;
   for (let i = 0; i < n; i++) {
     if (mask[i] === 0) continue;
-    const key = u[i] & 0x7fffffff;
+    const key = key32(u[i], signMask);
     const d = key >>> 16;
     if (d < bucket) {
       mask[i] = 0;
@@ -197,7 +285,12 @@ function split32(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Candida
   return c;
 }
 
-function prune64(segs: Words[], resolve: (remaining: number) => number): number[] {
+function prune64(
+  segs: Words[],
+  resolve: (remaining: number) => number,
+  signMask: number,
+  nanMessage: (name: string, index: number) => string,
+): number[] {
   const counts = segs.map(() => 0);
   const hist = emptyHist();
   let remaining = 0;
@@ -205,10 +298,8 @@ function prune64(segs: Words[], resolve: (remaining: number) => number): number[
     const n = u.length >>> 1;
     for (let i = 0; i < n; i++) {
       if (mask[i] === 0) continue;
-      const hi = u[2 * i + HI] & 0x7fffffff;
-      if (hi > 0x7ff00000 || (hi === 0x7ff00000 && u[2 * i + LO] !== 0)) {
-        throw new RangeError(`weight ${name}[${i}] is NaN; cannot prune by magnitude`);
-      }
+      const hi = key64Hi(u[2 * i + HI], u[2 * i + LO], signMask);
+      if (hi === 0) throw new RangeError(nanMessage(name, i));
       hist[hi >>> 16]++;
       remaining++;
     }
@@ -223,7 +314,8 @@ function prune64(segs: Words[], resolve: (remaining: number) => number): number[
     const n = u.length >>> 1;
     for (let i = 0; i < n; i++) {
       if (mask[i] === 0) continue;
-      const hi = u[2 * i + HI] & 0x7fffffff;
+      const lo = u[2 * i + LO];
+      const hi = key64Hi(u[2 * i + HI], lo, signMask);
       const d = hi >>> 16;
       if (d < top.bucket) {
         mask[i] = 0;
@@ -233,7 +325,7 @@ function prune64(segs: Words[], resolve: (remaining: number) => number): number[
         cand.seg[j] = s;
         cand.idx[j] = i;
         cand.a[j] = hi & 0xffff;
-        cand.b[j] = u[2 * i + LO];
+        cand.b[j] = key64Lo(hi, lo);
       }
     }
     counts[s] = c;
