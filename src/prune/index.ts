@@ -16,7 +16,7 @@ export { pruneRandomly, randomMasksLike } from './random.js';
 export { formatSparsityReport, sparsityReport } from './report.js';
 export type { DesiredSparsity, SparsityReport, SparsityRow } from './report.js';
 export { countOnes, pruneLowest, pruneSmallest } from './select.js';
-export type { ScoreSegment, Segment } from './select.js';
+export type { LowestOptions, ScoreSegment, Segment } from './select.js';
 export { criterionNamed, criterionNames, registerCriterion } from './criteria/registry.js';
 export type { ChooseContext, Criterion, ScoreContext, WeightSource } from './criteria/types.js';
 export { registerScope, scopeNamed, scopeNames } from './scopes/registry.js';

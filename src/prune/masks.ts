@@ -107,6 +107,7 @@ export function pruneMasks(
   const out: Masks = new Map();
   for (const [name, m] of masks) out.set(name, m.slice());
   const counts = new Map<string, number>();
+  const fast = criterion.magnitudeOf !== undefined;
   pools.forEach((pool, p) => {
     if (!scored[p]) {
       for (const l of pool.layers) counts.set(l.name, prunedCount(pool.rate, countOnes(out.get(l.name)!)));
@@ -114,15 +115,14 @@ export function pruneMasks(
     }
     const segments: ScoreSegment[] = pool.layers.map((l) => ({
       name: l.name,
-      scores: scoresOf(criterion, contexts.get(l.name)!),
+      scores: scoresOf(criterion, contexts.get(l.name)!, fast),
       // a choosing criterion only needs the counts: select on copies
       mask: criterion.choose ? out.get(l.name)!.slice() : out.get(l.name)!,
     }));
-    const pruned = pruneLowest(
-      segments,
-      (remaining) => prunedCount(pool.rate, remaining),
-      `the "${criterion.name}" score`,
-    );
+    const pruned = pruneLowest(segments, (remaining) => prunedCount(pool.rate, remaining), {
+      label: `the "${criterion.name}" score`,
+      absolute: fast,
+    });
     pool.layers.forEach((l, i) => counts.set(l.name, pruned[i]));
   });
 
@@ -172,8 +172,9 @@ function scoreContext(layer: PrunableLayer, weights: Weights, masks: Masks, spec
   return ctx;
 }
 
-function scoresOf(criterion: Criterion, ctx: ScoreContext): Float32Array | Float64Array {
-  const scores = criterion.score(ctx);
+/** The criterion's scores of one layer, or with `magnitude`, the array whose |v| are the scores. */
+function scoresOf(criterion: Criterion, ctx: ScoreContext, magnitude: boolean): Float32Array | Float64Array {
+  const scores = magnitude ? criterion.magnitudeOf!(ctx) : criterion.score(ctx);
   if (!(scores instanceof Float32Array || scores instanceof Float64Array)) {
     throw new TypeError(`pruning criterion "${criterion.name}" must return a Float32Array or Float64Array`);
   }

@@ -34,7 +34,6 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Index, within a float64's pair of 32-bit words, of the word holding sign and exponent. */
 const HI = LITTLE_ENDIAN ? 1 : 0;
 const LO = 1 - HI;
-const SIGN = 0x80000000;
 
 interface Words {
   name: string;
@@ -58,23 +57,30 @@ export function pruneSmallest(segments: Segment[], k: number | ((remaining: numb
   );
 }
 
+export interface LowestOptions {
+  /** Names the scores in the NaN message, e.g. `the "magnitude" score`. Default "score". */
+  label?: string;
+  /** Select by |score| (read in place, no array of magnitudes needed). Default false. */
+  absolute?: boolean;
+}
+
 /**
  * Clears, in the segments' masks, the k remaining weights of lowest score: negative scores are
  * lower than positive ones, −0 equals +0, −∞ is lowest, ties go by position as described above.
  * k is given, or computed from the number of remaining weights in the segments. Returns how many
- * were cleared in each segment, in segment order. Throws on a NaN score at a remaining position;
- * `what` names the scores in that message (e.g. "magnitude score").
+ * were cleared in each segment, in segment order. Throws on a NaN score at a remaining position.
  */
 export function pruneLowest(
   segments: ScoreSegment[],
   k: number | ((remaining: number) => number),
-  what = 'score',
+  options: LowestOptions = {},
 ): number[] {
+  const label = options.label ?? 'score';
   return select(
     segments.map((s) => ({ name: s.name, values: s.scores, mask: s.mask })),
     k,
-    false,
-    (name, i) => `${what} of ${name}[${i}] is NaN; cannot prune by it`,
+    options.absolute ?? false,
+    (name, i) => `${label} of ${name}[${i}] is NaN; cannot prune by it`,
   );
 }
 
@@ -92,16 +98,16 @@ function select(
     }
   }
   const resolve = typeof k === 'number' ? () => k : k;
-  // Clearing the sign bit first turns a signed key into a magnitude key.
-  const signMask = magnitude ? 0x7fffffff : 0xffffffff;
   if (segments.every((s) => s.values instanceof Float32Array)) {
     return prune32(
       segments.map((s) => ({ name: s.name, u: wordsOf(s.values), mask: s.mask })),
       resolve,
-      signMask,
+      magnitude,
       nanMessage,
     );
   }
+  // Clearing the sign bit first turns a signed key into a magnitude key.
+  const signMask = magnitude ? 0x7fffffff : 0xffffffff;
   // Float64, or a pool mixing both: compare in float64 (float32 → float64 is exact).
   const words = segments.map((s) => ({
     name: s.name,
@@ -115,29 +121,38 @@ function wordsOf(w: Float32Array | Float64Array): Uint32Array {
   return new Uint32Array(w.buffer, w.byteOffset, w.byteLength >>> 2);
 }
 
-/**
- * The order-preserving key of a float32 bit pattern (after `& signMask`), or 0 for NaN (no real
- * value maps to 0: the lowest key, that of −∞, is 0x007fffff).
+/*
+ * Keys are int32s that order, as signed integers, exactly as the values: x ^ 0x7fffffff for a
+ * negative bit pattern x, x itself otherwise (the unsigned key described above, with its top bit
+ * flipped, kept in int32 range so V8 keeps it in a register). The 16-bit digit used for buckets
+ * is (key >> 16) + 0x8000, the low digit key & 0xffff. NAN_KEY, the lowest int32, is no real
+ * value's key.
  */
-function key32(bits: number, signMask: number): number {
-  const x = (bits & signMask) >>> 0;
-  if ((x & 0x7fffffff) > 0x7f800000) return 0;
-  if (x < SIGN) return (x | SIGN) >>> 0;
-  return x === SIGN ? SIGN : ~x >>> 0; // −0 is +0
+const NAN_KEY = 0x80000000 | 0;
+
+/**
+ * The key of a float32 bit pattern, or NAN_KEY. Negatives also move up by
+ * one, which makes −0's key equal +0's (0); branch-free apart from NaN, so mixed signs cost no
+ * mispredictions.
+ */
+function key32(bits: number): number {
+  if ((bits & 0x7fffffff) > 0x7f800000) return NAN_KEY;
+  const m = bits >> 31; // −1 for negatives, 0 otherwise
+  return ((bits ^ (m & 0x7fffffff)) - m) | 0;
 }
 
-/** The high word of a float64's key (see key32), 0 for NaN. */
+/** The key of a float64's high word (see key32; −0 turned into +0 first), or NAN_KEY. */
 function key64Hi(hi: number, lo: number, signMask: number): number {
-  const x = (hi & signMask) >>> 0;
+  let x = hi & signMask;
   const e = x & 0x7fffffff;
-  if (e > 0x7ff00000 || (e === 0x7ff00000 && lo !== 0)) return 0;
-  if (x < SIGN) return (x | SIGN) >>> 0;
-  return x === SIGN && lo === 0 ? SIGN : ~x >>> 0;
+  if (e > 0x7ff00000 || (e === 0x7ff00000 && lo !== 0)) return NAN_KEY;
+  if (x === NAN_KEY && lo === 0) x = 0; // −0 (same bit pattern as NAN_KEY) is +0
+  return x ^ ((x >> 31) & 0x7fffffff);
 }
 
-/** The low word of a float64's key, given its high word's key. */
+/** The low word of a float64's key (unsigned), given its high word's key: flipped for negatives. */
 function key64Lo(keyHi: number, lo: number): number {
-  return keyHi >= SIGN ? lo : ~lo >>> 0;
+  return (lo ^ (keyHi >> 31)) >>> 0;
 }
 
 function checkK(k: number, remaining: number): void {
@@ -203,14 +218,14 @@ function candidates(n: number, withB: boolean): Candidates {
 function prune32(
   segs: Words[],
   resolve: (remaining: number) => number,
-  signMask: number,
+  magnitude: boolean,
   nanMessage: (name: string, index: number) => string,
 ): number[] {
   const counts = segs.map(() => 0);
   const hist = emptyHist();
   let remaining = 0;
   for (const { name, u, mask } of segs) {
-    const r = histogram32(u, mask, hist, signMask);
+    const r = magnitude ? histogram32Abs(u, mask, hist) : histogram32(u, mask, hist);
     if (r < 0) throw new RangeError(nanMessage(name, -1 - r));
     remaining += r;
   }
@@ -220,7 +235,8 @@ function prune32(
   const top = pickBucket(hist, k);
   const cand = candidates(hist[top.bucket], false);
   for (let s = 0; s < segs.length; s++) {
-    counts[s] = split32(segs[s].u, segs[s].mask, top.bucket, cand, s, signMask);
+    const { u, mask } = segs[s];
+    counts[s] = magnitude ? split32Abs(u, mask, top.bucket, cand, s) : split32(u, mask, top.bucket, cand, s);
   }
   hist.fill(0);
   for (let j = 0; j < cand.length; j++) hist[cand.a[j]]++;
@@ -240,14 +256,14 @@ function prune32(
  * Adds the top 16 bits of the keys of the remaining values to `hist`. Returns the number counted,
  * or −1 − i if value i is NaN. (Hot loops live in small functions of their own so V8 optimizes them.)
  */
-function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array, signMask: number): number {
+function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): number {
   let remaining = 0;
   const n = u.length;
   for (let i = 0; i < n; i++) {
     if (mask[i] !== 0) {
-      const key = key32(u[i], signMask);
-      if (key === 0) return -1 - i;
-      hist[key >>> 16]++;
+      const key = key32(u[i]);
+      if (key === NAN_KEY) return -1 - i;
+      hist[(key >> 16) + 0x8000]++;
       remaining++;
     }
   }
@@ -255,21 +271,57 @@ function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array, signMa
 }
 
 /** Prunes remaining values below `bucket`, appends those in it to `cand`; returns the count pruned. */
-function split32(
-  u: Uint32Array,
-  mask: Uint8Array,
-  bucket: number,
-  cand: Candidates,
-  s: number,
-  signMask: number,
-): number {
+function split32(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Candidates, s: number): number {
   let c = 0;
   let j = cand.length;
   const { seg, idx, a } = cand;
   const n = u.length;
   for (let i = 0; i < n; i++) {
     if (mask[i] === 0) continue;
-    const key = key32(u[i], signMask);
+    const key = key32(u[i]);
+    const d = (key >> 16) + 0x8000;
+    if (d < bucket) {
+      mask[i] = 0;
+      c++;
+    } else if (d === bucket) {
+      seg[j] = s;
+      idx[j] = i;
+      a[j] = key & 0xffff;
+      j++;
+    }
+  }
+  cand.length = j;
+  return c;
+}
+
+/*
+ * histogram32 and split32 for magnitudes: the key of |x| is its bit pattern with the sign bit
+ * cleared (the same order as key32 of |x|, shifted by a constant). Separate copies, because one
+ * loop handling both modes runs the magnitude case (every magnitude-pruning round) measurably
+ * slower.
+ */
+function histogram32Abs(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): number {
+  let remaining = 0;
+  const n = u.length;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] !== 0) {
+      const key = u[i] & 0x7fffffff;
+      if (key > 0x7f800000) return -1 - i;
+      hist[key >>> 16]++;
+      remaining++;
+    }
+  }
+  return remaining;
+}
+
+function split32Abs(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Candidates, s: number): number {
+  let c = 0;
+  let j = cand.length;
+  const { seg, idx, a } = cand;
+  const n = u.length;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] === 0) continue;
+    const key = u[i] & 0x7fffffff;
     const d = key >>> 16;
     if (d < bucket) {
       mask[i] = 0;
@@ -295,41 +347,18 @@ function prune64(
   const hist = emptyHist();
   let remaining = 0;
   for (const { name, u, mask } of segs) {
-    const n = u.length >>> 1;
-    for (let i = 0; i < n; i++) {
-      if (mask[i] === 0) continue;
-      const hi = key64Hi(u[2 * i + HI], u[2 * i + LO], signMask);
-      if (hi === 0) throw new RangeError(nanMessage(name, i));
-      hist[hi >>> 16]++;
-      remaining++;
-    }
+    const r = histogram64(u, mask, hist, signMask);
+    if (r < 0) throw new RangeError(nanMessage(name, -1 - r));
+    remaining += r;
   }
   const k = resolve(remaining);
   checkK(k, remaining);
   if (k === 0) return counts;
   const top = pickBucket(hist, k);
   const cand = candidates(hist[top.bucket], true);
-  segs.forEach(({ u, mask }, s) => {
-    let c = 0;
-    const n = u.length >>> 1;
-    for (let i = 0; i < n; i++) {
-      if (mask[i] === 0) continue;
-      const lo = u[2 * i + LO];
-      const hi = key64Hi(u[2 * i + HI], lo, signMask);
-      const d = hi >>> 16;
-      if (d < top.bucket) {
-        mask[i] = 0;
-        c++;
-      } else if (d === top.bucket) {
-        const j = cand.length++;
-        cand.seg[j] = s;
-        cand.idx[j] = i;
-        cand.a[j] = hi & 0xffff;
-        cand.b[j] = key64Lo(hi, lo);
-      }
-    }
-    counts[s] = c;
-  });
+  for (let s = 0; s < segs.length; s++) {
+    counts[s] = split64(segs[s].u, segs[s].mask, top.bucket, cand, s, signMask);
+  }
   // The rest of the key, a (16 bits) then b (32 bits), resolved in three 16-bit digits over the
   // candidates whose higher digits match the ones chosen so far.
   let rank = k - top.below;
@@ -358,6 +387,54 @@ function prune64(
     }
   }
   return counts;
+}
+
+/** histogram32 for float64 words: the top 16 bits of the high word of each key. */
+function histogram64(u: Uint32Array, mask: Uint8Array, hist: Uint32Array, signMask: number): number {
+  let remaining = 0;
+  const n = u.length >>> 1;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] !== 0) {
+      const hi = key64Hi(u[2 * i + HI], u[2 * i + LO], signMask);
+      if (hi === NAN_KEY) return -1 - i;
+      hist[(hi >> 16) + 0x8000]++;
+      remaining++;
+    }
+  }
+  return remaining;
+}
+
+/** split32 for float64 words; candidates keep the rest of the key (16 + 32 bits). */
+function split64(
+  u: Uint32Array,
+  mask: Uint8Array,
+  bucket: number,
+  cand: Candidates,
+  s: number,
+  signMask: number,
+): number {
+  let c = 0;
+  let j = cand.length;
+  const { seg, idx, a, b } = cand;
+  const n = u.length >>> 1;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] === 0) continue;
+    const lo = u[2 * i + LO];
+    const hi = key64Hi(u[2 * i + HI], lo, signMask);
+    const d = (hi >> 16) + 0x8000;
+    if (d < bucket) {
+      mask[i] = 0;
+      c++;
+    } else if (d === bucket) {
+      seg[j] = s;
+      idx[j] = i;
+      a[j] = hi & 0xffff;
+      b[j] = key64Lo(hi, lo);
+      j++;
+    }
+  }
+  cand.length = j;
+  return c;
 }
 
 /** Number of non-zero entries of a mask (counted four bytes at a time). */

@@ -10,4 +10,5 @@ export const magnitude: Criterion = {
     for (let i = 0; i < trained.length; i++) scores[i] = Math.abs(trained[i]);
     return scores;
   },
+  magnitudeOf: ({ trained }) => trained,
 };

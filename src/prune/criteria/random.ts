@@ -12,6 +12,7 @@ export const random: Criterion = {
   name: 'random',
   description: 'remove as many weights as magnitude would from each layer, uniformly at random',
   score: (ctx) => magnitude.score(ctx),
+  magnitudeOf: (ctx) => magnitude.magnitudeOf!(ctx),
   choose({ mask, count, rng }) {
     pruneRandomly(mask, count, rng);
   },

@@ -41,6 +41,12 @@ export interface Criterion {
    */
   score(ctx: ScoreContext): Float32Array | Float64Array;
   /**
+   * Optional fast path for a score that is |v| of an array that already exists (magnitude: v is
+   * the trained weights): returns v, and selection reads |v| in place instead of allocating the
+   * scores. Must select exactly what `score` would.
+   */
+  magnitudeOf?(ctx: ScoreContext): Float32Array | Float64Array;
+  /**
    * Optional: choose the pruned positions of each layer itself instead of by lowest score. The
    * scope still decides how many each layer loses: one count per layer for a one-layer pool, and
    * for a pool of several layers the split that the lowest `score`s would give. Layers are visited
