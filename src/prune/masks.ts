@@ -13,7 +13,8 @@ import type { Criterion, ScoreContext, WeightSource } from './criteria/types.js'
 import { checkRate, prunedCount } from './schedule.js';
 import { scopeNamed } from './scopes/registry.js';
 import type { PrunePool } from './scopes/types.js';
-import { countOnes, pruneLowest, type ScoreSegment } from './select.js';
+import { countOnes } from './count.js';
+import { pruneLowest, type ScoreSegment } from './select.js';
 import { LAYER_KINDS, type Masks, type PrunableLayer, type PruneSpec, type Weights } from './types.js';
 
 /** Number of elements of a weight tensor. */

@@ -1,6 +1,6 @@
 /** Random pruning within a mask, and the random-pruning control (fresh masks of equal sparsity). */
 import type { Rng } from '../util/rng.js';
-import { countOnes } from './select.js';
+import { countOnes } from './count.js';
 import type { Masks } from './types.js';
 
 /** Clears `k` of the remaining (1) entries of `mask`, uniformly at random, in place. */

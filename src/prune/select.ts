@@ -1,19 +1,20 @@
 /**
  * Selection of the k lowest scores among the remaining weights of one or more layers.
  *
- * Method: radix selection on order-preserving keys. A float's IEEE-754 bit pattern becomes an
- * unsigned key that orders exactly as the value: a negative float has all its bits flipped, a
- * non-negative one gets its sign bit set (−0 is first turned into +0, so the two are equal). For
- * magnitudes (`pruneSmallest`) the sign bit is cleared first, so |w| needs no array of its own.
- * One histogram pass over the layer on the top 16 bits of the key finds the bucket holding the
- * threshold; a second pass prunes everything in lower buckets and collects the (usually few)
- * weights in the threshold bucket, whose remaining bits are then resolved 16 bits at a time on that
- * candidate list alone. Linear time, two scans of the layer, no sorting.
+ * Method: radix selection on order-preserving integer keys (./keys.ts: a float's bit pattern,
+ * rearranged so that integer order is the order of the values, −0 equal to +0). For magnitudes
+ * (`pruneSmallest`, or `absolute`) the key is the pattern with its sign bit cleared, read in place,
+ * so |w| needs no array of its own. One histogram pass over the layer on the top 16 bits of the key
+ * finds the bucket holding the threshold; a second pass prunes everything in lower buckets and
+ * collects the (usually few) weights in the threshold bucket, whose remaining bits are then
+ * resolved 16 bits at a time on that candidate list alone. Linear time, two scans of the layer, no
+ * sorting.
  *
  * Ties are broken by position: among equal scores at the threshold, the ones that come first are
  * pruned first, "first" meaning lower index within a layer and, across the layers of a pool,
  * earlier layer in the pool's order.
  */
+import { HI, key32, key64Hi, key64Lo, LO, NAN_KEY } from './keys.js';
 
 export interface Segment {
   name: string;
@@ -29,11 +30,6 @@ export interface ScoreSegment {
   /** Remaining positions (non-zero); selected positions are set to 0 in place. */
   mask: Uint8Array;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-/** Index, within a float64's pair of 32-bit words, of the word holding sign and exponent. */
-const HI = LITTLE_ENDIAN ? 1 : 0;
-const LO = 1 - HI;
 
 interface Words {
   name: string;
@@ -119,40 +115,6 @@ function select(
 
 function wordsOf(w: Float32Array | Float64Array): Uint32Array {
   return new Uint32Array(w.buffer, w.byteOffset, w.byteLength >>> 2);
-}
-
-/*
- * Keys are int32s that order, as signed integers, exactly as the values: x ^ 0x7fffffff for a
- * negative bit pattern x, x itself otherwise (the unsigned key described above, with its top bit
- * flipped, kept in int32 range so V8 keeps it in a register). The 16-bit digit used for buckets
- * is (key >> 16) + 0x8000, the low digit key & 0xffff. NAN_KEY, the lowest int32, is no real
- * value's key.
- */
-const NAN_KEY = 0x80000000 | 0;
-
-/**
- * The key of a float32 bit pattern, or NAN_KEY. Negatives also move up by
- * one, which makes −0's key equal +0's (0); branch-free apart from NaN, so mixed signs cost no
- * mispredictions.
- */
-function key32(bits: number): number {
-  if ((bits & 0x7fffffff) > 0x7f800000) return NAN_KEY;
-  const m = bits >> 31; // −1 for negatives, 0 otherwise
-  return ((bits ^ (m & 0x7fffffff)) - m) | 0;
-}
-
-/** The key of a float64's high word (see key32; −0 turned into +0 first), or NAN_KEY. */
-function key64Hi(hi: number, lo: number, signMask: number): number {
-  let x = hi & signMask;
-  const e = x & 0x7fffffff;
-  if (e > 0x7ff00000 || (e === 0x7ff00000 && lo !== 0)) return NAN_KEY;
-  if (x === NAN_KEY && lo === 0) x = 0; // −0 (same bit pattern as NAN_KEY) is +0
-  return x ^ ((x >> 31) & 0x7fffffff);
-}
-
-/** The low word of a float64's key (unsigned), given its high word's key: flipped for negatives. */
-function key64Lo(keyHi: number, lo: number): number {
-  return (lo ^ (keyHi >> 31)) >>> 0;
 }
 
 function checkK(k: number, remaining: number): void {
@@ -434,30 +396,5 @@ function split64(
     }
   }
   cand.length = j;
-  return c;
-}
-
-/** Number of non-zero entries of a mask (counted four bytes at a time). */
-export function countOnes(mask: Uint8Array): number {
-  const n = mask.length;
-  let c = 0;
-  let i = 0;
-  while (i < n && ((mask.byteOffset + i) & 3) !== 0) {
-    if (mask[i] !== 0) c++;
-    i++;
-  }
-  const words = (n - i) >>> 2;
-  if (words === 0) {
-    for (; i < n; i++) if (mask[i] !== 0) c++;
-    return c;
-  }
-  const u = new Uint32Array(mask.buffer, mask.byteOffset + i, words);
-  for (let j = 0; j < words; j++) {
-    const w = u[j];
-    // 0x80 in each byte of w that is non-zero, then the number of such bytes
-    const nz = ((((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080) >>> 7;
-    c += Math.imul(nz, 0x01010101) >>> 24;
-  }
-  for (i += words * 4; i < n; i++) if (mask[i] !== 0) c++;
   return c;
 }
