@@ -1,7 +1,7 @@
 /**
  * Selection of the k lowest scores among the remaining weights of one or more layers.
  *
- * Method: radix selection on order-preserving integer keys (./keys.ts: a float's bit pattern,
+ * Method: radix selection on order-preserving integer keys (./radix.ts: a float's bit pattern,
  * rearranged so that integer order is the order of the values, −0 equal to +0). For magnitudes
  * (`pruneSmallest`, or `absolute`) the key is the pattern with its sign bit cleared, read in place,
  * so |w| needs no array of its own. One histogram pass over the layer on the top 16 bits of the key
@@ -14,7 +14,8 @@
  * pruned first, "first" meaning lower index within a layer and, across the layers of a pool,
  * earlier layer in the pool's order.
  */
-import { HI, key32, key64Hi, key64Lo, LO, NAN_KEY } from './keys.js';
+import { candidates, checkK, emptyHist, pickBucket, type Candidates, type Words } from './radix.js';
+import { prune64 } from './select64.js';
 
 export interface Segment {
   name: string;
@@ -28,13 +29,6 @@ export interface ScoreSegment {
   /** One score per weight; higher = kept. Only scores at remaining positions are read. */
   scores: Float32Array | Float64Array;
   /** Remaining positions (non-zero); selected positions are set to 0 in place. */
-  mask: Uint8Array;
-}
-
-interface Words {
-  name: string;
-  /** The values' bit patterns: one word per float32, two per float64. */
-  u: Uint32Array;
   mask: Uint8Array;
 }
 
@@ -102,79 +96,30 @@ function select(
       nanMessage,
     );
   }
-  // Clearing the sign bit first turns a signed key into a magnitude key.
-  const signMask = magnitude ? 0x7fffffff : 0xffffffff;
   // Float64, or a pool mixing both: compare in float64 (float32 → float64 is exact).
   const words = segments.map((s) => ({
     name: s.name,
     u: wordsOf(s.values instanceof Float64Array ? s.values : Float64Array.from(s.values)),
     mask: s.mask,
   }));
-  return prune64(words, resolve, signMask, nanMessage);
+  return prune64(words, resolve, magnitude, nanMessage);
 }
 
 function wordsOf(w: Float32Array | Float64Array): Uint32Array {
   return new Uint32Array(w.buffer, w.byteOffset, w.byteLength >>> 2);
 }
 
-function checkK(k: number, remaining: number): void {
-  if (!Number.isInteger(k) || k < 0 || k > remaining) {
-    throw new RangeError(`cannot prune ${k} of ${remaining} remaining weights`);
-  }
-}
+/** Returned for NaN: the lowest int32, which is no real value's key. */
+const NAN_KEY = 0x80000000 | 0;
 
-/** The bucket holding the element of 1-based rank `rank`, and the count in buckets below it. */
-function pickBucket(hist: Uint32Array, rank: number): { bucket: number; below: number } {
-  let below = 0;
-  let b = 0;
-  const n = hist.length;
-  // eight buckets at a time, then one at a time within the block that holds the rank
-  for (; b + 8 <= n; b += 8) {
-    const s =
-      hist[b] +
-      hist[b + 1] +
-      hist[b + 2] +
-      hist[b + 3] +
-      hist[b + 4] +
-      hist[b + 5] +
-      hist[b + 6] +
-      hist[b + 7];
-    if (below + s >= rank) break;
-    below += s;
-  }
-  for (; b < n; b++) {
-    const h = hist[b];
-    if (below + h >= rank) return { bucket: b, below };
-    below += h;
-  }
-  throw new Error('radix select: rank beyond histogram (internal error)');
-}
-
-/** One 16-bit histogram, reused by every call (selection is synchronous, so never shared). */
-const sharedHist = new Uint32Array(65536);
-
-function emptyHist(): Uint32Array {
-  sharedHist.fill(0);
-  return sharedHist;
-}
-
-/** The weights in the threshold bucket: segment, index, and the not-yet-resolved low bits of the key. */
-interface Candidates {
-  seg: Int32Array;
-  idx: Int32Array;
-  a: Uint32Array;
-  b: Uint32Array;
-  length: number;
-}
-
-function candidates(n: number, withB: boolean): Candidates {
-  return {
-    seg: new Int32Array(n),
-    idx: new Int32Array(n),
-    a: new Uint32Array(n),
-    b: new Uint32Array(withB ? n : 0),
-    length: 0,
-  };
+/**
+ * The key of a float32 bit pattern, or NAN_KEY. Negatives also move up by one, which makes −0's
+ * key equal +0's (0); branch-free apart from NaN, so mixed signs cost no mispredictions.
+ */
+function key32(bits: number): number {
+  if ((bits & 0x7fffffff) > 0x7f800000) return NAN_KEY;
+  const m = bits >> 31; // −1 for negatives, 0 otherwise
+  return ((bits ^ (m & 0x7fffffff)) - m) | 0;
 }
 
 function prune32(
@@ -292,106 +237,6 @@ function split32Abs(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Cand
       seg[j] = s;
       idx[j] = i;
       a[j] = key & 0xffff;
-      j++;
-    }
-  }
-  cand.length = j;
-  return c;
-}
-
-function prune64(
-  segs: Words[],
-  resolve: (remaining: number) => number,
-  signMask: number,
-  nanMessage: (name: string, index: number) => string,
-): number[] {
-  const counts = segs.map(() => 0);
-  const hist = emptyHist();
-  let remaining = 0;
-  for (const { name, u, mask } of segs) {
-    const r = histogram64(u, mask, hist, signMask);
-    if (r < 0) throw new RangeError(nanMessage(name, -1 - r));
-    remaining += r;
-  }
-  const k = resolve(remaining);
-  checkK(k, remaining);
-  if (k === 0) return counts;
-  const top = pickBucket(hist, k);
-  const cand = candidates(hist[top.bucket], true);
-  for (let s = 0; s < segs.length; s++) {
-    counts[s] = split64(segs[s].u, segs[s].mask, top.bucket, cand, s, signMask);
-  }
-  // The rest of the key, a (16 bits) then b (32 bits), resolved in three 16-bit digits over the
-  // candidates whose higher digits match the ones chosen so far.
-  let rank = k - top.below;
-  hist.fill(0);
-  for (let j = 0; j < cand.length; j++) hist[cand.a[j]]++;
-  const d1 = pickBucket(hist, rank);
-  rank -= d1.below;
-  hist.fill(0);
-  for (let j = 0; j < cand.length; j++) if (cand.a[j] === d1.bucket) hist[cand.b[j] >>> 16]++;
-  const d2 = pickBucket(hist, rank);
-  rank -= d2.below;
-  hist.fill(0);
-  for (let j = 0; j < cand.length; j++) {
-    if (cand.a[j] === d1.bucket && cand.b[j] >>> 16 === d2.bucket) hist[cand.b[j] & 0xffff]++;
-  }
-  const d3 = pickBucket(hist, rank);
-  let ties = rank - d3.below;
-  const tA = d1.bucket;
-  const tB = ((d2.bucket << 16) | d3.bucket) >>> 0;
-  for (let j = 0; j < cand.length; j++) {
-    const a = cand.a[j];
-    const b = cand.b[j];
-    if (a < tA || (a === tA && (b < tB || (b === tB && ties-- > 0)))) {
-      segs[cand.seg[j]].mask[cand.idx[j]] = 0;
-      counts[cand.seg[j]]++;
-    }
-  }
-  return counts;
-}
-
-/** histogram32 for float64 words: the top 16 bits of the high word of each key. */
-function histogram64(u: Uint32Array, mask: Uint8Array, hist: Uint32Array, signMask: number): number {
-  let remaining = 0;
-  const n = u.length >>> 1;
-  for (let i = 0; i < n; i++) {
-    if (mask[i] !== 0) {
-      const hi = key64Hi(u[2 * i + HI], u[2 * i + LO], signMask);
-      if (hi === NAN_KEY) return -1 - i;
-      hist[(hi >> 16) + 0x8000]++;
-      remaining++;
-    }
-  }
-  return remaining;
-}
-
-/** split32 for float64 words; candidates keep the rest of the key (16 + 32 bits). */
-function split64(
-  u: Uint32Array,
-  mask: Uint8Array,
-  bucket: number,
-  cand: Candidates,
-  s: number,
-  signMask: number,
-): number {
-  let c = 0;
-  let j = cand.length;
-  const { seg, idx, a, b } = cand;
-  const n = u.length >>> 1;
-  for (let i = 0; i < n; i++) {
-    if (mask[i] === 0) continue;
-    const lo = u[2 * i + LO];
-    const hi = key64Hi(u[2 * i + HI], lo, signMask);
-    const d = (hi >> 16) + 0x8000;
-    if (d < bucket) {
-      mask[i] = 0;
-      c++;
-    } else if (d === bucket) {
-      seg[j] = s;
-      idx[j] = i;
-      a[j] = hi & 0xffff;
-      b[j] = key64Lo(hi, lo);
       j++;
     }
   }
