@@ -12,11 +12,11 @@ import {
   drawCropFlip,
   normalizationTable,
   splitDataset,
-  syntheticSet,
   toFloat,
   type ImageSet,
   type LoadedDataset,
 } from '../src/data/index.js';
+import { syntheticSet } from './helpers/datasets.js';
 import { Rng } from '../src/util/rng.js';
 import { UserError } from '../src/util/errors.js';
 
