@@ -49,9 +49,9 @@ export interface Criterion {
   /**
    * Optional: choose the pruned positions of each layer itself instead of by lowest score. The
    * scope still decides how many each layer loses: one count per layer for a one-layer pool, and
-   * for a pool of several layers the split that the lowest `score`s would give. Layers are visited
-   * in the order given to `pruneMasks`, all drawing from one Rng (an Rng or `spec.seed` is then
-   * required). `score` is only called for pools of several layers.
+   * for a pool of several layers the split that the lowest `score`s would give. Called for each
+   * layer that loses at least one weight, in the order given to `pruneMasks`, all drawing from one
+   * Rng (an Rng or `spec.seed` is then required). `score` is only called for pools of several layers.
    */
   choose?(ctx: ChooseContext): void;
 }
