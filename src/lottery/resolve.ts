@@ -11,7 +11,15 @@ import { rateForTarget } from '../prune/index.js';
 import type { DefaultContext } from '../spec/defaults.js';
 import { inputShapeOf } from '../spec/defaults.js';
 import { INPUT_SETTINGS, LOTTERY_SETTINGS } from '../spec/settings.js';
-import { type Leaf, defaultOf, getPath, leafApplies, leavesOf, setPath } from '../spec/table.js';
+import {
+  type Leaf,
+  constantDefault,
+  defaultOf,
+  getPath,
+  leafApplies,
+  leavesOf,
+  setPath,
+} from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from './config.js';
 
@@ -60,14 +68,16 @@ function checkRequest(req: LotteryRequest): void {
     if (s.derived) throw new UserError(`${key} cannot be set: it follows from the model and the dataset`);
     const parsed = s.schema.safeParse(value);
     if (!parsed.success) {
-      throw new UserError(`invalid setting ${leaf ? leaf.path.join('.') : key}: ${parsed.error.issues[0].message}`);
+      throw new UserError(
+        `invalid setting ${leaf ? leaf.path.join('.') : key}: ${parsed.error.issues[0].message}`,
+      );
     }
   }
 }
 
 export function resolveConfig(req: LotteryRequest): LotteryConfig {
   checkRequest(req);
-  const model = req.model ?? (LOTTERY_SETTINGS.model.default as { value: string }).value;
+  const model = req.model ?? constantDefault(LOTTERY_SETTINGS.model);
   const ctx = defaultContext(model, req.dataset, req.optimizer, req.iterations);
   const values = req as Record<string, unknown>;
   const config: Record<string, unknown> = {};

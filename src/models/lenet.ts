@@ -63,5 +63,8 @@ export const lenet5: ModelEntry = {
   description: 'LeNet-5: conv 20 and 50 of 5×5 with max-pool, fc 500-10',
   input: 'image',
   create: (o = {}) => lenet5Model(o),
-  defaults: { ...LENET_DEFAULTS, pruning: { ...LENET_DEFAULTS.pruning, rates: { conv: 0.1, fc: 0.2, output: 0.1 } } },
+  defaults: {
+    ...LENET_DEFAULTS,
+    pruning: { ...LENET_DEFAULTS.pruning, rates: { conv: 0.1, fc: 0.2, output: 0.1 } },
+  },
 };

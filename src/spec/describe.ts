@@ -21,6 +21,8 @@ export function describeDefault(s: AnySetting, models: readonly DefaultContext[]
     const v = formatValue(defaultOf(s, ctx));
     byValue.set(v, [...(byValue.get(v) ?? []), ctx.model.name]);
   }
+  if (byValue.size === 1 && models.length > 1)
+    return `from the ${s.default.from}, ${[...byValue.keys()][0]} for all`;
   const values = [...byValue].map(([v, names]) => `${v} (${names.join(', ')})`).join('; ');
   return `from the ${s.default.from}${values ? `: ${values}` : ''}`;
 }

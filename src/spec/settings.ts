@@ -44,14 +44,21 @@ const weightDecay = setting({
   schema: z.number().min(0),
   default: fromModel((ctx) => {
     const own = ctx.model.defaults.optimizer;
-    return own.kind === ctx.optimizerKind ? own.weightDecay : OPTIMIZER_DEFAULTS[ctx.optimizerKind].weightDecay;
+    return own.kind === ctx.optimizerKind
+      ? own.weightDecay
+      : OPTIMIZER_DEFAULTS[ctx.optimizerKind].weightDecay;
   }),
   flag: '--weight-decay <wd>',
   help: 'L2 weight decay',
   affectsResults: true,
 });
 
-const pruningRate = <const K extends string>(key: K, kind: 'fc' | 'conv' | 'output', flag: string, help: string) =>
+const pruningRate = <const K extends string>(
+  key: K,
+  kind: 'fc' | 'conv' | 'output',
+  flag: string,
+  help: string,
+) =>
   setting({
     key,
     schema: rate,
@@ -299,7 +306,12 @@ export const LOTTERY_SETTINGS = {
     }),
     rates: group({
       fc: pruningRate('rateFc', 'fc', '--rate-fc <p>', 'fraction of remaining fc weights pruned per level'),
-      conv: pruningRate('rateConv', 'conv', '--rate-conv <p>', 'fraction of remaining conv weights pruned per level'),
+      conv: pruningRate(
+        'rateConv',
+        'conv',
+        '--rate-conv <p>',
+        'fraction of remaining conv weights pruned per level',
+      ),
       output: pruningRate(
         'rateOutput',
         'output',

@@ -76,7 +76,9 @@ export interface SettingInit<T, K extends string, O extends boolean> {
 }
 
 function isDefault<T>(d: unknown): d is Default<T> {
-  return typeof d === 'object' && d !== null && 'kind' in d && (d.kind === 'constant' || d.kind === 'derived');
+  return (
+    typeof d === 'object' && d !== null && 'kind' in d && (d.kind === 'constant' || d.kind === 'derived')
+  );
 }
 
 export function setting<T, const K extends string, const O extends boolean = false>(
@@ -225,7 +227,8 @@ export function schemaOf<const C extends Shape>(shape: C): z.ZodType<ShapeValue<
 
 export function getPath(obj: unknown, path: readonly string[]): unknown {
   let v: unknown = obj;
-  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  for (const p of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
   return v;
 }
 
@@ -243,4 +246,10 @@ export function leafApplies(leaf: Leaf, config: unknown): boolean {
 /** The default of a setting for a model and dataset (undefined: absent). */
 export function defaultOf(s: AnySetting, ctx: DefaultContext): unknown {
   return s.default.kind === 'constant' ? s.default.value : s.default.value(ctx);
+}
+
+/** The default of a setting whose default is a constant. */
+export function constantDefault<T>(s: Setting<T, string, boolean>): T {
+  if (s.default.kind !== 'constant') throw new Error(`setting ${s.key} has no constant default`);
+  return s.default.value;
 }
