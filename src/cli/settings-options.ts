@@ -9,6 +9,7 @@ import { datasetNames } from '../data/registry.js';
 import { CONFIG_LEAVES, defaultContext } from '../lottery/resolve.js';
 import { modelNames } from '../models/registry.js';
 import { describeDefault, describeIssue } from '../spec/describe.js';
+import { settingsReference } from '../spec/reference.js';
 import { INPUT_SETTINGS } from '../spec/settings.js';
 import type { AnySetting, CommandName } from '../spec/table.js';
 
@@ -102,4 +103,9 @@ export function flagValues(command: CommandName, opts: Record<string, unknown>):
     if (v !== undefined) out[s.key] = v;
   }
   return out;
+}
+
+/** docs/settings.md for the models registered now (the built-in ones unless plugins were loaded). */
+export function settingsReferenceForRegisteredModels(): string {
+  return settingsReference(registeredModelContexts());
 }

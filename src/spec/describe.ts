@@ -1,5 +1,5 @@
 /** Settings in words: their defaults and their validation errors, for the CLI's help, errors and the docs. */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { DefaultContext } from './defaults.js';
 import { type AnySetting, defaultOf } from './table.js';
 
@@ -42,5 +42,45 @@ export function describeIssue(issue: z.core.$ZodIssue, raw?: unknown): string {
       return `${JSON.stringify(raw)} is not one of ${issue.values.map(String).join(', ')}`;
     default:
       return issue.message;
+  }
+}
+
+/** A number schema's bounds in words, read from its JSON Schema (e.g. `integer ≥ 1`, `number in [0, 1)`). */
+function describeNumber(schema: z.ZodType): string {
+  const j = z.toJSONSchema(schema) as Record<string, number | string | undefined>;
+  const kind = j.type === 'integer' ? 'integer' : 'number';
+  const bound = (v: number | string | undefined) =>
+    typeof v === 'number' && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined;
+  const lo = bound(j.minimum) ?? bound(j.exclusiveMinimum);
+  const hi = bound(j.maximum) ?? bound(j.exclusiveMaximum);
+  const loOpen = bound(j.minimum) === undefined;
+  const hiOpen = bound(j.maximum) === undefined;
+  if (lo !== undefined && hi !== undefined)
+    return `${kind} in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}`;
+  if (lo !== undefined) return `${kind} ${loOpen ? '>' : '≥'} ${lo}`;
+  if (hi !== undefined) return `${kind} ${hiOpen ? '<' : '≤'} ${hi}`;
+  return kind;
+}
+
+/** A schema in words for the reference, e.g. `integer ≥ 1`, `one of: adam, sgd`, `list of integers ≥ 1`. */
+export function describeType(schema: z.ZodType): string {
+  const def = schema.def as unknown as {
+    type: string;
+    entries?: Record<string, string>;
+    element?: z.ZodType;
+  };
+  switch (def.type) {
+    case 'number':
+      return describeNumber(schema);
+    case 'enum':
+      return `one of: ${Object.values(def.entries ?? {}).join(', ')}`;
+    case 'array':
+      return `list of ${describeType(def.element!)
+        .replace(/^(integer|number|string)/, '$1s')
+        .replace(/^one of:/, 'each one of:')}`;
+    case 'record':
+      return 'object';
+    default:
+      return def.type;
   }
 }
