@@ -20,7 +20,7 @@ export function flagSettings(command: CommandName): AnySetting[] {
   );
 }
 
-type Def = { type: string; format?: string; element?: z.ZodType; entries?: Record<string, string> };
+type Def = { type: string; element?: z.ZodType; entries?: Record<string, string> };
 const defOf = (schema: z.ZodType): Def => schema.def as unknown as Def;
 
 /** The allowed values of an enum or a registry-backed setting (none for free values). */
@@ -44,7 +44,7 @@ function parserFor(s: AnySetting): (value: string) => unknown {
     if (defOf(schema).type !== 'number') return raw.trim();
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) {
-      const int = defOf(schema).format?.includes('int');
+      const int = (schema as { format?: string | null }).format?.includes('int');
       throw new InvalidArgumentError(`expected ${int ? 'an integer' : 'a number'}, got "${raw}"`);
     }
     return n;
