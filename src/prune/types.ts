@@ -1,5 +1,7 @@
-/** The kinds of prunable weight tensors; each kind has its own pruning rate (Frankle & Carbin, Section 2). */
-export type LayerKind = 'fc' | 'conv' | 'output';
+import type { LayerKind } from '../spec/layers.js';
+
+/** The kinds of prunable weight tensors, defined once in spec/layers.ts. */
+export type { LayerKind } from '../spec/layers.js';
 
 /**
  * A prunable weight tensor. Only its element count matters to pruning: the weight is treated as a
