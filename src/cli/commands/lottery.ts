@@ -54,7 +54,7 @@ export async function requestFromCommandLine(
   kind: Kind,
   opts: Record<string, unknown>,
 ): Promise<{ request: LotteryRequest; threads: number }> {
-  const file = typeof opts.config === 'string' ? await readConfigFile(opts.config) : {};
+  const file = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
   const { threads, ...request } = { ...file, ...flagValues(kind, opts) } as LotteryRequest & {
     threads?: number;
   };
