@@ -9,6 +9,7 @@ import { buildProgram } from '../src/cli/main.js';
 import { requestFromCommandLine } from '../src/cli/commands/lottery.js';
 import type { LotteryConfig } from '../src/lottery/config.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
+import { modelNamed } from '../src/models/registry.js';
 import { UserError } from '../src/util/errors.js';
 
 async function resolved(args: string[]): Promise<{ config: LotteryConfig; threads: number }> {
@@ -110,4 +111,16 @@ test('a bad config file fails the CLI with one message and no stack trace', asyn
     assert.match(r.stderr, /unknown setting "seeds"/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
+});
+
+test("a flag left out takes the model's default: --eval-every no longer hides it", async () => {
+  const entry = modelNamed('lenet300');
+  const original = entry.defaults.evalEvery;
+  try {
+    entry.defaults.evalEvery = 250;
+    assert.equal((await resolved(['train'])).config.evalEvery, 250);
+    assert.equal((await resolved(['train', '--eval-every', '50'])).config.evalEvery, 50);
+  } finally {
+    entry.defaults.evalEvery = original;
+  }
 });
