@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { UserError, formatUserError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 import { loadPlugins, pluginArgs } from './plugins.js';
@@ -10,11 +10,14 @@ export function buildProgram(): Command {
         'Training steps are compiled to ONNX and run by onnxruntime-node.',
     )
     .version('0.1.0')
-    .option(
-      '--plugin <module>',
-      'import a module (.mjs/.js) that registers models before the command runs (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
-      [],
+    .addOption(
+      // read from argv before the program is built (see main); declared here for help and parsing
+      new Option(
+        '--plugin <module>',
+        'import a module (.mjs/.js) that registers models before the command runs (repeatable)',
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], 'none'),
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
