@@ -5,8 +5,9 @@
  * and `lottery`, docs/settings.md and the run identity are all derived from it (see table.ts).
  */
 import { z } from 'zod';
-import { OPTIMIZER_DEFAULTS, type OptimizerKind } from './optimizer.js';
+import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from './optimizer.js';
 import { type DefaultContext, inputShapeOf } from './defaults.js';
+import { PRUNING_SETTINGS } from './pruning-settings.js';
 import {
   type RequestOf,
   type ShapeValue,
@@ -27,15 +28,18 @@ export const RESETS = ['init', 'rewind', 'reinit', 'none'] as const;
 export const CONTROLS = ['random-reinit', 'random-prune', 'one-shot'] as const;
 export const INITS = ['glorot_normal', 'glorot_uniform', 'kaiming_normal', 'kaiming_uniform'] as const;
 
-const rate = z.number().min(0).max(1);
 const positiveInts = z.array(z.number().int().positive());
 
 /** An optimizer field's default: the model's value when it is the model's optimizer, else the standard one. */
-function optimizerField<K extends OptimizerKind>(kind: K, field: string) {
+function optimizerField<K extends OptimizerKind, F extends keyof Extract<FullOptimizerSpec, { kind: K }>>(
+  kind: K,
+  field: F,
+) {
   return fromModel((ctx: DefaultContext) => {
     const own = ctx.model.defaults.optimizer;
-    const source = own.kind === kind ? own : OPTIMIZER_DEFAULTS[kind];
-    return (source as unknown as Record<string, number | boolean>)[field] as never;
+    return ((own.kind === kind ? own : OPTIMIZER_DEFAULTS[kind]) as Extract<FullOptimizerSpec, { kind: K }>)[
+      field
+    ];
   });
 }
 
@@ -52,23 +56,6 @@ const weightDecay = setting({
   help: 'L2 weight decay',
   affectsResults: true,
 });
-
-const pruningRate = <const K extends string>(
-  key: K,
-  kind: 'fc' | 'conv' | 'output',
-  flag: string,
-  help: string,
-) =>
-  setting({
-    key,
-    schema: rate,
-    optional: true,
-    default: fromModel((ctx) => ctx.model.defaults.pruning.rates[kind]),
-    flag,
-    commands: ['lottery'],
-    help,
-    affectsResults: true,
-  });
 
 export const LOTTERY_SETTINGS = {
   model: setting({
@@ -276,67 +263,7 @@ export const LOTTERY_SETTINGS = {
     help: 'pruning levels after the dense level 0 (more levels reuse the levels already done)',
     affectsResults: false,
   }),
-  pruning: group({
-    schedule: setting({
-      key: 'pruningSchedule',
-      schema: z.enum(['iterative', 'one-shot']),
-      default: 'iterative',
-      flag: '--pruning <schedule>',
-      commands: ['lottery'],
-      help: "iterative: p% of what remains per level; one-shot: level-0 weights straight to each level's target",
-      affectsResults: true,
-    }),
-    strategy: setting({
-      key: 'strategy',
-      schema: z.enum(['magnitude', 'random']),
-      default: 'magnitude',
-      flag: '--strategy <kind>',
-      commands: ['lottery'],
-      help: 'which weights to prune',
-      affectsResults: true,
-    }),
-    scope: setting({
-      key: 'scope',
-      schema: z.enum(['layerwise', 'global']),
-      default: fromModel((ctx) => ctx.model.defaults.pruning.scope),
-      flag: '--scope <scope>',
-      commands: ['lottery'],
-      help: 'one rate per layer, or one magnitude threshold across layers',
-      affectsResults: true,
-    }),
-    rates: group({
-      fc: pruningRate('rateFc', 'fc', '--rate-fc <p>', 'fraction of remaining fc weights pruned per level'),
-      conv: pruningRate(
-        'rateConv',
-        'conv',
-        '--rate-conv <p>',
-        'fraction of remaining conv weights pruned per level',
-      ),
-      output: pruningRate(
-        'rateOutput',
-        'output',
-        '--rate-output <p>',
-        'fraction of remaining output-layer weights pruned per level',
-      ),
-    }),
-    pruneBiases: setting({
-      key: 'pruneBiases',
-      schema: z.boolean(),
-      default: fromModel((ctx) => ctx.model.defaults.pruning.pruneBiases),
-      flag: '--prune-biases',
-      commands: ['lottery'],
-      help: "prune biases too, at their layer's rate (the paper prunes weights only)",
-      affectsResults: true,
-    }),
-    globalLayers: setting({
-      key: 'globalLayers',
-      schema: z.array(z.string()),
-      optional: true,
-      default: undefined,
-      help: 'layers pooled for global pruning (default: all conv layers, else all fc layers)',
-      affectsResults: true,
-    }),
-  }),
+  pruning: PRUNING_SETTINGS,
   reset: setting({
     key: 'reset',
     schema: z.enum(RESETS),
