@@ -5,12 +5,7 @@ import { fromModel, group, setting } from './table.js';
 
 const rate = z.number().min(0).max(1);
 
-const pruningRate = <const K extends string>(
-  key: K,
-  kind: LayerKind,
-  flag: string,
-  help: string,
-) =>
+const pruningRate = <const K extends string>(key: K, kind: LayerKind, flag: string, help: string) =>
   setting({
     key,
     schema: rate,
