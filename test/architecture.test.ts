@@ -43,9 +43,7 @@ const MAX_LINES = 500;
  */
 const KNOWN = {
   cycles: [] as string[],
-  upward: [
-    'src/models/zoo.ts -> src/engine/optimizers.ts', // fixed by h-spec (OptimizerSpec moves to src/spec/)
-  ],
+  upward: [] as string[],
   oversized: [
     'src/engine/engine.ts', // fixed by h-engine (engine.ts split into layout, step graph, update plans, state)
     'src/graph/ops.ts', // fixed by h-graph (op families in separate files)
