@@ -1,6 +1,7 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { UserError, formatUserError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
+import { loadPlugins, pluginArgs } from './plugins.js';
 
 export function buildProgram(): Command {
   const program = new Command('ticketlab')
@@ -9,6 +10,15 @@ export function buildProgram(): Command {
         'Training steps are compiled to ONNX and run by onnxruntime-node.',
     )
     .version('0.1.0')
+    .addOption(
+      // read from argv before the program is built (see main); declared here for help and parsing
+      new Option(
+        '--plugin <module>',
+        'import a module (.mjs/.js) that registers models before the command runs (repeatable)',
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], 'none'),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);
@@ -17,8 +27,10 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the process exit code. Users' mistakes print one message, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    // plugins first: the commands' options (e.g. --model's choices) list what they register
+    await loadPlugins(pluginArgs(argv.slice(2)));
+    const program = buildProgram();
     await program.parseAsync(argv);
     return 0;
   } catch (error) {

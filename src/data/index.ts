@@ -15,6 +15,8 @@ export {
   CIFAR10,
   DATASETS,
   FASHION_MNIST,
+  datasetNamed,
+  datasetNames,
   MNIST,
   fileList,
   specFor,

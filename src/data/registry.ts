@@ -2,6 +2,7 @@
  * What each dataset is: its files with their official sizes and md5s, where to download them,
  * its shape, class names and pixel statistics. Everything here is a fact about the published data.
  */
+import { UserError } from '../util/errors.js';
 import type { DatasetName } from './types.js';
 
 /**
@@ -237,6 +238,17 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
 
 export function specFor(name: DatasetName): DatasetSpec {
   return DATASETS[name];
+}
+
+/** The dataset of that name, with its shape, classes and normalization statistics. */
+export function datasetNamed(name: string): DatasetSpec {
+  const spec = (DATASETS as Record<string, DatasetSpec | undefined>)[name];
+  if (!spec) throw new UserError(`unknown dataset "${name}"`, `choose one of: ${datasetNames().join(', ')}`);
+  return spec;
+}
+
+export function datasetNames(): string[] {
+  return Object.keys(DATASETS);
 }
 
 /** All files of a dataset with a role label, in a fixed order. */

@@ -10,10 +10,9 @@
  */
 import type { Tensor } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
+import type { OptimizerSpec } from '../spec/optimizer.js';
 
-export type OptimizerSpec =
-  | { kind: 'sgd'; momentum?: number; nesterov?: boolean; weightDecay?: number }
-  | { kind: 'adam'; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+export type { OptimizerSpec } from '../spec/optimizer.js';
 
 export interface OptimizerScalars {
   /** Graph input names of the per-step scalars, with how to compute them from (lr, step t ≥ 1). */

@@ -1,138 +1,94 @@
 /**
- * From what a user asked for (flags, a preset) to a fully resolved LotteryConfig: every unset value
- * takes the model's paper default, so the stored config (and its hash) is complete.
+ * From what a user asked for (flags, a config file, a preset) to a fully resolved LotteryConfig: every
+ * setting left out takes its default from the settings table — a constant, or the model's or the
+ * dataset's value — so the stored config is complete. Also the run identity: the settings that change
+ * results, less those at their defaults.
  */
-import { MODELS, type ModelEntry } from '../models/zoo.js';
+import { datasetNamed } from '../data/registry.js';
+import { modelNamed } from '../models/registry.js';
+import type { ModelEntry } from '../models/types.js';
 import { rateForTarget } from '../prune/index.js';
+import type { DefaultContext } from '../spec/defaults.js';
+import { inputShapeOf } from '../spec/defaults.js';
+import { INPUT_SETTINGS, LOTTERY_SETTINGS } from '../spec/settings.js';
+import {
+  type Leaf,
+  constantDefault,
+  defaultOf,
+  getPath,
+  leafApplies,
+  leavesOf,
+  setPath,
+} from '../spec/table.js';
 import { UserError } from '../util/errors.js';
-import { CONTROLS, DATASETS, type LotteryConfig, RESETS, lotteryConfigSchema } from './config.js';
+import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from './config.js';
 
-export interface LotteryRequest {
-  model?: string;
-  dataset?: string;
-  optimizer?: 'adam' | 'sgd';
-  momentum?: number;
-  nesterov?: boolean;
-  weightDecay?: number;
-  learningRate?: number;
-  warmup?: number;
-  milestones?: number[];
-  gamma?: number;
-  batchSize?: number;
-  iterations?: number;
-  evalEvery?: number;
-  validationSize?: number;
-  splitSeed?: number;
-  normalization?: 'standardize' | 'unit';
-  augment?: boolean;
-  trainEvalSize?: number;
-  dropout?: number;
-  init?: LotteryConfig['init'];
-  levels?: number;
-  pruningSchedule?: 'iterative' | 'one-shot';
-  strategy?: 'magnitude' | 'random';
-  scope?: 'layerwise' | 'global';
-  rateFc?: number;
-  rateConv?: number;
-  rateOutput?: number;
-  /** Fraction of weights remaining after the last level; overrides the rates (p = 1 − target^(1/levels)). */
-  target?: number;
-  globalLayers?: string[];
-  pruneBiases?: boolean;
-  reset?: (typeof RESETS)[number];
-  rewindIteration?: number;
-  controls?: (typeof CONTROLS)[number][];
-  controlLevels?: LotteryConfig['controlLevels'];
-  trials?: number;
-  seed?: number;
-  divergenceLoss?: number;
-  checkpointEvery?: number;
-}
+export type { LotteryRequest } from './config.js';
+
+/** Every setting of a LotteryConfig with its path, in table order. */
+export const CONFIG_LEAVES: readonly Leaf[] = leavesOf(LOTTERY_SETTINGS);
 
 export function modelEntry(name: string): ModelEntry {
-  const entry = MODELS[name];
-  if (!entry)
-    throw new UserError(`unknown model "${name}"`, `choose one of: ${Object.keys(MODELS).join(', ')}`);
-  return entry;
+  return modelNamed(name);
 }
 
 /** The input shape a model sees for a dataset: MLPs take flat vectors, conv nets NCHW images. */
 export function inputShapeFor(entry: ModelEntry, dataset: string): number[] {
-  const image = dataset === 'cifar10' ? [3, 32, 32] : [1, 28, 28];
-  return entry.defaultInput.length === 1 ? [image.reduce((a, b) => a * b, 1)] : image;
+  return inputShapeOf(entry.input, datasetNamed(dataset));
+}
+
+/** What the defaults of a run depend on: its model, dataset, optimizer and iterations. */
+export function defaultContext(
+  model: string,
+  dataset?: string,
+  optimizerKind?: string,
+  iterations?: number,
+): DefaultContext {
+  const entry = modelNamed(model);
+  const d = datasetNamed(dataset ?? entry.defaults.dataset);
+  const kind = optimizerKind ?? entry.defaults.optimizer.kind;
+  if (kind !== 'adam' && kind !== 'sgd') throw new UserError(`unknown optimizer "${kind}"`);
+  return {
+    model: { name: entry.name, input: entry.input, defaults: entry.defaults },
+    dataset: { name: d.name, channels: d.channels, height: d.height, width: d.width, classes: d.classes },
+    optimizerKind: kind,
+    iterations: iterations ?? entry.defaults.iterations,
+  };
+}
+
+const REQUEST_KEYS = new Map<string, Leaf>(CONFIG_LEAVES.map((l) => [l.setting.key, l]));
+
+/** Checks each requested value against its setting, so a mistake names the setting. */
+function checkRequest(req: LotteryRequest): void {
+  for (const [key, value] of Object.entries(req)) {
+    if (value === undefined) continue;
+    const leaf = REQUEST_KEYS.get(key);
+    const s = leaf?.setting ?? (INPUT_SETTINGS as Record<string, Leaf['setting'] | undefined>)[key];
+    if (!s) throw new UserError(`unknown setting "${key}"`);
+    if (s.derived) throw new UserError(`${key} cannot be set: it follows from the model and the dataset`);
+    const parsed = s.schema.safeParse(value);
+    if (!parsed.success) {
+      throw new UserError(
+        `invalid setting ${leaf ? leaf.path.join('.') : key}: ${parsed.error.issues[0].message}`,
+      );
+    }
+  }
 }
 
 export function resolveConfig(req: LotteryRequest): LotteryConfig {
-  const entry = modelEntry(req.model ?? 'lenet300');
-  const d = entry.defaults;
-  const dataset =
-    req.dataset ?? (entry.defaultInput.length === 1 || entry.name === 'lenet5' ? 'mnist' : 'cifar10');
-  if (!(DATASETS as readonly string[]).includes(dataset)) {
-    throw new UserError(`unknown dataset "${dataset}"`, `choose one of: ${DATASETS.join(', ')}`);
+  checkRequest(req);
+  const model = req.model ?? constantDefault(LOTTERY_SETTINGS.model);
+  const ctx = defaultContext(model, req.dataset, req.optimizer, req.iterations);
+  const values = req as Record<string, unknown>;
+  const config: Record<string, unknown> = {};
+  for (const leaf of CONFIG_LEAVES) {
+    if (!leafApplies(leaf, config)) continue;
+    const value = values[leaf.setting.key] ?? defaultOf(leaf.setting, ctx);
+    if (value !== undefined) setPath(config, leaf.path, structuredClone(value));
   }
-  const optimizerKind = req.optimizer ?? d.optimizer.kind;
-  const optimizer =
-    optimizerKind === 'adam'
-      ? { kind: 'adam' as const, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: req.weightDecay ?? 0 }
-      : {
-          kind: 'sgd' as const,
-          momentum: req.momentum ?? (d.optimizer.kind === 'sgd' ? (d.optimizer.momentum ?? 0) : 0.9),
-          nesterov: req.nesterov ?? false,
-          weightDecay: req.weightDecay ?? 0,
-        };
-  const levels = req.levels ?? 10;
-  let rates = {
-    fc: req.rateFc ?? d.pruneRates.fc,
-    conv: req.rateConv ?? d.pruneRates.conv,
-    output: req.rateOutput ?? d.pruneRates.output,
-  };
-  if (req.target !== undefined) {
-    if (!(req.target > 0 && req.target <= 1)) {
-      throw new UserError(`--target must be a fraction of weights remaining in (0, 1], got ${req.target}`);
-    }
-    if (levels < 1) throw new UserError('--target needs at least one level (--levels 1 for one-shot)');
-    const p = rateForTarget(1 - req.target, levels);
-    rates = {
-      fc: rates.fc === undefined ? undefined : p,
-      conv: rates.conv === undefined ? undefined : p,
-      output: rates.output === undefined ? undefined : p,
-    };
-  }
-  const config = {
-    model: entry.name,
-    dataset,
-    inputShape: inputShapeFor(entry, dataset),
-    optimizer,
-    learningRate: req.learningRate ?? d.learningRate,
-    schedule: { warmup: req.warmup ?? 0, milestones: req.milestones ?? [], gamma: req.gamma ?? 0.1 },
-    batchSize: req.batchSize ?? d.batchSize,
-    iterations: req.iterations ?? d.iterations,
-    evalEvery: req.evalEvery ?? d.evalEvery,
-    validationSize: req.validationSize ?? 5000,
-    splitSeed: req.splitSeed ?? 0,
-    normalization: req.normalization ?? 'standardize',
-    augment: req.augment ?? false,
-    trainEvalSize: req.trainEvalSize ?? 0,
-    dropout: req.dropout ?? 0,
-    init: req.init ?? 'glorot_normal',
-    levels,
-    pruning: {
-      schedule: req.pruningSchedule ?? 'iterative',
-      strategy: req.strategy ?? 'magnitude',
-      scope: req.scope ?? 'layerwise',
-      pruneBiases: req.pruneBiases ?? false,
-      rates: Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
-      ...(req.globalLayers ? { globalLayers: req.globalLayers } : {}),
-    },
-    reset: req.reset ?? 'init',
-    rewindIteration: req.rewindIteration ?? 0,
-    controls: req.controls ?? [],
-    ...(req.controlLevels ? { controlLevels: req.controlLevels } : {}),
-    trials: req.trials ?? 1,
-    seed: req.seed ?? 0,
-    divergenceLoss: req.divergenceLoss ?? 1e4,
-    checkpointEvery: req.checkpointEvery ?? 1000,
-  };
+  config.model = ctx.model.name;
+  config.dataset = ctx.dataset.name;
+  if (req.target !== undefined) applyTarget(config, req.target);
   const parsed = lotteryConfigSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -146,4 +102,52 @@ export function resolveConfig(req: LotteryRequest): LotteryConfig {
   }
   if (c.evalEvery > c.iterations) c.evalEvery = c.iterations;
   return c;
+}
+
+/** Every pruned kind's rate becomes p = 1 − target^(1/levels), so `levels` levels leave `target`. */
+function applyTarget(config: Record<string, unknown>, target: number): void {
+  if (!(target > 0 && target <= 1)) {
+    throw new UserError(`--target must be a fraction of weights remaining in (0, 1], got ${target}`);
+  }
+  const levels = config.levels as number;
+  if (levels < 1) throw new UserError('--target needs at least one level (--levels 1 for one-shot)');
+  const p = rateForTarget(1 - target, levels);
+  const rates = getPath(config, ['pruning', 'rates']) as Record<string, number>;
+  for (const kind of Object.keys(rates)) rates[kind] = p;
+}
+
+/**
+ * The run identity: the settings that change a unit's results, keyed by path, leaving out those at
+ * their default for the run's model and dataset (the model is always in). Levels, trials, controls,
+ * checkpointing and threads are not in it, so more of them reuse the units already done; a new
+ * setting whose default changes nothing leaves every identity as it was.
+ */
+export function runIdentity(config: LotteryConfig): Record<string, unknown> {
+  const ctx = defaultContext(config.model, config.dataset, config.optimizer.kind, config.iterations);
+  const identity: Record<string, unknown> = { model: config.model };
+  for (const leaf of CONFIG_LEAVES) {
+    if (!leaf.setting.affectsResults || !leafApplies(leaf, config)) continue;
+    const path = leaf.path.join('.');
+    const value = getPath(config, leaf.path);
+    if (path === 'model' || sameValue(value, defaultOf(leaf.setting, ctx))) continue;
+    identity[path] = value;
+  }
+  return identity;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }

@@ -4,8 +4,11 @@
  * each parameter's init spec), so one model definition serves training, evaluation and export.
  */
 import type { DType, Tensor } from '../graph/graph.js';
+import type { InputLayout, ModelDefaults } from '../spec/defaults.js';
+import type { LayerKind } from '../spec/layers.js';
 
-export type LayerKind = 'fc' | 'conv' | 'output';
+export type { LayerKind } from '../spec/layers.js';
+export type { ModelDefaults } from '../spec/defaults.js';
 
 export type InitSpec =
   | { kind: 'glorot_normal' }
@@ -56,4 +59,22 @@ export interface Model {
   readonly classes: number;
   /** Returns logits [N, classes]. */
   forward(ctx: ModelContext, x: Tensor): Tensor;
+}
+
+export interface ModelOptions {
+  inputShape?: number[];
+  classes?: number;
+  init?: InitSpec;
+  /** Dropout rate for conv nets' fc layers (the paper's dropout experiments); 0 = none. */
+  dropout?: number;
+}
+
+/** A registered model: how to build it, and its default for every setting "from the model". */
+export interface ModelEntry {
+  name: string;
+  description: string;
+  /** A flat vector per example (MLPs) or an image, channels first; the input shape follows from the dataset. */
+  input: InputLayout;
+  create(opts?: ModelOptions): Model;
+  defaults: ModelDefaults;
 }

@@ -1,8 +1,8 @@
 /**
  * The kinds of prunable weight tensors; each kind has its own pruning rate (Frankle & Carbin,
- * Section 2). Defined once, by the models that declare their layers.
+ * Section 2). Defined once, in spec/layers.ts.
  */
-import type { LayerKind } from '../models/types.js';
+import type { LayerKind } from '../spec/layers.js';
 
 export type { LayerKind };
 

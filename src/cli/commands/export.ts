@@ -1,11 +1,11 @@
 /** `ticketlab export`: a trained ticket as a standalone inference ONNX model, checked before it is written. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { TrainingEngine } from '../../engine/engine.js';
 import { exportWeights } from '../../engine/export.js';
-import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
+import { CONTROLS, type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { modelEntry } from '../../lottery/resolve.js';
 import { loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
@@ -32,7 +32,11 @@ export function registerExportCommand(program: Command): void {
     .summary('write a trained ticket as a standalone inference ONNX model')
     .option('--trial <n>', 'trial', parseNumber('int', 0), 0)
     .option('--level <n>', 'pruning level (default: the sparsest finished level)', parseNumber('int', 0))
-    .option('--condition <name>', 'ticket, random-reinit or random-prune', 'ticket')
+    .addOption(
+      new Option('--condition <name>', 'the ticket or one of the controls trained beside it')
+        .choices(['ticket', ...CONTROLS])
+        .default('ticket'),
+    )
     .option('--weights <which>', 'final weights, or best (at the early-stopping iteration)', 'final')
     .option('--out <file>', 'output file (default: <run-dir>/export/<trial>-<level>-<condition>.onnx)')
     .action(async (runDir: string, o: ExportOptions) => {

@@ -10,6 +10,9 @@ import { defaultRunsRoot } from '../../store/index.js';
 import { dataDirOption } from './datasets.js';
 import { executeLottery } from '../../experiments/execute.js';
 import { lotteryReporter } from '../progress.js';
+import { INPUT_SETTINGS } from '../../spec/settings.js';
+import { constantDefault } from '../../spec/table.js';
+import { settingOption } from '../settings-options.js';
 import { parseNumber } from './lottery.js';
 
 interface ReproduceOptions {
@@ -19,7 +22,7 @@ interface ReproduceOptions {
   dataset?: string;
   dataDir?: string;
   runsDir?: string;
-  threads: number;
+  threads?: number;
   format: 'html' | 'md';
   report: boolean;
 }
@@ -67,7 +70,7 @@ export function registerReproduceCommand(program: Command): void {
     )
     .addOption(dataDirOption())
     .option('--runs-dir <dir>', 'runs directory (default: $TICKETLAB_RUNS or ./runs)')
-    .option('--threads <n>', 'onnxruntime intra-op threads', parseNumber('int', 1), 2)
+    .addOption(settingOption(INPUT_SETTINGS.threads))
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .option('--no-report', 'only run the experiments')
     .action(async (experiment: string, o: ReproduceOptions) => {
@@ -88,7 +91,7 @@ export function registerReproduceCommand(program: Command): void {
             runsDir: o.runsDir,
             name: r.name,
             dataDir: o.dataDir,
-            threads: o.threads,
+            threads: o.threads ?? constantDefault(INPUT_SETTINGS.threads),
             labels: r.labels,
             reporter: lotteryReporter(),
           }),

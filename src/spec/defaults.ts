@@ -1,0 +1,53 @@
+/**
+ * What settings' defaults may depend on: the model's complete defaults and the dataset's shape. Models
+ * and datasets live in higher layers and register themselves; the settings table only sees these types.
+ */
+import type { LayerKind } from './layers.js';
+import type { FullOptimizerSpec, OptimizerKind } from './optimizer.js';
+
+/** How a model takes its input: one flat vector per example (MLPs) or an image, channels first. */
+export type InputLayout = 'flat' | 'image';
+
+/** A model's default for every setting whose default is "from the model". */
+export interface ModelDefaults {
+  dataset: string;
+  optimizer: FullOptimizerSpec;
+  learningRate: number;
+  schedule: { warmup: number; milestones: number[]; gamma: number };
+  batchSize: number;
+  /** Training iterations per level. */
+  iterations: number;
+  /** Evaluate every this many iterations. */
+  evalEvery: number;
+  pruning: {
+    /** Fraction of remaining weights pruned per level, by layer kind; a kind without a rate is not pruned. */
+    rates: Partial<Record<LayerKind, number>>;
+    scope: 'layerwise' | 'global';
+    /** Prune biases too (the paper prunes weights only). */
+    pruneBiases: boolean;
+  };
+}
+
+/** A dataset's facts that settings depend on. */
+export interface DatasetShape {
+  name: string;
+  channels: number;
+  height: number;
+  width: number;
+  classes: number;
+}
+
+/** Everything a derived default may look at. */
+export interface DefaultContext {
+  model: { name: string; input: InputLayout; defaults: ModelDefaults };
+  dataset: DatasetShape;
+  /** The chosen optimizer: its fields default to the model's when it is the model's optimizer. */
+  optimizerKind: OptimizerKind;
+  /** The chosen iterations per level (the evaluation interval never exceeds them). */
+  iterations: number;
+}
+
+/** One example's shape as a model with this layout sees the dataset. */
+export function inputShapeOf(input: InputLayout, d: DatasetShape): number[] {
+  return input === 'flat' ? [d.channels * d.height * d.width] : [d.channels, d.height, d.width];
+}

@@ -1,0 +1,80 @@
+/** The pruning part of the settings table (settings.ts): what is pruned, how much, and how. */
+import { z } from 'zod';
+import type { LayerKind } from './layers.js';
+import { fromModel, group, setting } from './table.js';
+
+const rate = z.number().min(0).max(1);
+
+const pruningRate = <const K extends string>(key: K, kind: LayerKind, flag: string, help: string) =>
+  setting({
+    key,
+    schema: rate,
+    optional: true,
+    default: fromModel((ctx) => ctx.model.defaults.pruning.rates[kind]),
+    flag,
+    commands: ['lottery'],
+    help,
+    affectsResults: true,
+  });
+
+export const PRUNING_SETTINGS = group({
+  schedule: setting({
+    key: 'pruningSchedule',
+    schema: z.enum(['iterative', 'one-shot']),
+    default: 'iterative',
+    flag: '--pruning <schedule>',
+    commands: ['lottery'],
+    help: "iterative: p% of what remains per level; one-shot: level-0 weights straight to each level's target",
+    affectsResults: true,
+  }),
+  strategy: setting({
+    key: 'strategy',
+    schema: z.enum(['magnitude', 'random']),
+    default: 'magnitude',
+    flag: '--strategy <kind>',
+    commands: ['lottery'],
+    help: 'which weights to prune',
+    affectsResults: true,
+  }),
+  scope: setting({
+    key: 'scope',
+    schema: z.enum(['layerwise', 'global']),
+    default: fromModel((ctx) => ctx.model.defaults.pruning.scope),
+    flag: '--scope <scope>',
+    commands: ['lottery'],
+    help: 'one rate per layer, or one magnitude threshold across layers',
+    affectsResults: true,
+  }),
+  rates: group({
+    fc: pruningRate('rateFc', 'fc', '--rate-fc <p>', 'fraction of remaining fc weights pruned per level'),
+    conv: pruningRate(
+      'rateConv',
+      'conv',
+      '--rate-conv <p>',
+      'fraction of remaining conv weights pruned per level',
+    ),
+    output: pruningRate(
+      'rateOutput',
+      'output',
+      '--rate-output <p>',
+      'fraction of remaining output-layer weights pruned per level',
+    ),
+  }),
+  pruneBiases: setting({
+    key: 'pruneBiases',
+    schema: z.boolean(),
+    default: fromModel((ctx) => ctx.model.defaults.pruning.pruneBiases),
+    flag: '--prune-biases',
+    commands: ['lottery'],
+    help: "prune biases too, at their layer's rate (the paper prunes weights only)",
+    affectsResults: true,
+  }),
+  globalLayers: setting({
+    key: 'globalLayers',
+    schema: z.array(z.string()),
+    optional: true,
+    default: undefined,
+    help: 'layers pooled for global pruning (default: all conv layers, else all fc layers)',
+    affectsResults: true,
+  }),
+});

@@ -1,0 +1,73 @@
+/**
+ * The settings table changes no resolved configuration: every preset and eleven command lines resolve
+ * to exactly what they resolved to before it (test/fixtures/resolved-configs-before.json, recorded
+ * from the CLI and resolveConfig of commit fdeb1ad), and the config schema is the one it was.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { buildProgram } from '../src/cli/main.js';
+import { requestFromCommandLine } from '../src/cli/commands/lottery.js';
+import { PRESETS } from '../src/experiments/presets.js';
+import { type LotteryConfig, lotteryConfigSchema } from '../src/lottery/config.js';
+import { resolveConfig } from '../src/lottery/resolve.js';
+
+const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.json', 'utf8')) as {
+  presets: Record<string, unknown>;
+  cli: Record<string, unknown>;
+};
+
+test('every preset resolves to the configuration it resolved to before the settings table', () => {
+  const now: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(PRESETS)) {
+    for (const scale of ['quick', 'paper'] as const) {
+      for (const dataset of [undefined, ...p.datasets.filter((d) => d !== 'default')]) {
+        for (const r of p.runs({ scale, dataset }))
+          now[`${name}/${scale}/${dataset ?? '-'}/${r.name}`] = resolveConfig(r.request);
+      }
+    }
+  }
+  assert.equal(Object.keys(now).length, 40);
+  assert.deepEqual(now, before.presets);
+});
+
+/** The configuration a command line resolves to, without running it. */
+async function resolvedFromArgs(args: string[]): Promise<LotteryConfig> {
+  const program = buildProgram();
+  let config: LotteryConfig | undefined;
+  for (const kind of ['train', 'lottery'] as const) {
+    program.commands
+      .find((c) => c.name() === kind)!
+      .action(async (o: Record<string, unknown>) => {
+        config = resolveConfig((await requestFromCommandLine(kind, o)).request);
+      });
+  }
+  await program.parseAsync(['node', 'ticketlab', ...args]);
+  return config!;
+}
+
+test('command lines resolve to the configurations they resolved to before the settings table', async () => {
+  assert.equal(Object.keys(before.cli).length, 11);
+  for (const [line, expected] of Object.entries(before.cli)) {
+    assert.deepEqual(await resolvedFromArgs(line.split(' ')), expected, line);
+  }
+});
+
+test('the config schema is the one from before, but for constant defaults and registry-checked datasets', () => {
+  const old = JSON.parse(readFileSync('test/fixtures/config-json-schema-before.json', 'utf8'));
+  const now = z.toJSONSchema(lotteryConfigSchema, { io: 'output' });
+  // The schema now fills constant defaults (so configs stored before a setting existed still read),
+  // and a dataset is any registered name rather than a fixed list.
+  const normalize = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(normalize);
+    if (v === null || typeof v !== 'object') return v;
+    const entries = Object.entries(v)
+      .filter(([k]) => k !== 'default')
+      .map(([k, x]) => [k, k === 'required' ? [...(x as string[])].sort() : normalize(x)] as const);
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
+  };
+  const oldNormalized = normalize(old) as { properties: { dataset: unknown } };
+  oldNormalized.properties.dataset = { type: 'string' };
+  assert.deepEqual(normalize(now), oldNormalized);
+});
