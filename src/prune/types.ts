@@ -5,9 +5,8 @@
 import type { LayerKind } from '../spec/layers.js';
 
 export type { LayerKind };
-
 /** Every layer kind, in the order scopes list them. */
-export const LAYER_KINDS: readonly LayerKind[] = ['fc', 'conv', 'output'];
+export { LAYER_KINDS } from '../spec/layers.js';
 
 /**
  * A prunable weight tensor. Only its element count matters to pruning: the weight is treated as a
