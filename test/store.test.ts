@@ -19,7 +19,7 @@ import { z } from 'zod';
 import {
   configDifferences,
   hashConfig,
-  inspectLock,
+  inspectLease,
   listRuns,
   loadTensors,
   readJson,
@@ -342,21 +342,23 @@ describe('tensor files', () => {
 });
 
 describe('RunStore', () => {
-  test('openRun creates <root>/<name>-<hash> with canonical config.json and run.json', () => {
+  test('openRun creates <root>/<name>-<hash> with canonical identity.json, config.json and run.json', () => {
     const root = freshDir();
     const store = new RunStore({ root });
     const run = store.openRun('lenet-mnist', CONFIG);
     assert.equal(run.dir, join(root, `lenet-mnist-${hashConfig(CONFIG)}`));
     assert.equal(run.hash, hashConfig(CONFIG));
-    const text = readFileSync(join(run.dir, 'config.json'), 'utf8');
+    const text = readFileSync(join(run.dir, 'identity.json'), 'utf8');
     assert.equal(stableStringify(JSON.parse(text)), stableStringify(CONFIG));
     assert.ok(text.indexOf('"dataset"') < text.indexOf('"model"'), 'keys written sorted');
+    // without a separate full config, config.json is the identity too
+    assert.equal(readFileSync(join(run.dir, 'config.json'), 'utf8'), text);
     const meta = readJson(join(run.dir, 'run.json')) as Record<string, unknown>;
     assert.equal(meta.name, 'lenet-mnist');
     assert.ok(!Number.isNaN(Date.parse(meta.createdAt as string)));
-    assert.equal(inspectLock(join(run.dir, 'lock')).state, 'held');
-    run.close();
+    // no whole-run lock: units are leased one by one
     assert.ok(!existsSync(join(run.dir, 'lock')));
+    run.close();
     assert.deepEqual(
       readdirSync(root).filter((f) => f.startsWith('.')),
       [],
@@ -406,10 +408,10 @@ describe('RunStore', () => {
     const store = new RunStore({ root });
     const run = store.openRun('exp', CONFIG);
     run.close();
-    // tampering (or a hash collision): config.json no longer matches
+    // tampering (or a hash collision): identity.json no longer matches
     const tampered = structuredClone(CONFIG);
     tampered.train.lr = 0.1;
-    writeJsonAtomic(join(run.dir, 'config.json'), tampered);
+    writeJsonAtomic(join(run.dir, 'identity.json'), tampered);
     assert.throws(
       () => store.openRun('exp', CONFIG),
       (e: unknown) =>
@@ -420,6 +422,39 @@ describe('RunStore', () => {
       () => store.openRun('exp', CONFIG),
       (e: unknown) => e instanceof UserError && e.message.includes('config.json'),
     );
+  });
+
+  test('the identity names the run; the full config of the latest invocation is kept beside it', () => {
+    const root = freshDir();
+    const store = new RunStore({ root });
+    const identity = { model: 'lenet', seed: 7 };
+    const first = store.openRun('exp', identity, { ...identity, levels: 3 });
+    assert.equal(first.hash, hashConfig(identity));
+    assert.deepEqual(first.identity, identity);
+    assert.deepEqual(first.config, { ...identity, levels: 3 });
+    first.markDone('trial-0/level-03/ticket', { acc: 1 });
+    // more levels: the same directory, the work kept, config.json now the new invocation's
+    const second = store.openRun('exp', identity, { ...identity, levels: 5 });
+    assert.equal(second.dir, first.dir);
+    assert.deepEqual(second.doneKeys(), ['trial-0/level-03/ticket']);
+    assert.deepEqual(readJson(join(second.dir, 'config.json')), { ...identity, levels: 5 });
+    assert.deepEqual(readJson(join(second.dir, 'identity.json')), identity);
+    const [listed] = listRuns(root);
+    assert.deepEqual(listed.identity, identity);
+    assert.equal(listed.problem, undefined);
+    // a run of an earlier version (no identity.json, named by the hash of config.json) still lists
+    const old = join(root, `old-${hashConfig(CONFIG)}`);
+    mkdirSync(old);
+    writeJsonAtomic(join(old, 'config.json'), CONFIG);
+    writeJsonAtomic(join(old, 'run.json'), {
+      format: 1,
+      name: 'old',
+      hash: hashConfig(CONFIG),
+      createdAt: 'z',
+    });
+    const oldListed = listRuns(root).find((r) => r.name === 'old')!;
+    assert.equal(oldListed.problem, undefined);
+    assert.deepEqual(store.loadRun(old).identity, CONFIG);
   });
 
   test('names, keys and paths are validated', () => {
@@ -471,12 +506,13 @@ describe('RunStore', () => {
     const a = store.openRun('alpha', CONFIG);
     a.setPlanned(3);
     a.markDone('level-00', { acc: 1 });
+    const leased = a.tryLease('level-01')!; // a live lease on one unit makes the run active
     const b = store.openRun('beta', { ...CONFIG, seed: 1 });
     b.close();
     mkdirSync(join(root, 'not-a-run'));
     const tampered = store.openRun('gamma', { x: 1 });
     tampered.close();
-    writeJsonAtomic(join(tampered.dir, 'config.json'), { x: 2 });
+    writeJsonAtomic(join(tampered.dir, 'identity.json'), { x: 2 });
 
     const runs = listRuns(root);
     assert.deepEqual(
@@ -498,6 +534,8 @@ describe('RunStore', () => {
       store.list().map((r) => r.name),
       ['alpha', 'beta', 'gamma'],
     );
+    leased.release();
+    assert.equal(listRuns(root)[0].active, false);
     a.close();
     // read-only access for reports
     const ro = store.loadRun(a.dir);
@@ -506,48 +544,91 @@ describe('RunStore', () => {
   });
 });
 
-describe('run locks', () => {
-  test('a second open in the same process is refused until the first closes', () => {
+// The whole-run lock is gone (several processes now work on one run); what it guaranteed — no two
+// processes writing the same unit, dead holders taken over — is now per unit, by leases.
+describe('unit leases', () => {
+  test('one run opened twice: a unit leased by one is refused to the other until released', () => {
     const store = new RunStore({ root: freshDir() });
-    const run = store.openRun('exp', CONFIG);
-    assert.throws(
-      () => store.openRun('exp', CONFIG),
-      (e: unknown) => e instanceof UserError && /in use by this process/.test(e.message),
-    );
-    run.close();
-    store.openRun('exp', CONFIG).close();
+    const first = store.openRun('exp', CONFIG);
+    const second = store.openRun('exp', CONFIG);
+    assert.equal(second.dir, first.dir);
+    const lease = first.tryLease('trial-0/level-00/ticket');
+    assert.ok(lease);
+    assert.equal(second.tryLease('trial-0/level-00/ticket'), null);
+    assert.equal(first.leaseState('trial-0/level-00/ticket').state, 'held');
+    const other = second.tryLease('trial-0/level-01/ticket'); // other units are free
+    assert.ok(other);
+    lease.release();
+    lease.release(); // idempotent
+    assert.equal(first.leaseState('trial-0/level-00/ticket').state, 'free');
+    const again = second.tryLease('trial-0/level-00/ticket');
+    assert.ok(again);
+    again.release();
+    other.release();
+    for (const bad of ['a/lease', 'lease', 'a/result.json/b'])
+      assert.throws(() => first.tryLease(bad), RangeError, bad);
+    first.close();
+    assert.throws(() => first.tryLease('x'), /closed/);
   });
 
-  test('a stale lock from a dead process is taken over; temp debris is cleaned', () => {
+  test('stale leases: a dead pid, an unreadable file, an expired lease from any host; a live other host is respected', () => {
     const store = new RunStore({ root: freshDir() });
     const run = store.openRun('exp', CONFIG);
-    run.close();
+    const key = 'trial-0/level-00/ticket';
+    const path = join(run.unitDir(key), 'lease');
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
     const deadPid = Number(dead.stdout.trim());
-    const lockPath = join(run.dir, 'lock');
-    writeFileSync(
-      lockPath,
-      JSON.stringify({ pid: deadPid, hostname: hostname(), token: 'old', acquiredAt: 'then' }),
-    );
+    const later = Date.now() + 3_600_000;
+    const write = (info: object) =>
+      writeFileSync(path, JSON.stringify({ token: 'old', acquiredAt: 'then', ...info }));
+    write({ pid: deadPid, hostname: hostname(), expiresAt: later });
+    assert.equal(inspectLease(path).state, 'stale');
+    const taken = run.tryLease(key)!;
+    assert.ok(taken);
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).pid, process.pid);
+    assert.ok(!readdirSync(join(run.dir, key)).some((f) => f.endsWith('.tmp') || f.endsWith('.stale')));
+    taken.release();
+    writeFileSync(path, 'garbage');
+    assert.equal(inspectLease(path).state, 'stale');
+    run.tryLease(key)!.release();
+    // another host: its pid cannot be checked, so its lease holds until it expires
+    write({ pid: 1, hostname: `${hostname()}-elsewhere`, expiresAt: later });
+    assert.equal(inspectLease(path).state, 'held');
+    assert.equal(run.tryLease(key), null);
+    write({ pid: 1, hostname: `${hostname()}-elsewhere`, expiresAt: Date.now() - 1 });
+    assert.equal(inspectLease(path).state, 'stale');
+    // expired on this host too, even with a live pid (a process stopped for longer than the lease)
+    write({ pid: process.ppid, hostname: hostname(), expiresAt: Date.now() - 1 });
+    assert.equal(inspectLease(path).state, 'stale');
+    const fresh = run.tryLease(key)!;
+    assert.ok(fresh);
+    fresh.release();
+    // debris of writers that died on this host is cleaned when a run is opened
     writeFileSync(join(run.dir, `.run.json.${deadPid}.0123abcd.tmp`), 'half');
-    assert.equal(inspectLock(lockPath).state, 'stale');
-    const again = store.openRun('exp', CONFIG);
-    const info = JSON.parse(readFileSync(lockPath, 'utf8'));
-    assert.equal(info.pid, process.pid);
-    assert.ok(!readdirSync(run.dir).some((f) => f.endsWith('.tmp') || f.endsWith('.stale')));
-    again.close();
-    // an unreadable lock is stale too
-    writeFileSync(lockPath, 'garbage');
-    store.openRun('exp', CONFIG).close();
-    // a lock from another host cannot be checked and is respected
-    writeFileSync(
-      lockPath,
-      JSON.stringify({ pid: 1, hostname: `${hostname()}-elsewhere`, token: 't', acquiredAt: 'x' }),
-    );
-    assert.throws(() => store.openRun('exp', CONFIG), /in use by process 1 on/);
+    store.openRun('exp', CONFIG);
+    assert.ok(!readdirSync(run.dir).some((f) => f.endsWith('.tmp')));
   });
 
-  test('two processes: the second is refused while the first lives, and takes over after it dies', async () => {
+  test('the heartbeat renews a lease while its holder awaits; a lease taken over is lost', async () => {
+    const run = new RunStore({ root: freshDir() }).openRun('exp', CONFIG);
+    const lease = run.tryLease('u', { ttlMs: 300, renewEveryMs: 40 })!;
+    const firstExpiry = lease.expiresAt;
+    for (let i = 0; i < 10; i++) await new Promise((res) => setTimeout(res, 60)); // twice the ttl
+    assert.equal(run.leaseState('u').state, 'held');
+    assert.ok(lease.expiresAt > firstExpiry + 300, 'expiry moved forward');
+    assert.equal(lease.lost, false);
+    // someone judged it stale and took it: the holder finds out at its next renewal
+    const path = join(run.dir, 'u', 'lease');
+    const info = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...info, token: 'someone-else' }));
+    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(lease.lost, true);
+    assert.equal(lease.renew(), false);
+    lease.release(); // leaves the other holder's lease alone
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).token, 'someone-else');
+  });
+
+  test('a process holding a lease keeps it while it lives; killed, its lease is taken over', async () => {
     const root = freshDir();
     const child = spawn(
       process.execPath,
@@ -558,35 +639,91 @@ describe('run locks', () => {
         '-e',
         `import { RunStore } from './src/store/index.ts';
          const run = new RunStore({ root: ${JSON.stringify(root)} }).openRun('shared', ${JSON.stringify(CONFIG)});
-         run.markDone('level-00', { by: 'child' });
+         run.tryLease('level-00');
+         run.markDone('level-01', { by: 'child' });
          console.log('ready');
          setInterval(() => {}, 1000);`,
       ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    const store = new RunStore({ root });
     try {
       await new Promise<void>((res, rej) => {
         child.stdout.once('data', () => res());
         child.once('exit', (code) => rej(new Error(`child exited with ${code}`)));
       });
-      const store = new RunStore({ root });
-      assert.throws(
-        () => store.openRun('shared', CONFIG),
-        (e: unknown) => e instanceof UserError && e.message.includes(`process ${child.pid}`),
-      );
+      const run = store.openRun('shared', CONFIG); // the run itself is open to both
+      assert.equal(run.tryLease('level-00'), null);
+      const info = run.leaseState('level-00');
+      assert.ok(info.state === 'held' && info.info?.pid === child.pid);
       assert.equal(listRuns(root)[0].active, true);
     } finally {
-      child.kill('SIGKILL'); // no cleanup runs: the lock file stays behind, stale
+      child.kill('SIGKILL'); // no cleanup runs: the lease file stays behind, stale
       await new Promise((res) =>
         child.exitCode !== null || child.signalCode !== null ? res(null) : child.once('exit', res),
       );
     }
-    const store = new RunStore({ root });
     assert.equal(listRuns(root)[0].active, false);
     const run = store.openRun('shared', CONFIG);
-    assert.deepEqual(run.result('level-00'), { by: 'child' });
-    run.markDone('level-01', { by: 'parent' });
-    run.close();
+    assert.equal(run.leaseState('level-00').state, 'stale');
+    const lease = run.tryLease('level-00');
+    assert.ok(lease);
+    assert.deepEqual(run.result('level-01'), { by: 'child' });
+    run.markDone('level-00', { by: 'parent' }, { threads: 2 });
+    assert.equal(run.unitRecord('level-00')!.threads, 2);
+    lease.release();
+  });
+
+  test('processes racing for the same units: each unit is leased by exactly one', async () => {
+    const root = freshDir();
+    const go = join(root, 'go');
+    new RunStore({ root }).openRun('race', CONFIG).close();
+    const keys = Array.from({ length: 40 }, (_, i) => `u-${i}`);
+    const children = [0, 1, 2].map(() =>
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { existsSync } from 'node:fs';
+           import { RunStore } from './src/store/index.ts';
+           const run = new RunStore({ root: ${JSON.stringify(root)} }).openRun('race', ${JSON.stringify(CONFIG)});
+           console.log('ready');
+           while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 2));
+           const got = [];
+           for (const key of ${JSON.stringify(keys)}) if (run.tryLease(key)) got.push(key);
+           console.log(JSON.stringify(got));
+           setInterval(() => {}, 1000); // hold the leases until killed`,
+        ],
+        { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+      ),
+    );
+    try {
+      const lines = children.map((c) => {
+        const queue: string[] = [];
+        let buffer = '';
+        let wake: (() => void) | null = null;
+        c.stdout.on('data', (d) => {
+          buffer += d;
+          const parts = buffer.split('\n');
+          buffer = parts.pop()!;
+          queue.push(...parts);
+          wake?.();
+        });
+        return async () => {
+          while (queue.length === 0) await new Promise<void>((res) => (wake = res));
+          return queue.shift()!;
+        };
+      });
+      for (const next of lines) assert.equal(await next(), 'ready');
+      writeFileSync(go, '');
+      const got = await Promise.all(lines.map(async (next) => JSON.parse(await next()) as string[]));
+      assert.deepEqual(got.flat().sort(), [...keys].sort(), 'every unit leased once, none twice');
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+    }
   });
 });
 
