@@ -18,7 +18,7 @@ import { conditionNamed } from './controls.js';
 import type { PlannedUnit } from './plan.js';
 import { resets } from './resets.js';
 import type { LevelResult } from './summary.js';
-import { ticketMasks } from './tickets.js';
+import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
 import { loadCheckpoint, removeCheckpoint, saveCheckpoint, saveMasks, saveWeights } from './weights-io.js';
 
@@ -68,13 +68,14 @@ export class UnitWorker {
     return this.trial;
   }
 
-  /** θ₀ of a trial (drawn by the engine from the trial's seed). */
+  /**
+   * θ₀ of a trial: every parameter's init drawn from the trial's seed (what engine.initialize draws),
+   * unmasked. (Drawn through the engine, θ₀ would come out masked by whatever unit ran before: the
+   * procedure once did that for trials ≥ 1, which made their θ₀ depend on the previous trial.)
+   */
   theta0(trial: number, seed: number): WeightSet {
     const state = this.trialState(trial);
-    if (!state.theta0) {
-      this.engine.initialize(seed);
-      state.theta0 = { weights: this.engine.getWeights(), buffers: this.engine.getBuffers() };
-    }
+    state.theta0 ??= freshInit(this.engine, seed);
     return state.theta0;
   }
 
