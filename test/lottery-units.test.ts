@@ -244,19 +244,26 @@ test('a process killed while holding a unit’s lease: another takes the unit ov
   const request = { levels: 1, iterations: 60, evalEvery: 10, checkpointEvery: 7 };
   try {
     const ref = startWorker({ root: reference, request });
-    const victim = startWorker({ root: shared, request });
+    // a short lease: it stays held only if the heartbeat renews it between training steps
+    const victim = startWorker({ root: shared, request, lease: { ttlMs: 1500, renewEveryMs: 100 } });
     const unit = unitKey(0, 1, 'ticket');
-    const progress = await victim.waitFor(
-      (e) => e.event === 'progress' && e.key === unit && Number(e.iteration) >= 30,
-    );
-    assert.equal(progress.event, 'progress', JSON.stringify(progress));
-    const runDir = join(
-      shared,
-      readdirSync(shared).find((d) => !d.startsWith('.'))!,
-    );
+    const atIteration = async (n: number) => {
+      const e = await victim.waitFor(
+        (e) => e.event === 'progress' && e.key === unit && Number(e.iteration) >= n,
+      );
+      assert.equal(e.event, 'progress', JSON.stringify(e));
+      const runDir = join(
+        shared,
+        readdirSync(shared).find((d) => !d.startsWith('.'))!,
+      );
+      const lease = inspectLease(join(runDir, unit, 'lease'));
+      assert.ok(lease.state === 'held' && lease.info?.pid === victim.child.pid, 'the victim holds the unit');
+      return { runDir, expiresAt: lease.info!.expiresAt };
+    };
+    const early = await atIteration(10);
+    const { runDir, expiresAt } = await atIteration(30);
+    assert.ok(expiresAt > early.expiresAt, 'renewed while training');
     const leasePath = join(runDir, unit, 'lease');
-    const held = inspectLease(leasePath);
-    assert.ok(held.state === 'held' && held.info?.pid === victim.child.pid, 'the victim holds the unit');
     victim.child.kill('SIGKILL');
     await victim.exited;
     assert.ok(existsSync(join(runDir, unit, 'checkpoint.json')), 'a checkpoint was left behind');

@@ -1,6 +1,6 @@
 /**
  * A lottery worker process for tests: `node --import tsx test/helpers/lottery-worker.ts <json>` with
- * { root, request, goFile?, pollMs? }. Prints one JSON line per event (ready, start, progress, end,
+ * { root, request, goFile?, pollMs?, lease? }. Prints one JSON line per event (ready, start, progress, end,
  * skipped, waiting, summary); with goFile, waits for that file after setting up, before opening the
  * run (so several workers start together).
  */
@@ -14,6 +14,7 @@ const args = JSON.parse(process.argv[2]) as {
   request: LotteryRequest;
   goFile?: string;
   pollMs?: number;
+  lease?: { ttlMs: number; renewEveryMs: number };
 };
 const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const config = smallConfig(args.request);
@@ -24,6 +25,7 @@ const key = (u: { trial: number; level: number; condition: string }) =>
   unitKey(u.trial, u.level, u.condition);
 const summary = await runOpened(args.root, config, data, engine, {
   pollMs: args.pollMs ?? 50,
+  lease: args.lease,
   reporter: {
     unitStart: (u) => emit({ event: 'start', key: key(u), resumedAt: u.resumedAt ?? 0 }),
     progress: (u, p) => emit({ event: 'progress', key: key(u), iteration: p.iteration }),
