@@ -175,6 +175,46 @@ test('a checkpoint is not resumed under another thread count; under its own it i
   }
 });
 
+test('a holder whose lease was taken over drops the unit; it waits, then takes it back when that lease expires', async () => {
+  const [root, reference] = [tmp(), tmp()];
+  try {
+    const config = smallConfig({ levels: 0, iterations: 60, evalEvery: 10 });
+    const events: string[] = [];
+    let stolen = false;
+    const summary = await runSmallLottery(root, config, {
+      lease: { ttlMs: 2000, renewEveryMs: 20 },
+      pollMs: 50,
+      reporter: {
+        unitStart: () => events.push('start'),
+        leaseLost: () => events.push('lost'),
+        waiting: (keys) => events.push(`waiting ${keys.join(',')}`),
+        progress: (u, p) => {
+          if (stolen || p.iteration !== 20) return;
+          // another host judged the lease expired and took it, for a while
+          stolen = true;
+          const dir = readdirSync(root).find((d) => !d.startsWith('.'))!;
+          const lease = {
+            pid: 1,
+            hostname: 'elsewhere',
+            token: 'thief',
+            acquiredAt: 'now',
+            expiresAt: Date.now() + 1500,
+          };
+          writeFileSync(
+            join(root, dir, unitKey(u.trial, u.level, u.condition), 'lease'),
+            JSON.stringify(lease),
+          );
+        },
+      },
+    });
+    assert.deepEqual(events, ['start', 'lost', `waiting ${unitKey(0, 0, 'ticket')}`, 'start']);
+    const clean = await runSmallLottery(reference, config);
+    assert.deepEqual(withoutTimes(summary.results), withoutTimes(clean.results));
+  } finally {
+    for (const r of [root, reference]) rmSync(r, { recursive: true, force: true });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------------
 // several processes
 

@@ -6,7 +6,16 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectLease, listRuns, RunStore } from '../src/store/index.js';
@@ -79,10 +88,17 @@ describe('unit leases', () => {
     const fresh = run.tryLease(key)!;
     assert.ok(fresh);
     fresh.release();
-    // debris of writers that died on this host is cleaned when a run is opened
-    writeFileSync(join(run.dir, `.run.json.${deadPid}.0123abcd.tmp`), 'half');
+    // debris of writers that died is cleaned when a run is opened, once it is a minute old (a fresh
+    // file may be another host's write in flight: its pid means nothing here)
+    const debris = join(run.dir, `.run.json.${deadPid}.0123abcd.tmp`);
+    const inFlight = join(run.dir, `.config.json.${deadPid}.4567abcd.tmp`);
+    writeFileSync(debris, 'half');
+    writeFileSync(inFlight, 'half');
+    const aMinuteAgo = new Date(Date.now() - 61_000);
+    utimesSync(debris, aMinuteAgo, aMinuteAgo);
     store.openRun('exp', CONFIG);
-    assert.ok(!readdirSync(run.dir).some((f) => f.endsWith('.tmp')));
+    assert.ok(!existsSync(debris));
+    assert.ok(existsSync(inFlight));
   });
 
   test('the heartbeat renews a lease while its holder awaits; a lease taken over is lost', async () => {

@@ -113,8 +113,9 @@ export class RunStore {
         `move ${dir} away, or run under another name`,
       );
     }
-    // Temporary files of writers that died mid-write on this host (never those of live processes).
-    removeStaleTempFiles(dir);
+    // Temporary files of writers that died mid-write (a minute old: another host's writer in flight
+    // has a pid that means nothing here, but its file is fresh).
+    removeStaleTempFiles(dir, false, 60_000);
     if (config !== undefined && stableStringify(run.config) !== configText) {
       writeJsonAtomic(join(dir, 'config.json'), JSON.parse(configText));
       return loadRun(dir, true);
