@@ -5,7 +5,8 @@
  * training step, i.e. < 0.075 ms.
  */
 import { pathToFileURL } from 'node:url';
-import { BatchSampler, loadDataset, splitDataset, syntheticSet, type ImageSet } from '../src/data/index.js';
+import { BatchSampler, loadDataset, splitDataset, type ImageSet } from '../src/data/index.js';
+import { syntheticSet } from '../src/data/synthetic.js';
 
 export interface BenchResult {
   case: string;

@@ -12,11 +12,11 @@ import {
   drawCropFlip,
   normalizationTable,
   splitDataset,
-  syntheticSet,
   toFloat,
   type ImageSet,
   type LoadedDataset,
 } from '../src/data/index.js';
+import { syntheticSet } from './helpers/datasets.js';
 import { Rng } from '../src/util/rng.js';
 import { UserError } from '../src/util/errors.js';
 
@@ -256,6 +256,31 @@ describe('BatchSampler', () => {
         b.next();
         assert.deepEqual(b.x, expected[i], `augment=${augment} step ${i}`);
       }
+    }
+  });
+
+  test('a position taken where a batch ended exactly at the end of an epoch can be resumed', () => {
+    // MNIST's 55,000 training examples in batches of 60 end an epoch exactly at iteration 11,000,
+    // where a checkpoint falls with --checkpoint-every 1000
+    for (const augment of [false, true]) {
+      const set = syntheticSet(40, augment ? CIFAR_SHAPE : MNIST_SHAPE, 8);
+      const opts = {
+        batchSize: 10,
+        seed: 4,
+        normalization: 'standardize',
+        dataset: augment ? 'cifar10' : 'mnist',
+        augment,
+      } as const;
+      const a = new BatchSampler(set, opts);
+      for (let i = 0; i < 8; i++) a.next();
+      const pos = a.position();
+      assert.deepEqual(pos, { epoch: 2, index: 0 });
+      assert.deepEqual(pos, a.positionAfter(8));
+      a.next();
+      const b = new BatchSampler(set, opts);
+      b.seek(pos);
+      b.next();
+      assert.deepEqual(b.x, a.x, `augment=${augment}`);
     }
   });
 

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
-import { writeIdxDataset } from '../src/data/index.js';
+import { writeIdxDataset } from './helpers/datasets.js';
 
 // absolute, because the corrupted copy below symlinks to its files
 const DATA = process.env.TICKETLAB_DATA && resolve(process.env.TICKETLAB_DATA);

@@ -7,16 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  downloadDataset,
-  loadDataset,
-  md5,
-  verifyDataset,
-  writeCifarDataset,
-  writeIdxDataset,
-  type FetchFn,
-  type WrittenDataset,
-} from '../src/data/index.js';
+import { downloadDataset, loadDataset, md5, verifyDataset, type FetchFn } from '../src/data/index.js';
+import { writeCifarDataset, writeIdxDataset, type WrittenDataset } from './helpers/datasets.js';
 import { UserError } from '../src/util/errors.js';
 
 let tmp: string;

@@ -13,11 +13,10 @@ import {
   md5,
   tarEntries,
   verifyDataset,
-  writeCifarDataset,
-  writeIdxDataset,
   type DatasetSpec,
   type LoadedDataset,
 } from '../src/data/index.js';
+import { writeCifarDataset, writeIdxDataset } from './helpers/datasets.js';
 import { UserError, formatUserError } from '../src/util/errors.js';
 
 let tmp: string;

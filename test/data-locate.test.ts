@@ -4,15 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  cacheRoot,
-  loadDataset,
-  locate,
-  searchRoots,
-  verifyDataset,
-  writeCifarDataset,
-  writeIdxDataset,
-} from '../src/data/index.js';
+import { cacheRoot, loadDataset, locate, searchRoots, verifyDataset } from '../src/data/index.js';
+import { writeCifarDataset, writeIdxDataset } from './helpers/datasets.js';
 import { UserError } from '../src/util/errors.js';
 
 let tmp: string;

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gradCheck } from '../src/engine/gradcheck.js';
+import { gradCheck } from './helpers/gradcheck.js';
 import { CompiledGraph, signatureOf } from '../src/engine/session.js';
 import { gradients } from '../src/graph/autodiff.js';
 import { type Backward, Graph, ShapeError, type Tensor, type TypedArray } from '../src/graph/graph.js';

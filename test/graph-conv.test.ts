@@ -8,12 +8,14 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type GradCheckInput, type GradCheckOptions, gradCheck } from '../src/engine/gradcheck.js';
+import { type GradCheckInput, type GradCheckOptions, gradCheck } from './helpers/gradcheck.js';
 import { CompiledGraph, signatureOf } from '../src/engine/session.js';
 import { gradients } from '../src/graph/autodiff.js';
 import { type DType, Graph, type Tensor, type TypedArray, sizeOf } from '../src/graph/graph.js';
 import { emitModel, liveNodes } from '../src/graph/onnx.js';
 import {
+  CONV_WEIGHT_GRAD_DEFAULTS,
+  type ConvWeightGradOptions,
   type Padding,
   add,
   avgPool2d,
@@ -24,7 +26,6 @@ import {
   reduceSum,
   relu,
   resolvePads,
-  tuning,
 } from '../src/graph/ops.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -210,8 +211,14 @@ const convCases: ConvCase[] = [
   },
 ];
 
-function convOf(c: ConvCase, x: Tensor, w: Tensor, b: Tensor | undefined): Tensor {
-  return conv2d(x, w, b, { stride: c.stride, padding: c.padding, dilation: c.dilation });
+function convOf(
+  c: ConvCase,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | undefined,
+  weightGradient?: ConvWeightGradOptions,
+): Tensor {
+  return conv2d(x, w, b, { stride: c.stride, padding: c.padding, dilation: c.dilation, weightGradient });
 }
 
 describe('Conv2D gradients (float64, lowered forward, same gradient rules)', () => {
@@ -227,7 +234,7 @@ describe('Conv2D gradients (float64, lowered forward, same gradient rules)', () 
   }
 
   test('stride-1 weight gradient over groups of images (a ragged last group), C > Co and C < Co', async () => {
-    // the rule multiplies per group of images (tuning.tapOperandEntries sets the group size)
+    // the rule multiplies per group of images (weightGradient.tapOperandEntries sets the group size)
     const cases: [number, ConvCase][] = [
       [1, { name: 'groups of one image', x: [3, 2, 5, 6], w: [3, 2, 3, 3], bias: true, padding: 1 }],
       // C·Ho·Wp = 2·5·8 = 80 entries per image: groups of two, then one
@@ -235,20 +242,31 @@ describe('Conv2D gradients (float64, lowered forward, same gradient rules)', () 
       [1 << 18, { name: 'C > Co', x: [2, 4, 5, 6], w: [2, 4, 3, 3], bias: true, padding: 'same' }],
       [1, { name: 'C > Co, groups of one', x: [2, 4, 5, 6], w: [2, 4, 3, 3], bias: false, padding: 'same' }],
     ];
-    const saved = tuning.tapOperandEntries;
-    try {
-      for (const [entries, c] of cases) {
-        tuning.tapOperandEntries = entries;
-        const inputs: GradCheckInput[] = [
-          { name: 'x', shape: c.x },
-          { name: 'w', shape: c.w },
-          ...(c.bias ? [{ name: 'b', shape: [c.w[0]] }] : []),
-        ];
-        await expectGradients(`Conv grouping: ${c.name}`, inputs, ([x, w, b]) => convOf(c, x, w, b));
-      }
-    } finally {
-      tuning.tapOperandEntries = saved;
+    for (const [entries, c] of cases) {
+      const inputs: GradCheckInput[] = [
+        { name: 'x', shape: c.x },
+        { name: 'w', shape: c.w },
+        ...(c.bias ? [{ name: 'b', shape: [c.w[0]] }] : []),
+      ];
+      await expectGradients(`Conv grouping: ${c.name}`, inputs, ([x, w, b]) =>
+        convOf(c, x, w, b, { tapOperandEntries: entries }),
+      );
     }
+  });
+
+  test('weightGradient.tapOperandEntries sets the groups of images of the stride-1 weight gradient', () => {
+    // one batched product per kernel tap and group: 9 taps × (3 groups of one image | 1 group of 3)
+    const products = (weightGradient: ConvWeightGradOptions | undefined) => {
+      const g = new Graph('grouping');
+      const x = g.input('x', [3, 2, 5, 6]);
+      const w = g.input('w', [3, 2, 3, 3]);
+      const [dw] = gradients(reduceSum(conv2d(x, w, undefined, { padding: 1, weightGradient })), [w]);
+      return liveNodes(g, [dw.name]).filter((node) => node.op === 'FusedMatMul').length;
+    };
+    assert.equal(products({ tapOperandEntries: 1 }), 27);
+    assert.equal(products({ tapOperandEntries: 160 }), 18);
+    assert.equal(products(undefined), 9);
+    assert.equal(CONV_WEIGHT_GRAD_DEFAULTS.tapOperandEntries, 1 << 19);
   });
 
   test('two stacked convolutions (gradient flows through the input gradient rule)', async () => {

@@ -7,7 +7,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type GradCheckInput, gradCheck } from '../src/engine/gradcheck.js';
+import { type GradCheckInput, gradCheck } from './helpers/gradcheck.js';
 import { type Tensor, sizeOf } from '../src/graph/graph.js';
 import {
   batchNorm,

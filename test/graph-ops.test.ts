@@ -8,7 +8,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type GradCheckInput, type GradCheckOptions, gradCheck } from '../src/engine/gradcheck.js';
+import { type GradCheckInput, type GradCheckOptions, gradCheck } from './helpers/gradcheck.js';
 import { CompiledGraph, signatureOf } from '../src/engine/session.js';
 import { Graph, type Tensor, type TypedArray, sizeOf } from '../src/graph/graph.js';
 import { emitModel } from '../src/graph/onnx.js';

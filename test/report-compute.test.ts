@@ -3,15 +3,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PNG } from 'pngjs';
 import { saveTensors } from '../src/store/index.js';
 import { UserError } from '../src/util/errors.js';
 import {
   aggregateCurve,
   aggregateLevels,
+  buildReportModel,
+  censoredNote,
   compareWithPaper,
   denseBaseline,
+  diskMasks,
   findMasks,
   imageShapeFor,
   loadFirstLayerMask,
@@ -28,14 +31,14 @@ import {
   writeReport,
   type ComparisonRow,
   type LevelAggregate,
+  type MaskReader,
   type RunSummary,
   type Table,
 } from '../src/report/index.js';
 import { GRID_COLORS } from '../src/report/masks.js';
 import { labelRuns } from '../src/report/labels.js';
 import { levelTable, sparsityTables } from '../src/report/tables.js';
-import { writeSyntheticRun } from '../src/report/testing.js';
-import { censoredNote } from '../src/report/write.js';
+import { writeSyntheticRun } from './helpers/synthetic-run.js';
 
 let tmp: string;
 let summary: RunSummary;
@@ -345,4 +348,54 @@ test('a summary without results still makes a (nearly empty) report', async () =
   assert.match(page, /No results to plot\./);
   assert.match(page, /No mask files were found/);
   assert.match(page, /the run has no dense baseline/);
+});
+
+test('buildReportModel: charts as specs with their planned paths, masks only through the reader, nothing drawn', () => {
+  const calls: string[] = [];
+  const reader: MaskReader = {
+    find: (dir) => (calls.push(`find ${relative(tmp, dir)}`), diskMasks.find(dir)),
+    firstLayer: (path, inputs) => (
+      calls.push(`read ${relative(summary.dir, path)} ${inputs}`),
+      diskMasks.firstLayer(path, inputs)
+    ),
+  };
+  const model = buildReportModel([summary], {}, { masks: reader, generatedAt: 'at noon' });
+  assert.equal(model.generatedAt, 'at noon');
+  const [e] = model.experiments;
+  const charts = e.figures.filter((f) => f.spec);
+  assert.deepEqual(
+    charts.map((f) => f.id),
+    ['run-curves', 'run-early-stop', 'run-accuracy', 'run-train-accuracy', 'run-mask-heatmap'].map((id) =>
+      id.replace('run', e.labels.slug),
+    ),
+  );
+  for (const f of charts) {
+    assert.equal(f.svg, `figures/${f.id}.svg`);
+    assert.equal(f.png, `figures/${f.id}.png`);
+    assert.equal(f.svgText, undefined, 'building draws nothing');
+  }
+  const grids = e.figures.filter((f) => !f.spec);
+  assert.deepEqual(
+    grids.map((f) => [f.png, f.size]),
+    [1, 2].map((l) => [
+      `figures/${e.labels.slug}-mask-units-level-0${l}.png`,
+      [8 * 28 * 3 + 9 * 2, 3 * 28 * 3 + 4 * 2],
+    ]),
+  );
+  // the mask files of trial 0 were found once and read lazily, the dense level only to find its percent
+  assert.equal(calls[0], 'find run');
+  assert.equal(calls.filter((c) => c.startsWith('find')).length, 1);
+  assert.ok(calls.includes('read trial-0/level-00/ticket/masks.safetensors 784'));
+  assert.ok(calls.every((c) => !c.includes('trial-1')));
+  // the sparsity table shows the wide form and writes the long one as CSV
+  const sp = e.tables.find((t) => t.id.endsWith('-sparsity'))!;
+  assert.equal(sp.md, `tables/${sp.id}.md`);
+  assert.deepEqual(sp.csvTable, sparsityTables(summary)!.long);
+
+  const none = buildReportModel([summary], { masks: false }, { masks: reader, generatedAt: '' });
+  assert.equal(none.experiments[0].maskNote, undefined);
+  const empty = { find: () => [], firstLayer: () => assert.fail('no file to read') };
+  const noFiles = buildReportModel([summary], {}, { masks: empty, generatedAt: '' });
+  assert.equal(noFiles.experiments[0].maskNote, `No mask files were found under ${summary.dir}.`);
+  assert.equal(calls.filter((c) => c.startsWith('find')).length, 1, 'masks: false reads nothing');
 });

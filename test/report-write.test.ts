@@ -14,7 +14,7 @@ import {
   type ReportResult,
   type RunSummary,
 } from '../src/report/index.js';
-import { writeSyntheticRun } from '../src/report/testing.js';
+import { writeSyntheticRun } from './helpers/synthetic-run.js';
 
 let tmp: string;
 let runDir: string;

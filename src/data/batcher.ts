@@ -124,6 +124,9 @@ export class BatchSampler {
   }
 
   position(): SamplerPosition {
+    // a batch that ended exactly at the end of an epoch leaves index = count: the next example is
+    // the first of the next epoch, which is the position seek() accepts (and positionAfter gives)
+    if (this.index === this.set.count) return { epoch: this.currentEpoch + 1, index: 0 };
     return { epoch: this.currentEpoch, index: this.index };
   }
 

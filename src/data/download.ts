@@ -14,7 +14,7 @@ import { gunzip as gunzipCallback } from 'node:zlib';
 import { UserError } from '../util/errors.js';
 import { readCifarBatch } from './cifar.js';
 import { md5 } from './files.js';
-import { extractCifarMembers } from './load.js';
+import { extractCifarMembers } from './cifar-archive.js';
 import { cacheRoot, datasetDir, readManifest } from './locate.js';
 import type { CifarDatasetSpec, DatasetSpec, IdxDatasetSpec } from './registry.js';
 

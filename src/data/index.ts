@@ -43,4 +43,3 @@ export { drawCropFlip, fillCropFlip, CROP_PADDING, type CropFlip } from './augme
 export { encodeIdx, parseIdx } from './idx.js';
 export { encodeCifarBatch, encodeTar, tarEntries } from './cifar.js';
 export { md5 } from './files.js';
-export { syntheticSet, writeCifarDataset, writeIdxDataset, type WrittenDataset } from './testing.js';

@@ -3,19 +3,12 @@
  * NCHW uint8 image sets. Structure is checked before checksums so that a truncated file or a wrong
  * magic number is reported as such rather than as a bare md5 mismatch.
  */
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { readCifarBatch, tarEntries, CIFAR_PIXELS } from './cifar.js';
+import { checkArchive, extractCifarMembers } from './cifar-archive.js';
+import { readCifarBatch, CIFAR_PIXELS } from './cifar.js';
 import { downloadDataset, type DownloadOptions } from './download.js';
-import {
-  checkChecksum,
-  fixFor,
-  formatError,
-  md5,
-  readDataFile,
-  type CheckedBy,
-  type DecodedFile,
-} from './files.js';
+import { checkChecksum, formatError, readDataFile, type CheckedBy, type DecodedFile } from './files.js';
 import { parseIdx } from './idx.js';
 import {
   incompleteError,
@@ -256,54 +249,6 @@ async function loadCifarArchive(
   if (verify) checks.push({ path, checkedBy: checkArchive(spec, file) });
   else checks.push({ path, checkedBy: 'not checked' });
   return { train, test };
-}
-
-/** Checks the tarball's own md5 (the only checksum the CIFAR-10 authors publish). */
-export function checkArchive(spec: CifarDatasetSpec, file: DecodedFile): CheckedBy {
-  const got = file.diskMd5 ?? md5(file.disk);
-  if (got === spec.archive.md5 && file.disk.length === spec.archive.size) return 'md5 (.gz)';
-  throw new UserError(
-    `${spec.name}: ${file.path} has the wrong checksum: expected md5 ${spec.archive.md5} ` +
-      `(${spec.archive.size} bytes), found ${got} (${file.disk.length} bytes)`,
-    fixFor(spec.name, file.path),
-  );
-}
-
-/** The batch files inside a decompressed CIFAR-10 tarball, by file name. */
-export function extractCifarMembers(
-  spec: CifarDatasetSpec,
-  path: string,
-  tar: Uint8Array,
-): Map<string, Uint8Array> {
-  const wanted = new Set([...spec.trainFiles, ...spec.testFiles].map((f) => f.name));
-  const out = new Map<string, Uint8Array>();
-  try {
-    for (const entry of tarEntries(tar)) {
-      const name = basename(entry.name);
-      if (wanted.has(name) && entry.name.endsWith(`${spec.archive.memberDir}/${name}`))
-        out.set(name, entry.data);
-    }
-  } catch (error) {
-    throw formatError(
-      spec.name,
-      path,
-      'a valid tar archive',
-      'well-formed tar headers',
-      (error as Error).message,
-    );
-  }
-  const missing = [...wanted].filter((n) => !out.has(n));
-  if (missing.length > 0) {
-    throw formatError(
-      spec.name,
-      path,
-      `the ${spec.title} tarball`,
-      `members ${spec.archive.memberDir}/${missing[0]}` +
-        (missing.length > 1 ? ` and ${missing.length - 1} more` : ''),
-      `an archive without ${missing.length === 1 ? 'it' : 'them'}`,
-    );
-  }
-  return out;
 }
 
 /**

@@ -8,7 +8,7 @@ import { UserError } from '../util/errors.js';
 import { readCifarBatch } from './cifar.js';
 import { checkChecksum, md5, readDataFile, readRaw, type CheckedBy } from './files.js';
 import { parseIdx, type IdxKind } from './idx.js';
-import { checkArchive, extractCifarMembers } from './load.js';
+import { checkArchive, extractCifarMembers } from './cifar-archive.js';
 import {
   incompleteError,
   locate,

@@ -7,7 +7,7 @@ import type { Initializer } from '../graph/graph.js';
 import { emitModel } from '../graph/onnx.js';
 import type { Model } from '../models/types.js';
 import type { TrainingEngine } from './engine.js';
-import { buildInferenceGraph } from './engine.js';
+import { buildInferenceGraph } from './step-graph.js';
 
 export interface ExportMetadata {
   [key: string]: string | number | boolean;

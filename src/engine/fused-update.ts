@@ -96,15 +96,14 @@ export function updateKernelText(spec: OptimizerSpec, masked: boolean): string {
   });
   const at = (a: string) => `(i32.add (local.get $${a}) (local.get $i))`;
   const loads = arrays.map((a) => `(local.set ${loaded.get(a)} (v128.load ${at(a)}))`);
-  let grad = loaded.get('grad')!;
-  if (masked) grad = A.mul(grad, loaded.get('mask')!);
   const next = updateRule(
     spec,
     A,
     loaded.get('theta')!,
-    grad,
+    loaded.get('grad')!,
     states.map((_, i) => loaded.get(`state${i}`)!),
     scalars,
+    masked ? loaded.get('mask')! : undefined,
   );
   const stores = [
     `(v128.store ${at('theta')} (local.get ${next.param}))`,
@@ -197,7 +196,7 @@ export class UpdateArena {
     return new UpdateArena(memory, length, stateList, { plain, masked });
   }
 
-  /** One update of every entry of θ and the optimizer state from `grad` (times `mask` if masked). */
+  /** One update of every entry of θ and the optimizer state from `grad` (and `mask` if masked). */
   update(masked: boolean, scalars: readonly number[]): void {
     if (masked) this.kernels.masked(...this.maskedArgs, ...scalars);
     else this.kernels.plain(...this.plainArgs, ...scalars);

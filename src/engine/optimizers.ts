@@ -1,8 +1,12 @@
 /**
  * Optimizer updates compiled into the training-step graph. Step-dependent scalars (learning rate,
- * Adam's bias corrections) are graph inputs, so schedules never recompile. A masked weight's gradient
- * is multiplied by its mask before the update, so its optimizer state stays exactly 0 and the weight
- * itself (0 to begin with) stays exactly 0: 0 − lr·0/(√0+ε) = 0.
+ * Adam's bias corrections) are graph inputs, so schedules never recompile. A masked weight's gradient,
+ * weight decay included, is multiplied by its mask before the update: g' = (g + wd·θ)·m. A pruned
+ * weight's optimizer state then stays exactly 0 and the weight itself stays exactly at its frozen
+ * value θ_f (0 by default): θ_f − lr·0/(√0+ε) = θ_f. (Applied after the decay, the mask would let
+ * wd·θ_f move a weight frozen at a non-zero value. For θ_f = 0 the two orders agree bit for bit: they
+ * differ only in the sign of a pruned entry's zero gradient, which the update's next addition or
+ * subtraction turns into +0.)
  */
 import type { Tensor } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
@@ -70,7 +74,8 @@ export interface Arithmetic<T> {
 
 /**
  * One optimizer step for a parameter, in any arithmetic. `scalars` are the per-step values named by
- * optimizerScalars(); `states` the optimizer state named by stateNames().
+ * optimizerScalars(); `states` the optimizer state named by stateNames(); `mask` (1 = keep, 0 =
+ * pruned) multiplies the gradient after weight decay, so a pruned weight does not move.
  */
 export function updateRule<T>(
   spec: OptimizerSpec,
@@ -79,9 +84,11 @@ export function updateRule<T>(
   grad: T,
   states: T[],
   scalars: T[],
+  mask?: T,
 ): { param: T; states: T[] } {
   const wd = spec.weightDecay ?? 0;
-  const gradient = wd > 0 ? A.add(grad, A.mul(A.constant(wd), param)) : grad;
+  const decayed = wd > 0 ? A.add(grad, A.mul(A.constant(wd), param)) : grad;
+  const gradient = mask === undefined ? decayed : A.mul(decayed, mask);
   if (spec.kind === 'adam') {
     const [m, v] = states;
     const [scale, shift] = scalars;
@@ -107,6 +114,7 @@ export function emitUpdate(
   grad: Tensor,
   states: Tensor[],
   scalars: Tensor[],
+  mask?: Tensor,
 ): ParamUpdate {
   const g = param.graph;
   const graphArithmetic: Arithmetic<Tensor> = {
@@ -117,5 +125,5 @@ export function emitUpdate(
     div: op.div,
     sqrt: op.sqrt,
   };
-  return updateRule(spec, graphArithmetic, param, grad, states, scalars);
+  return updateRule(spec, graphArithmetic, param, grad, states, scalars, mask);
 }

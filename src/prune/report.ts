@@ -1,7 +1,8 @@
 /** Per-layer sparsity tables: what a set of masks keeps, against what a schedule intended. */
-import { countOnes } from './select.js';
+import { countOnes } from './count.js';
 import { keptAfterRounds } from './schedule.js';
-import { layerSize, rateFor } from './masks.js';
+import { layerSize } from './masks.js';
+import { rateFor } from './rates.js';
 import type { LayerKind, Masks, PrunableLayer, PruneRates } from './types.js';
 
 export interface SparsityRow {

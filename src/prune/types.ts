@@ -1,5 +1,13 @@
-/** The kinds of prunable weight tensors; each kind has its own pruning rate (Frankle & Carbin, Section 2). */
-export type LayerKind = 'fc' | 'conv' | 'output';
+/**
+ * The kinds of prunable weight tensors; each kind has its own pruning rate (Frankle & Carbin,
+ * Section 2). Defined once, by the models that declare their layers.
+ */
+import type { LayerKind } from '../models/types.js';
+
+export type { LayerKind };
+
+/** Every layer kind, in the order scopes list them. */
+export const LAYER_KINDS: readonly LayerKind[] = ['fc', 'conv', 'output'];
 
 /**
  * A prunable weight tensor. Only its element count matters to pruning: the weight is treated as a
@@ -21,23 +29,33 @@ export type Weights = Map<string, Float32Array | Float64Array>;
  * Fraction of the REMAINING weights of each kind to prune in one round, in [0, 1]. A kind without a
  * rate is not pruned. The paper's LeNet uses `{ fc: p, output: p / 2 }`.
  */
-export interface PruneRates {
-  fc?: number;
-  conv?: number;
-  output?: number;
+export type PruneRates = Partial<Record<LayerKind, number>>;
+
+/** Weights other than the trained ones that a criterion may score from. */
+export interface WeightSources {
+  /** θ₀, the weights at initialization. */
+  initial?: Weights;
+  /** θ_k, the weights at the rewind iteration. */
+  rewind?: Weights;
 }
 
 export interface PruneSpec {
-  /** `magnitude`: remove the lowest-|w| remaining weights. `random`: remove as many, uniformly at random. */
-  strategy: 'magnitude' | 'random';
   /**
-   * `layerwise`: every layer loses round(rate × its remaining count).
-   * `global`: the pooled layers (see `globalLayers`) share one magnitude threshold and together lose
+   * The pruning criterion, by registered name (see `criterionNames()`): `magnitude` removes the
+   * lowest-|w| remaining weights; `random` removes as many, uniformly at random.
+   */
+  strategy: string;
+  /**
+   * How layers are pooled, by registered name (see `scopeNames()`):
+   * `layerwise`: every layer loses round(rate of its kind × its remaining count).
+   * `global`: the pooled layers (see `globalLayers`) share one threshold and together lose
    * round(rate × remaining in the pool), rate being the conv rate for a pool with conv layers (the
    * fc rate if no conv rate is given) and the fc rate otherwise; layers outside the pool are pruned
    * layer-wise.
+   * `per-kind`: the layers of each kind share one threshold and together lose round(rate of the
+   * kind × remaining weights of that kind).
    */
-  scope: 'layerwise' | 'global';
+  scope: string;
   rates: PruneRates;
   /**
    * Layers pooled for global pruning. Default: every `conv` layer if the model has any, otherwise
@@ -46,4 +64,6 @@ export interface PruneSpec {
   globalLayers?: string[];
   /** Seed for the random strategy when no `Rng` is passed to `pruneMasks`. */
   seed?: number;
+  /** θ₀ and θ_k, for criteria that score from them (see `Criterion.needs`). */
+  sources?: WeightSources;
 }

@@ -3,7 +3,6 @@
  * URIs), tables, hyperparameters, machine and wall time, and labels for quick-scale runs and
  * stand-in datasets. No scripts, no external resources.
  */
-import { prefixSvgIds } from './charts.js';
 import { formatPercentRemaining } from './paper.js';
 import {
   configTable,
@@ -14,7 +13,8 @@ import {
   toHtml,
   type Table,
 } from './tables.js';
-import type { ExperimentReport, Figure, NamedTable, ReportModel } from './write.js';
+import { isHeatmapTable, type ExperimentReport, type Figure, type ReportModel } from './model.js';
+import { prefixSvgIds } from './svg.js';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -167,7 +167,7 @@ function experimentSection(e: ExperimentReport, model: ReportModel): string {
     const grids = masks.filter((f) => !f.svgText);
     parts.push(heat.map(figureHtml).join('\n'));
     if (grids.length) parts.push(`<div class="grids">\n${grids.map(figureHtml).join('\n')}\n</div>`);
-    const heatTables = e.tables.filter((t: NamedTable) => t.id.includes('-heatmap-'));
+    const heatTables = e.tables.filter(isHeatmapTable);
     if (heatTables.length) {
       parts.push(
         `<p class="notes files">Per-pixel counts: ${heatTables

@@ -24,15 +24,21 @@ export {
   findMasks,
   imageShapeFor,
   loadFirstLayerMask,
+  diskMasks,
   MASK_FILE,
   maskGridPng,
   maskHeatmap,
   sampleUnits,
   unitMaskImage,
 } from './masks.js';
-export type { LayerMask, MaskFile, MaskGrid, MaskGridOptions } from './masks.js';
-export { curvesSpec, heatmapSpec, levelMetricSpec, prefixSvgIds, renderSvg, svgToPng } from './charts.js';
+export type { LayerMask, MaskFile, MaskGrid, MaskGridOptions, MaskReader } from './masks.js';
+export { curvesSpec, heatmapSpec, levelMetricSpec } from './charts.js';
+export { prefixSvgIds, renderSvg, svgToPng } from './svg.js';
 export { comparisonTable, levelTable, sparsityTables, toCsv, toHtml, toMarkdown } from './tables.js';
 export type { Table } from './tables.js';
-export { describeFiles, writeReport } from './write.js';
-export type { ReportOptions, ReportResult } from './write.js';
+export { buildReportModel, censoredNote, type BuildContext } from './build.js';
+export type { ExperimentReport, Figure, NamedTable, ReportModel, ReportOptions } from './model.js';
+export { renderHtml } from './html.js';
+export { renderMarkdown } from './markdown.js';
+export { describeFiles, writeReport, writeReportFiles } from './write.js';
+export type { ReportResult } from './write.js';

@@ -4,7 +4,7 @@
  */
 import { formatPercentRemaining } from './paper.js';
 import { configTable, formatDuration, levelTable, machineTable, toMarkdown, type Table } from './tables.js';
-import type { ExperimentReport, Figure, ReportModel } from './write.js';
+import type { ExperimentReport, Figure, ReportModel } from './model.js';
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();

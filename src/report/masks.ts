@@ -4,7 +4,7 @@
  * to each input pixel, and one small image per hidden unit of the pixels it still sees.
  *
  * The functions take the mask and its shape, not paths, so they do not depend on how runs are laid
- * out; `findMasks` and `loadFirstLayerMask` read the store's files.
+ * out; `findMasks` and `loadFirstLayerMask` (together `diskMasks`) read the store's files.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -220,6 +220,19 @@ export function loadFirstLayerMask(path: string, inputs?: number): LayerMask | u
   }
   return { name, shape: [t.shape[0], t.shape[1]], data };
 }
+
+/**
+ * Where report building reads mask files from: the run store on disk (`diskMasks`) when writing a
+ * report, anything else in tests. Building calls it lazily, only for the files it draws.
+ */
+export interface MaskReader {
+  /** The mask files of a run, sorted by trial, level, condition (see findMasks). */
+  find(runDir: string): MaskFile[];
+  /** The first layer's mask in one file (see loadFirstLayerMask). */
+  firstLayer(path: string, inputs?: number): LayerMask | undefined;
+}
+
+export const diskMasks: MaskReader = { find: findMasks, firstLayer: loadFirstLayerMask };
 
 /**
  * The 2-D image an MLP's input is, from the config's inputShape ([784] → 28×28, [1, 28, 28] →

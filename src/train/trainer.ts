@@ -1,100 +1,175 @@
 /**
- * Iteration-based training of one network: steps the compiled engine over seeded batches, evaluates
- * on validation and test every `evalEvery` iterations, records the early-stopping iteration (minimum
- * validation loss) with the test accuracy at it, snapshots θ_k for rewinding and the best weights,
- * and checkpoints so that a killed run resumes bit-identically.
+ * Iteration-based training of one network: steps the compiled engine over seeded batches and hands
+ * every iteration to a list of callbacks. `train` composes the built-in ones — divergence check, θ_k
+ * capture for rewinding, evaluation on validation and test every `evalEvery` iterations with the
+ * early-stopping bookkeeping (minimum validation loss, its weights and test accuracy), progress and
+ * checkpoints from which a killed run resumes bit-identically — with any the caller adds.
  */
-import type { BatchSampler, SamplerPosition } from '../data/index.js';
-import type { EngineState, TrainingEngine } from '../engine/engine.js';
-import { UserError } from '../util/errors.js';
-import type { EvalSet, TrainData } from './data.js';
-import { type Schedule, learningRateAt } from './schedule.js';
+import type { BatchSampler } from '../data/index.js';
+import type { TrainingEngine } from '../engine/engine.js';
+import {
+  type Evaluation,
+  type RewindCapture,
+  checkpointing,
+  divergenceCheck,
+  evaluation,
+  namedCallback,
+  progressReport,
+  rewindCapture,
+} from './callbacks.js';
+import type { TrainData } from './data.js';
+import { learningRateAt } from './schedule.js';
+import type {
+  EvalPoint,
+  RecordedValue,
+  TrainCallback,
+  TrainCheckpoint,
+  TrainContext,
+  TrainHooks,
+  TrainOptions,
+  TrainResult,
+  WeightSnapshot,
+} from './types.js';
 
-export interface EvalPoint {
+export type * from './types.js';
+export {
+  type Evaluation,
+  type RewindCapture,
+  checkpointing,
+  divergenceCheck,
+  evaluateAll,
+  evaluation,
+  namedCallback,
+  progressReport,
+  rewindCapture,
+} from './callbacks.js';
+
+/** How a run of callbacks ended (what `runTraining` returns). */
+export interface TrainingOutcome {
+  /** Steps taken in all (including those before the checkpoint resumed from). */
   iteration: number;
-  validationLoss: number;
-  validationAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  trainLoss?: number;
-  trainAccuracy?: number;
-}
-
-export interface TrainOptions {
-  iterations: number;
-  learningRate: number;
-  schedule: Schedule;
-  evalEvery: number;
-  /** Capture the weights after this many steps (θ_k, the rewind point); undefined = don't. */
-  rewindIteration?: number;
-  /** Save a resumable checkpoint every this many iterations (0 = never). */
-  checkpointEvery: number;
-  /** Stop with a clear message when the training loss exceeds this or is not finite. */
-  divergenceLoss: number;
-}
-
-export interface TrainProgress {
-  iteration: number;
-  iterations: number;
-  loss: number;
-  lastEval?: EvalPoint;
-}
-
-/** Everything saved in a mid-run checkpoint. */
-export interface TrainCheckpoint {
-  iteration: number;
-  /** Training time spent before this checkpoint (so a resumed run reports its whole wall time). */
-  elapsedSeconds: number;
-  engine: EngineState;
-  sampler: SamplerPosition;
   curve: EvalPoint[];
-  best: { iteration: number; weights: Map<string, Float32Array>; buffers: Map<string, Float32Array> } | null;
-  rewind: { weights: Map<string, Float32Array>; buffers: Map<string, Float32Array> } | null;
-}
-
-export interface TrainHooks {
-  onProgress?(p: TrainProgress): void;
-  /** Persist a checkpoint (called every checkpointEvery iterations). */
-  saveCheckpoint?(c: TrainCheckpoint): void;
-}
-
-export interface TrainResult {
-  curve: EvalPoint[];
-  earlyStopIteration: number;
-  validationLossAtEarlyStop: number;
-  testAccuracyAtEarlyStop: number;
-  trainAccuracyAtEarlyStop?: number;
-  finalTestAccuracy: number;
-  finalTrainAccuracy?: number;
-  /** Weights at the early-stopping iteration. */
-  best: { weights: Map<string, Float32Array>; buffers: Map<string, Float32Array> };
-  /** θ_k, if rewindIteration was set and reached. */
-  rewind?: { weights: Map<string, Float32Array>; buffers: Map<string, Float32Array> };
+  records: RecordedValue[];
+  /** The first callback that asked to stop, if one did. */
+  stoppedBy?: string;
   wallSeconds: number;
 }
 
-async function evaluateAll(engine: TrainingEngine, data: TrainData, iteration: number): Promise<EvalPoint> {
-  const run = (s: EvalSet) => engine.evaluate(s.x, s.y, s.count);
-  const validation = await run(data.validation);
-  const test = await run(data.test);
-  const point: EvalPoint = {
-    iteration,
-    validationLoss: validation.loss,
-    validationAccuracy: validation.accuracy,
-    testLoss: test.loss,
-    testAccuracy: test.accuracy,
-  };
-  if (data.trainEval) {
-    const train = await run(data.trainEval);
-    point.trainLoss = train.loss;
-    point.trainAccuracy = train.accuracy;
+/**
+ * Steps `engine` up to options.iterations times, calling every callback in order once at iteration 0
+ * (unless resuming) and after each step, until one asks to stop; then every callback's onEnd. With
+ * `resume`, the engine, the sampler, the curve, the records and each callback's state are restored
+ * from the checkpoint first. Nothing is evaluated or saved unless a callback does it.
+ */
+export async function runTraining(
+  engine: TrainingEngine,
+  data: TrainData,
+  sampler: BatchSampler,
+  options: TrainOptions,
+  callbacks: TrainCallback[],
+  resume?: TrainCheckpoint,
+): Promise<TrainingOutcome> {
+  const names = new Set<string>();
+  for (const c of callbacks) {
+    if (names.has(c.name)) throw new Error(`two training callbacks are named "${c.name}"`);
+    names.add(c.name);
   }
-  return point;
+  const started = performance.now();
+  const elapsedSeconds = () => (resume?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000;
+  let iteration = 0;
+  let loss: number | undefined;
+  let stopRequestedBy: string | undefined;
+  let curve: EvalPoint[] = [];
+  let records: RecordedValue[] = [];
+  if (resume) {
+    await engine.setState(resume.engine);
+    sampler.seek(resume.sampler);
+    curve = resume.curve;
+    records = resume.records ?? [];
+    for (const c of callbacks) c.restore?.(resume);
+    iteration = resume.iteration;
+  } else {
+    sampler.seek({ epoch: 0, index: 0 });
+  }
+  const context: TrainContext = {
+    engine,
+    data,
+    options,
+    sampler,
+    get curve() {
+      return curve;
+    },
+    get loss() {
+      return loss;
+    },
+    get stopRequestedBy() {
+      return stopRequestedBy;
+    },
+    get records() {
+      return records;
+    },
+    record: (name, value) => void records.push({ iteration, name, value }),
+    checkpoint() {
+      const c: TrainCheckpoint = {
+        iteration,
+        elapsedSeconds: elapsedSeconds(),
+        engine: engine.getState(),
+        sampler: sampler.position(),
+        curve,
+        best: null,
+        rewind: null,
+        records,
+        callbacks: {},
+      };
+      for (const callback of callbacks) callback.save?.(c);
+      return c;
+    },
+    elapsedSeconds,
+  };
+  const runCallbacks = async () => {
+    for (const c of callbacks)
+      if ((await c.onIteration(iteration, context)) === 'stop') stopRequestedBy ??= c.name;
+  };
+  if (iteration === 0) await runCallbacks();
+  const x = engine.inputBuffer;
+  const y = engine.labelBuffer;
+  while (stopRequestedBy === undefined && iteration < options.iterations) {
+    sampler.next();
+    x.set(sampler.x);
+    y.set(sampler.y);
+    loss = (await engine.step(learningRateAt(options.learningRate, options.schedule, iteration))).loss;
+    iteration++;
+    await runCallbacks();
+  }
+  for (const c of callbacks) await c.onEnd?.(iteration, context);
+  return { iteration, curve, records, stoppedBy: stopRequestedBy, wallSeconds: elapsedSeconds() };
+}
+
+/** The built-in callbacks `train` runs, around the caller's `extra` ones (see TrainHooks.callbacks). */
+export function standardCallbacks(
+  options: TrainOptions,
+  hooks: TrainHooks = {},
+): { callbacks: TrainCallback[]; evaluation: Evaluation; rewind: RewindCapture } {
+  const evaluationCallback = evaluation();
+  const rewind = rewindCapture(options.rewindIteration);
+  const extra = (hooks.callbacks ?? []).map((c, i) =>
+    typeof c === 'function' ? namedCallback(`callback-${i}`, c) : c,
+  );
+  const callbacks = [
+    divergenceCheck(),
+    rewind,
+    evaluationCallback,
+    progressReport(hooks.onProgress),
+    ...extra,
+    checkpointing(options.checkpointEvery, hooks.saveCheckpoint),
+  ];
+  return { callbacks, evaluation: evaluationCallback, rewind };
 }
 
 /**
- * Trains `engine` (weights, masks and optimizer state already set up) for `options.iterations` steps.
- * With `resume`, continues from a checkpoint instead (the engine state is restored from it).
+ * Trains `engine` (weights, masks and optimizer state already set up) for `options.iterations` steps,
+ * or until a callback in hooks.callbacks stops it. With `resume`, continues from a checkpoint instead
+ * (the engine state is restored from it).
  */
 export async function train(
   engine: TrainingEngine,
@@ -104,77 +179,22 @@ export async function train(
   hooks: TrainHooks = {},
   resume?: TrainCheckpoint,
 ): Promise<TrainResult> {
-  const started = performance.now();
-  let curve: EvalPoint[] = [];
-  let best: TrainCheckpoint['best'] = null;
-  let rewind: TrainCheckpoint['rewind'] = null;
-  let start = 0;
-  const snapshot = () => ({ weights: engine.getWeights(), buffers: engine.getBuffers() });
-  if (resume) {
-    await engine.setState(resume.engine);
-    sampler.seek(resume.sampler);
-    curve = resume.curve;
-    best = resume.best;
-    rewind = resume.rewind;
-    start = resume.iteration;
-  } else {
-    sampler.seek({ epoch: 0, index: 0 });
-  }
-  const record = (point: EvalPoint) => {
-    curve.push(point);
-    const bestLoss = best ? curve.find((c) => c.iteration === best!.iteration)!.validationLoss : Infinity;
-    if (point.validationLoss < bestLoss) best = { iteration: point.iteration, ...snapshot() };
-    hooks.onProgress?.({
-      iteration: point.iteration,
-      iterations: options.iterations,
-      loss: point.validationLoss,
-      lastEval: point,
-    });
-  };
-  if (start === 0) {
-    if (options.rewindIteration === 0) rewind = snapshot();
-    record(await evaluateAll(engine, data, 0));
-  }
-  const x = engine.inputBuffer;
-  const y = engine.labelBuffer;
-  for (let it = start; it < options.iterations;) {
-    sampler.next();
-    x.set(sampler.x);
-    y.set(sampler.y);
-    const { loss } = await engine.step(learningRateAt(options.learningRate, options.schedule, it));
-    it++;
-    if (!Number.isFinite(loss) || loss > options.divergenceLoss) {
-      throw new UserError(
-        `training diverged at iteration ${it}: the loss is ${loss}`,
-        'lower the learning rate (--lr), add warmup (--warmup), or check the data normalization',
-        3,
-      );
-    }
-    if (it === options.rewindIteration) rewind = snapshot();
-    if (it % options.evalEvery === 0 || it === options.iterations)
-      record(await evaluateAll(engine, data, it));
-    else if (it % 50 === 0)
-      hooks.onProgress?.({ iteration: it, iterations: options.iterations, loss, lastEval: curve.at(-1) });
-    if (
-      options.checkpointEvery > 0 &&
-      it % options.checkpointEvery === 0 &&
-      it < options.iterations &&
-      hooks.saveCheckpoint
-    ) {
-      hooks.saveCheckpoint({
-        iteration: it,
-        elapsedSeconds: (resume?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000,
-        engine: engine.getState(),
-        sampler: sampler.position(),
-        curve,
-        best,
-        rewind,
-      });
-    }
-  }
-  const bestPoint = curve.find((c) => c.iteration === best!.iteration)!;
+  const standard = standardCallbacks(options, hooks);
+  const outcome = await runTraining(engine, data, sampler, options, standard.callbacks, resume);
+  return trainResult(outcome, standard.evaluation.best, standard.rewind.captured);
+}
+
+/** The result of a run from its outcome, its early-stopping point and θ_k. */
+export function trainResult(
+  outcome: TrainingOutcome,
+  best: Evaluation['best'],
+  rewind: WeightSnapshot | null,
+): TrainResult {
+  const { curve } = outcome;
+  if (!best) throw new Error('no evaluation had a validation loss to select an early-stopping point by');
+  const bestPoint = curve.find((c) => c.iteration === best.iteration)!;
   const last = curve.at(-1)!;
-  return {
+  const result: TrainResult = {
     curve,
     earlyStopIteration: bestPoint.iteration,
     validationLossAtEarlyStop: bestPoint.validationLoss,
@@ -182,8 +202,12 @@ export async function train(
     trainAccuracyAtEarlyStop: bestPoint.trainAccuracy,
     finalTestAccuracy: last.testAccuracy,
     finalTrainAccuracy: last.trainAccuracy,
-    best: { weights: best!.weights, buffers: best!.buffers },
+    best: { weights: best.weights, buffers: best.buffers },
     rewind: rewind ?? undefined,
-    wallSeconds: (resume?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000,
+    wallSeconds: outcome.wallSeconds,
+    records: outcome.records,
   };
+  if (outcome.stoppedBy !== undefined)
+    result.stopped = { iteration: outcome.iteration, by: outcome.stoppedBy };
+  return result;
 }

@@ -3,12 +3,12 @@
  * its output with the autodiff, and compares every (or a sample of) partial derivative with a central
  * difference computed by running the forward graph itself.
  */
-import { Graph, type Tensor, type TypedArray, sizeOf } from '../graph/graph.js';
-import { gradients } from '../graph/autodiff.js';
-import { mul, reduceSum } from '../graph/ops.js';
-import { emitModel } from '../graph/onnx.js';
-import { Rng } from '../util/rng.js';
-import { CompiledGraph, signatureOf } from './session.js';
+import { Graph, type Tensor, type TypedArray, sizeOf } from '../../src/graph/graph.js';
+import { gradients } from '../../src/graph/autodiff.js';
+import { mul, reduceSum } from '../../src/graph/ops.js';
+import { emitModel } from '../../src/graph/onnx.js';
+import { Rng } from '../../src/util/rng.js';
+import { CompiledGraph, signatureOf } from '../../src/engine/session.js';
 
 export interface GradCheckInput {
   name: string;

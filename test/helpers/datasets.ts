@@ -1,35 +1,19 @@
 /**
- * Small stand-in datasets on disk, for tests (here and in other layers): IDX and CIFAR files of a few
- * seeded random examples, gzipped or raw, with a matching spec from customSpec() carrying their md5s.
- * Nothing here is used by the CLI.
+ * Small stand-in datasets on disk, for tests: IDX and CIFAR files of a few seeded random examples,
+ * gzipped or raw, with a matching spec from customSpec() carrying their md5s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Rng } from '../util/rng.js';
-import { CIFAR_PIXELS, encodeCifarBatch, encodeTar } from './cifar.js';
-import { customSpec } from './custom.js';
-import { md5 } from './files.js';
-import { encodeIdx } from './idx.js';
-import { CIFAR10, MNIST, type DatasetSpec } from './registry.js';
-import type { DatasetName, ImageSet } from './types.js';
+import { CIFAR_PIXELS, encodeCifarBatch, encodeTar } from '../../src/data/cifar.js';
+import { customSpec } from '../../src/data/custom.js';
+import { md5 } from '../../src/data/files.js';
+import { encodeIdx } from '../../src/data/idx.js';
+import { CIFAR10, MNIST, type DatasetSpec } from '../../src/data/registry.js';
+import { syntheticSet } from '../../src/data/synthetic.js';
+import type { DatasetName, ImageSet } from '../../src/data/types.js';
 
-/** A seeded random ImageSet (labels cycle through the classes so every class is present). */
-export function syntheticSet(
-  count: number,
-  shape: { channels: number; height: number; width: number },
-  seed = 1,
-  classes = 10,
-): ImageSet {
-  const rng = Rng.derive(seed, 'synthetic');
-  const images = new Uint8Array(count * shape.channels * shape.height * shape.width);
-  const words = new Uint32Array(images.buffer, 0, images.length >> 2);
-  for (let i = 0; i < words.length; i++) words[i] = rng.uint32();
-  for (let i = words.length * 4; i < images.length; i++) images[i] = rng.uint32() & 0xff;
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) labels[i] = (i + rng.int(classes)) % classes;
-  return { images, labels, count, ...shape };
-}
+export { syntheticSet };
 
 export interface WrittenDataset {
   /** The data root (pass as dataDir or TICKETLAB_DATA). */

@@ -10,10 +10,10 @@
  * 97.9/98.1, 97.5/97.7 (percent).
  */
 import { join } from 'node:path';
-import { saveTensors } from '../store/index.js';
-import { Rng } from '../util/rng.js';
-import { MASK_FILE } from './masks.js';
-import type { EvalPoint, LayerSparsity, LevelResult, RunSummary } from './schema.js';
+import { saveTensors } from '../../src/store/index.js';
+import { Rng } from '../../src/util/rng.js';
+import { MASK_FILE } from '../../src/report/masks.js';
+import type { EvalPoint, LayerSparsity, LevelResult, RunSummary } from '../../src/report/schema.js';
 
 export interface SyntheticOptions {
   /** Hidden layer widths (default [300, 100]). */
