@@ -1,5 +1,5 @@
 /** A small lottery on synthetic MNIST-shaped data (as in lottery.test.ts), for tests of runs and units. */
-import { type LoadedDataset, syntheticSet } from '../../src/data/index.js';
+import type { LoadedDataset } from '../../src/data/index.js';
 import { TrainingEngine } from '../../src/engine/engine.js';
 import { runIdentityOf } from '../../src/experiments/execute.js';
 import { type LotteryConfig, isPrunable } from '../../src/lottery/config.js';
@@ -9,6 +9,7 @@ import type { LevelResult, RunSummary } from '../../src/lottery/summary.js';
 import { MODELS } from '../../src/models/zoo.js';
 import { type LeaseOptions, RunStore } from '../../src/store/index.js';
 import { type TrainData, prepareData } from '../../src/train/data.js';
+import { syntheticSet } from './datasets.js';
 
 const shape = { channels: 1, height: 28, width: 28 };
 const loaded: LoadedDataset = {
