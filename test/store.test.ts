@@ -12,14 +12,13 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
 import {
   configDifferences,
   hashConfig,
-  inspectLock,
   listRuns,
   loadTensors,
   readJson,
@@ -342,21 +341,23 @@ describe('tensor files', () => {
 });
 
 describe('RunStore', () => {
-  test('openRun creates <root>/<name>-<hash> with canonical config.json and run.json', () => {
+  test('openRun creates <root>/<name>-<hash> with canonical identity.json, config.json and run.json', () => {
     const root = freshDir();
     const store = new RunStore({ root });
     const run = store.openRun('lenet-mnist', CONFIG);
     assert.equal(run.dir, join(root, `lenet-mnist-${hashConfig(CONFIG)}`));
     assert.equal(run.hash, hashConfig(CONFIG));
-    const text = readFileSync(join(run.dir, 'config.json'), 'utf8');
+    const text = readFileSync(join(run.dir, 'identity.json'), 'utf8');
     assert.equal(stableStringify(JSON.parse(text)), stableStringify(CONFIG));
     assert.ok(text.indexOf('"dataset"') < text.indexOf('"model"'), 'keys written sorted');
+    // without a separate full config, config.json is the identity too
+    assert.equal(readFileSync(join(run.dir, 'config.json'), 'utf8'), text);
     const meta = readJson(join(run.dir, 'run.json')) as Record<string, unknown>;
     assert.equal(meta.name, 'lenet-mnist');
     assert.ok(!Number.isNaN(Date.parse(meta.createdAt as string)));
-    assert.equal(inspectLock(join(run.dir, 'lock')).state, 'held');
-    run.close();
+    // no whole-run lock: units are leased one by one
     assert.ok(!existsSync(join(run.dir, 'lock')));
+    run.close();
     assert.deepEqual(
       readdirSync(root).filter((f) => f.startsWith('.')),
       [],
@@ -406,10 +407,10 @@ describe('RunStore', () => {
     const store = new RunStore({ root });
     const run = store.openRun('exp', CONFIG);
     run.close();
-    // tampering (or a hash collision): config.json no longer matches
+    // tampering (or a hash collision): identity.json no longer matches
     const tampered = structuredClone(CONFIG);
     tampered.train.lr = 0.1;
-    writeJsonAtomic(join(run.dir, 'config.json'), tampered);
+    writeJsonAtomic(join(run.dir, 'identity.json'), tampered);
     assert.throws(
       () => store.openRun('exp', CONFIG),
       (e: unknown) =>
@@ -420,6 +421,39 @@ describe('RunStore', () => {
       () => store.openRun('exp', CONFIG),
       (e: unknown) => e instanceof UserError && e.message.includes('config.json'),
     );
+  });
+
+  test('the identity names the run; the full config of the latest invocation is kept beside it', () => {
+    const root = freshDir();
+    const store = new RunStore({ root });
+    const identity = { model: 'lenet', seed: 7 };
+    const first = store.openRun('exp', identity, { ...identity, levels: 3 });
+    assert.equal(first.hash, hashConfig(identity));
+    assert.deepEqual(first.identity, identity);
+    assert.deepEqual(first.config, { ...identity, levels: 3 });
+    first.markDone('trial-0/level-03/ticket', { acc: 1 });
+    // more levels: the same directory, the work kept, config.json now the new invocation's
+    const second = store.openRun('exp', identity, { ...identity, levels: 5 });
+    assert.equal(second.dir, first.dir);
+    assert.deepEqual(second.doneKeys(), ['trial-0/level-03/ticket']);
+    assert.deepEqual(readJson(join(second.dir, 'config.json')), { ...identity, levels: 5 });
+    assert.deepEqual(readJson(join(second.dir, 'identity.json')), identity);
+    const [listed] = listRuns(root);
+    assert.deepEqual(listed.identity, identity);
+    assert.equal(listed.problem, undefined);
+    // a run of an earlier version (no identity.json, named by the hash of config.json) still lists
+    const old = join(root, `old-${hashConfig(CONFIG)}`);
+    mkdirSync(old);
+    writeJsonAtomic(join(old, 'config.json'), CONFIG);
+    writeJsonAtomic(join(old, 'run.json'), {
+      format: 1,
+      name: 'old',
+      hash: hashConfig(CONFIG),
+      createdAt: 'z',
+    });
+    const oldListed = listRuns(root).find((r) => r.name === 'old')!;
+    assert.equal(oldListed.problem, undefined);
+    assert.deepEqual(store.loadRun(old).identity, CONFIG);
   });
 
   test('names, keys and paths are validated', () => {
@@ -471,12 +505,13 @@ describe('RunStore', () => {
     const a = store.openRun('alpha', CONFIG);
     a.setPlanned(3);
     a.markDone('level-00', { acc: 1 });
+    const leased = a.tryLease('level-01')!; // a live lease on one unit makes the run active
     const b = store.openRun('beta', { ...CONFIG, seed: 1 });
     b.close();
     mkdirSync(join(root, 'not-a-run'));
     const tampered = store.openRun('gamma', { x: 1 });
     tampered.close();
-    writeJsonAtomic(join(tampered.dir, 'config.json'), { x: 2 });
+    writeJsonAtomic(join(tampered.dir, 'identity.json'), { x: 2 });
 
     const runs = listRuns(root);
     assert.deepEqual(
@@ -498,95 +533,13 @@ describe('RunStore', () => {
       store.list().map((r) => r.name),
       ['alpha', 'beta', 'gamma'],
     );
+    leased.release();
+    assert.equal(listRuns(root)[0].active, false);
     a.close();
     // read-only access for reports
     const ro = store.loadRun(a.dir);
     assert.deepEqual(ro.result('level-00'), { acc: 1 });
     assert.throws(() => ro.markDone('level-01', {}), /read-only/);
-  });
-});
-
-describe('run locks', () => {
-  test('a second open in the same process is refused until the first closes', () => {
-    const store = new RunStore({ root: freshDir() });
-    const run = store.openRun('exp', CONFIG);
-    assert.throws(
-      () => store.openRun('exp', CONFIG),
-      (e: unknown) => e instanceof UserError && /in use by this process/.test(e.message),
-    );
-    run.close();
-    store.openRun('exp', CONFIG).close();
-  });
-
-  test('a stale lock from a dead process is taken over; temp debris is cleaned', () => {
-    const store = new RunStore({ root: freshDir() });
-    const run = store.openRun('exp', CONFIG);
-    run.close();
-    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
-    const deadPid = Number(dead.stdout.trim());
-    const lockPath = join(run.dir, 'lock');
-    writeFileSync(
-      lockPath,
-      JSON.stringify({ pid: deadPid, hostname: hostname(), token: 'old', acquiredAt: 'then' }),
-    );
-    writeFileSync(join(run.dir, `.run.json.${deadPid}.0123abcd.tmp`), 'half');
-    assert.equal(inspectLock(lockPath).state, 'stale');
-    const again = store.openRun('exp', CONFIG);
-    const info = JSON.parse(readFileSync(lockPath, 'utf8'));
-    assert.equal(info.pid, process.pid);
-    assert.ok(!readdirSync(run.dir).some((f) => f.endsWith('.tmp') || f.endsWith('.stale')));
-    again.close();
-    // an unreadable lock is stale too
-    writeFileSync(lockPath, 'garbage');
-    store.openRun('exp', CONFIG).close();
-    // a lock from another host cannot be checked and is respected
-    writeFileSync(
-      lockPath,
-      JSON.stringify({ pid: 1, hostname: `${hostname()}-elsewhere`, token: 't', acquiredAt: 'x' }),
-    );
-    assert.throws(() => store.openRun('exp', CONFIG), /in use by process 1 on/);
-  });
-
-  test('two processes: the second is refused while the first lives, and takes over after it dies', async () => {
-    const root = freshDir();
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `import { RunStore } from './src/store/index.ts';
-         const run = new RunStore({ root: ${JSON.stringify(root)} }).openRun('shared', ${JSON.stringify(CONFIG)});
-         run.markDone('level-00', { by: 'child' });
-         console.log('ready');
-         setInterval(() => {}, 1000);`,
-      ],
-      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    try {
-      await new Promise<void>((res, rej) => {
-        child.stdout.once('data', () => res());
-        child.once('exit', (code) => rej(new Error(`child exited with ${code}`)));
-      });
-      const store = new RunStore({ root });
-      assert.throws(
-        () => store.openRun('shared', CONFIG),
-        (e: unknown) => e instanceof UserError && e.message.includes(`process ${child.pid}`),
-      );
-      assert.equal(listRuns(root)[0].active, true);
-    } finally {
-      child.kill('SIGKILL'); // no cleanup runs: the lock file stays behind, stale
-      await new Promise((res) =>
-        child.exitCode !== null || child.signalCode !== null ? res(null) : child.once('exit', res),
-      );
-    }
-    const store = new RunStore({ root });
-    assert.equal(listRuns(root)[0].active, false);
-    const run = store.openRun('shared', CONFIG);
-    assert.deepEqual(run.result('level-00'), { by: 'child' });
-    run.markDone('level-01', { by: 'parent' });
-    run.close();
   });
 });
 

@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -123,9 +124,11 @@ export function readJson<T = unknown>(path: string, schema?: ZodType<T>): T {
 /**
  * Removes temporary files left in `dir` (recursively) by writers that died mid-write: those whose
  * pid is not running, or all of them if `all` (when the caller holds a lock that excludes every
- * other writer). Returns the paths removed.
+ * other writer). With `olderThanMs`, only files not modified for that long: a directory shared by
+ * several hosts holds other hosts' files in flight, whose pids mean nothing here. Returns the paths
+ * removed.
  */
-export function removeStaleTempFiles(dir: string, all = false): string[] {
+export function removeStaleTempFiles(dir: string, all = false, olderThanMs = 0): string[] {
   const removed: string[] = [];
   const walk = (d: string): void => {
     let entries;
@@ -143,7 +146,7 @@ export function removeStaleTempFiles(dir: string, all = false): string[] {
       const m = TEMP_RE.exec(e.name);
       if (!m) continue;
       const pid = Number(m[1]);
-      if (all || (pid !== process.pid && !pidAlive(pid))) {
+      if (all || (pid !== process.pid && !pidAlive(pid) && untouchedFor(p, olderThanMs))) {
         try {
           unlinkSync(p);
           removed.push(p);
@@ -155,6 +158,15 @@ export function removeStaleTempFiles(dir: string, all = false): string[] {
   };
   walk(dir);
   return removed;
+}
+
+function untouchedFor(path: string, ms: number): boolean {
+  if (ms <= 0) return true;
+  try {
+    return Date.now() - statSync(path).mtimeMs >= ms;
+  } catch {
+    return false; // gone already
+  }
 }
 
 /** Whether a process with this pid exists on this machine (EPERM counts as alive). */

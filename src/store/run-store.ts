@@ -1,16 +1,22 @@
 /**
- * The run store: one directory per run, named `<name>-<hash>` where hash = hashConfig(config) of
- * the fully resolved hyperparameters, holding
+ * The run store: one directory per run, named `<name>-<hash>` where hash = hashConfig(identity) of
+ * the run's identity — the settings that affect its results (not how much of it to compute: levels,
+ * trials, controls and checkpointing are left out by the caller, so asking for more reuses every unit
+ * already done). A run directory holds
  *
- *   config.json          the configuration, canonical (sorted keys); written once, never changed
+ *   identity.json        the identity, canonical (sorted keys); written once, never changed
+ *   config.json          the full configuration of the latest invocation that opened the run (the
+ *                        identity itself when none is given); runs of earlier versions, named by the
+ *                        hash of their whole configuration, have only this file
  *   run.json             { format, name, hash, createdAt, planned? }
- *   lock                 while a process writes the run (see ./lock.ts)
+ *   <key>/lease          while a process works on the unit (see ./lease.ts)
  *   <key>/result.json    one per completed unit of work, e.g. key `trial-0/level-03`; written last
  *                        and atomically, so its presence means the unit is complete
  *   <key>/...            the unit's other files (checkpoints, masks), written before result.json
  *
- * A directory is never reused for different settings: opening a run whose directory holds another
- * configuration is an error. Runs resume by skipping the units that are done.
+ * There is no lock on the whole run: several processes (on one host, or on hosts sharing the
+ * directory) work on one run at once, each unit guarded by its own lease. A directory is never
+ * reused for a different identity: opening a run whose directory holds another one is an error.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -19,13 +25,16 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 import { readJson, removeStaleTempFiles, writeJsonAtomic } from './atomic.js';
 import { configDifferences, HASH_LENGTH, hashConfig, stableStringify } from './hash.js';
-import { FileLock, inspectLock } from './lock.js';
+import { inspectLease, Lease, type LeaseOptions } from './lease.js';
 
 export const RUN_FORMAT = 1;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const RESERVED = new Set(['config.json', 'run.json', 'lock']);
+// 'lock' was the whole-run lock of earlier versions; still reserved so old directories stay valid
+const RESERVED = new Set(['identity.json', 'config.json', 'run.json', 'lock']);
 const RESULT_FILE = 'result.json';
+const LEASE_FILE = 'lease';
+const IDENTITY_FILE = 'identity.json';
 const DIR_RE = new RegExp(`^([A-Za-z0-9][A-Za-z0-9._-]*)-([0-9a-f]{${HASH_LENGTH}})$`);
 
 const runMetaSchema = z.object({
@@ -37,7 +46,14 @@ const runMetaSchema = z.object({
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
 
-const resultSchema = z.object({ key: z.string(), completedAt: z.string(), result: z.unknown() });
+const resultSchema = z.object({
+  key: z.string(),
+  completedAt: z.string(),
+  /** onnxruntime intra-op threads the unit was computed with (float sums depend on it) */
+  threads: z.number().int().positive().optional(),
+  result: z.unknown(),
+});
+export type UnitRecord = z.infer<typeof resultSchema>;
 
 /** The runs root: an explicit directory, else $TICKETLAB_RUNS, else ./runs (resolved to absolute). */
 export function defaultRunsRoot(root?: string): string {
@@ -49,9 +65,12 @@ export interface RunSummary {
   hash: string;
   dir: string;
   createdAt: string | null;
+  /** The run's identity (identity.json; config.json for runs of earlier versions). */
+  identity: unknown;
+  /** config.json: the full configuration of the latest invocation. */
   config: unknown;
   progress: { done: number; planned: number | null };
-  /** A live process holds the run's lock. */
+  /** A live process holds the lease of one of the run's units. */
   active: boolean;
   /** Set if the directory is damaged or inconsistent; the other fields are best effort. */
   problem?: string;
@@ -65,37 +84,46 @@ export class RunStore {
   }
 
   /**
-   * Opens (creating on first use) the run `name` for `config` and locks it for writing. The
-   * config must be plain JSON data (see stableStringify); it is stored canonically in config.json.
-   * Throws a UserError if the directory exists with a different config, or another live process
-   * has the run open.
+   * Opens (creating on first use) the run `name` for `identity`, for writing. The identity (the
+   * result-affecting settings) must be plain JSON data (see stableStringify); it names the directory
+   * by its hash and is stored canonically in identity.json. `config`, the invocation's whole
+   * configuration (identity plus how much to compute), replaces config.json. Throws a UserError if
+   * the directory exists with a different identity. Other processes may have the run open too:
+   * units are leased one by one (Run.tryLease).
    */
-  openRun(name: string, config: object): Run {
+  openRun(name: string, identity: object, config?: object): Run {
     if (!NAME_RE.test(name)) {
       throw new UserError(
         `invalid run name "${name}"`,
         'use letters, digits, ".", "_" and "-" (up to 100 characters), starting with a letter or digit',
       );
     }
-    const canonical = stableStringify(config);
-    const hash = hashConfig(config);
+    const canonical = stableStringify(identity);
+    const hash = hashConfig(identity);
+    const configText = config === undefined ? canonical : stableStringify(config);
     const dirName = `${name}-${hash}`;
     const dir = join(this.root, dirName);
-    if (!existsSync(dir)) this.create(dir, dirName, name, hash, canonical);
+    if (!existsSync(dir)) this.create(dir, dirName, { name, hash, canonical, configText });
     const run = loadRun(dir, true);
-    if (stableStringify(run.config) !== canonical) {
-      const diffs = configDifferences(run.config, JSON.parse(canonical));
+    if (stableStringify(run.identity) !== canonical) {
+      const diffs = configDifferences(run.identity, JSON.parse(canonical));
       throw new UserError(
         `run directory ${dir} holds a different configuration (differs at ${diffs.join(', ') || 'the root'}); ` +
           'a run directory is never reused for other settings',
         `move ${dir} away, or run under another name`,
       );
     }
-    run.lock();
+    // Temporary files of writers that died mid-write (a minute old: another host's writer in flight
+    // has a pid that means nothing here, but its file is fresh).
+    removeStaleTempFiles(dir, false, 60_000);
+    if (config !== undefined && stableStringify(run.config) !== configText) {
+      writeJsonAtomic(join(dir, 'config.json'), JSON.parse(configText));
+      return loadRun(dir, true);
+    }
     return run;
   }
 
-  /** Opens an existing run directory (a path, or a directory name under the root) read-only, without locking. */
+  /** Opens an existing run directory (a path, or a directory name under the root) read-only. */
   loadRun(dirOrName: string): Run {
     const dir = resolve(this.root, dirOrName);
     if (!existsSync(join(dir, 'config.json')))
@@ -108,14 +136,24 @@ export class RunStore {
     return listRuns(this.root);
   }
 
-  private create(dir: string, dirName: string, name: string, hash: string, canonical: string): void {
+  private create(
+    dir: string,
+    dirName: string,
+    {
+      name,
+      hash,
+      canonical,
+      configText,
+    }: { name: string; hash: string; canonical: string; configText: string },
+  ): void {
     // Build the directory under a temporary name, then rename it into place, so a run directory
-    // always has its config.json.
+    // always has its identity.json and config.json.
     mkdirSync(this.root, { recursive: true });
     const tmp = join(this.root, `.${dirName}.${process.pid}.${randomBytes(4).toString('hex')}.creating`);
     mkdirSync(tmp);
     try {
-      writeJsonAtomic(join(tmp, 'config.json'), JSON.parse(canonical));
+      writeJsonAtomic(join(tmp, IDENTITY_FILE), JSON.parse(canonical));
+      writeJsonAtomic(join(tmp, 'config.json'), JSON.parse(configText));
       const meta: RunMeta = { format: RUN_FORMAT, name, hash, createdAt: new Date().toISOString() };
       writeJsonAtomic(join(tmp, 'run.json'), meta);
       renameSync(tmp, dir);
@@ -123,28 +161,37 @@ export class RunStore {
       rmSync(tmp, { recursive: true, force: true });
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw error;
-      // another process created it first; openRun goes on to check and lock it
+      // another process created it first; openRun goes on to check it
     }
   }
 }
 
 function loadRun(dir: string, writable: boolean): Run {
   const config = readJson(join(dir, 'config.json'));
+  const identity = readIdentity(dir, config);
   const meta = readJson(join(dir, 'run.json'), runMetaSchema);
-  return new Run(dir, meta, config, writable);
+  return new Run(dir, meta, identity, config, writable);
+}
+
+/** identity.json; in runs of earlier versions (named by their whole config), config.json. */
+function readIdentity(dir: string, config: unknown): unknown {
+  const path = join(dir, IDENTITY_FILE);
+  return existsSync(path) ? readJson(path) : config;
 }
 
 export class Run {
   readonly name: string;
   readonly hash: string;
   readonly createdAt: string;
-  private fileLock: FileLock | null = null;
+  private closed = false;
 
   /** @internal use RunStore.openRun / loadRun */
   constructor(
     readonly dir: string,
     private meta: RunMeta,
-    /** The configuration as stored in config.json. */
+    /** The identity the directory is named after (identity.json). */
+    readonly identity: unknown,
+    /** The full configuration of the latest invocation (config.json). */
     readonly config: unknown,
     readonly writable: boolean,
   ) {
@@ -153,17 +200,9 @@ export class Run {
     this.createdAt = meta.createdAt;
   }
 
-  /** @internal */
-  lock(): void {
-    this.fileLock = FileLock.acquire(join(this.dir, 'lock'), `run ${this.dir}`);
-    // Temporary files of writers that died mid-write (never those of live processes).
-    removeStaleTempFiles(this.dir);
-  }
-
-  /** Releases the run's lock; the Run can no longer write. */
+  /** Ends writing through this Run (leases taken from it are released by their holders). */
   close(): void {
-    this.fileLock?.release();
-    this.fileLock = null;
+    this.closed = true;
   }
 
   /** A path inside the run directory (not created). Rejects paths that escape the directory. */
@@ -187,26 +226,52 @@ export class Run {
     return existsSync(this.path(...checkKey(key), RESULT_FILE));
   }
 
-  /** Records a completed unit: writes `<key>/result.json` atomically. `result` must be JSON data. */
-  markDone(key: string, result: unknown): void {
+  /**
+   * Records a completed unit: writes `<key>/result.json` atomically. `result` must be JSON data;
+   * `threads`, the intra-op thread count it was computed with, is recorded beside it.
+   */
+  markDone(key: string, result: unknown, info: { threads?: number } = {}): void {
     this.assertWritable();
-    const record = {
+    const record: UnitRecord = {
       key,
       completedAt: new Date().toISOString(),
+      ...(info.threads === undefined ? {} : { threads: info.threads }),
       result: JSON.parse(stableStringify(result ?? null)),
     };
     writeJsonAtomic(this.path(...checkKey(key), RESULT_FILE), record);
   }
 
-  /** The result stored by markDone, or undefined if the unit is not done. */
-  result<T = unknown>(key: string, schema?: z.ZodType<T>): T | undefined {
+  /** The whole record of a done unit (result, completion time, threads), or undefined. */
+  unitRecord(key: string): UnitRecord | undefined {
     const file = this.path(...checkKey(key), RESULT_FILE);
     if (!existsSync(file)) return undefined;
-    const record = readJson(file, resultSchema);
+    return readJson(file, resultSchema);
+  }
+
+  /**
+   * Takes the lease of a unit (creating its directory), or returns null while another live process
+   * holds it. The lease renews itself from a timer until released; see ./lease.ts.
+   */
+  tryLease(key: string, options?: LeaseOptions): Lease | null {
+    this.assertWritable();
+    return Lease.tryAcquire(join(this.unitDir(key), LEASE_FILE), options);
+  }
+
+  /** Whether a unit's lease is free, held by a live process, or stale. */
+  leaseState(key: string): ReturnType<typeof inspectLease> {
+    return inspectLease(this.path(...checkKey(key), LEASE_FILE));
+  }
+
+  /** The result stored by markDone, or undefined if the unit is not done. */
+  result<T = unknown>(key: string, schema?: z.ZodType<T>): T | undefined {
+    const record = this.unitRecord(key);
+    if (!record) return undefined;
     if (!schema) return record.result as T;
     const parsed = schema.safeParse(record.result);
     if (!parsed.success)
-      throw new UserError(`${file} does not hold the expected result: ${parsed.error.message}`);
+      throw new UserError(
+        `${this.path(key, RESULT_FILE)} does not hold the expected result: ${parsed.error.message}`,
+      );
     return parsed.data;
   }
 
@@ -230,7 +295,7 @@ export class Run {
 
   private assertWritable(): void {
     if (!this.writable) throw new Error(`run ${this.dir} was opened read-only`);
-    if (!this.fileLock?.isHeld) throw new Error(`run ${this.dir} is closed`);
+    if (this.closed) throw new Error(`run ${this.dir} is closed`);
   }
 }
 
@@ -239,18 +304,24 @@ function checkKey(key: string): string[] {
   if (
     !parts.every((p) => SEGMENT_RE.test(p)) ||
     RESERVED.has(parts[0]) ||
-    parts[parts.length - 1] === RESULT_FILE
+    parts.some((p) => p === RESULT_FILE || p === LEASE_FILE)
   ) {
     throw new RangeError(
       `invalid unit key "${key}": use "/"-separated segments of letters, digits, ".", "_", "-" ` +
-        `(not starting with "." and not ${[...RESERVED].join(', ')})`,
+        `(not starting with "." and not ${[...RESERVED].join(', ')}, ${RESULT_FILE} or ${LEASE_FILE})`,
     );
   }
   return parts;
 }
 
 function doneKeysIn(dir: string): string[] {
-  const keys: string[] = [];
+  return scanUnits(dir).done;
+}
+
+/** Keys of the done units under a run directory (sorted), and the paths of unit leases in it. */
+function scanUnits(dir: string): { done: string[]; leases: string[] } {
+  const done: string[] = [];
+  const leases: string[] = [];
   const walk = (d: string, prefix: string[]): void => {
     let entries;
     try {
@@ -259,15 +330,16 @@ function doneKeysIn(dir: string): string[] {
       return;
     }
     for (const e of entries) {
+      if (e.isFile() && e.name === LEASE_FILE && prefix.length > 0) leases.push(join(d, e.name));
       if (!e.isDirectory() || !SEGMENT_RE.test(e.name)) continue;
       const parts = [...prefix, e.name];
       const sub = join(d, e.name);
-      if (existsSync(join(sub, RESULT_FILE))) keys.push(parts.join('/'));
+      if (existsSync(join(sub, RESULT_FILE))) done.push(parts.join('/'));
       walk(sub, parts);
     }
   };
   walk(dir, []);
-  return keys.sort();
+  return { done: done.sort(), leases };
 }
 
 /** Summaries of the runs under `root` (default: defaultRunsRoot()), oldest first. */
@@ -290,15 +362,19 @@ export function listRuns(root?: string): RunSummary[] {
       hash: m[2],
       dir,
       createdAt: null,
+      identity: null,
       config: null,
       progress: { done: 0, planned: null },
-      active: inspectLock(join(dir, 'lock')).state === 'held',
+      active: false,
     };
     const problems: string[] = [];
     try {
       summary.config = readJson(join(dir, 'config.json'));
-      if (hashConfig(summary.config) !== m[2])
-        problems.push('config.json does not match the hash in the directory name');
+      summary.identity = readIdentity(dir, summary.config);
+      if (hashConfig(summary.identity) !== m[2])
+        problems.push(
+          `${existsSync(join(dir, IDENTITY_FILE)) ? IDENTITY_FILE : 'config.json'} does not match the hash in the directory name`,
+        );
     } catch (error) {
       problems.push(error instanceof UserError ? error.message : String(error));
     }
@@ -310,7 +386,9 @@ export function listRuns(root?: string): RunSummary[] {
       problems.push(error instanceof UserError ? error.message : String(error));
       summary.createdAt = statSync(dir).mtime.toISOString();
     }
-    summary.progress.done = doneKeysIn(dir).length;
+    const units = scanUnits(dir);
+    summary.progress.done = units.done.length;
+    summary.active = units.leases.some((p) => inspectLease(p).state === 'held');
     if (problems.length) summary.problem = problems.join('; ');
     out.push(summary);
   }

@@ -1,0 +1,21 @@
+/** One-shot pruning: level 0's trained ticket pruned in one round to this level's sparsity. */
+import { fullMasks, pruneMasks } from '../../prune/index.js';
+import { Rng } from '../../util/rng.js';
+import { pruneSpecFor, trainedTicket } from '../tickets.js';
+import { type Condition, unitKey } from '../types.js';
+
+export const oneShotControl: Condition = {
+  name: 'one-shot',
+  description: 'level 0’s trained weights pruned straight to this level’s sparsity, reset like the ticket',
+  sourceLevel: () => 0,
+  maskDependsOn: ({ trial }) => [unitKey(trial, 0, 'ticket')],
+  masks: (ctx) => {
+    const schedule = { ...ctx.config.pruning, schedule: 'one-shot' as const };
+    const { spec } = pruneSpecFor({ ...ctx.config, pruning: schedule }, ctx.level);
+    const trained = trainedTicket(ctx.run, ctx.trial, 0);
+    return pruneMasks(ctx.layers, trained.weights, fullMasks(ctx.layers), {
+      ...spec,
+      seed: Rng.derive(ctx.seed, 'one-shot', ctx.level).uint32(),
+    });
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * The ticket's masks (Frankle & Carbin 2019, Appendix B "Strategy 1"): level L prunes the lowest-
+ * magnitude remaining weights of level L−1's trained ticket (iterative), or of level 0's straight to
+ * level L's target (one-shot schedule). Every mask is computed from the files of the units it depends
+ * on, so any process can compute it, in any order, with the same result.
+ */
+import type { TrainingEngine } from '../engine/engine.js';
+import { initialValues } from '../engine/init.js';
+import type { ParamDecl } from '../models/types.js';
+import { type Masks, type PrunableLayer, type PruneSpec, fullMasks, pruneMasks } from '../prune/index.js';
+import type { Run } from '../store/index.js';
+import { Rng } from '../util/rng.js';
+import type { LotteryConfig } from './config.js';
+import { type Condition, type UnitPosition, type WeightSet, unitKey } from './types.js';
+import { loadMasks, loadWeights } from './weights-io.js';
+
+export function prunableLayers(engine: TrainingEngine): PrunableLayer[] {
+  const byName = new Map<string, ParamDecl>(engine.params.map((p) => [p.name, p]));
+  return engine.maskedParams.map((name) => {
+    const d = byName.get(name)!;
+    return { name, kind: d.layerKind ?? 'fc', shape: d.shape };
+  });
+}
+
+/** A fresh initialization (the random re-initialization control, or reset = reinit). */
+export function freshInit(engine: TrainingEngine, seed: number): WeightSet {
+  return {
+    weights: new Map(engine.params.map((p) => [p.name, initialValues(p, seed)])),
+    buffers: new Map(
+      engine.buffers.map((b) => [b.name, new Float32Array(b.shape.reduce((a, c) => a * c, 1)).fill(b.init)]),
+    ),
+  };
+}
+
+/** The trained weights of the ticket at `level`. */
+export function trainedTicket(run: Run, trial: number, level: number): WeightSet {
+  return loadWeights(run.path(unitKey(trial, level, 'ticket'), 'final.safetensors'));
+}
+
+export function pruneSpecFor(config: LotteryConfig, level: number): { spec: PruneSpec; fromFull: boolean } {
+  const { rates } = config.pruning;
+  if (config.pruning.schedule === 'one-shot') {
+    // straight to the level's target: remaining (1-p)^level of each kind, from the dense network
+    const oneShot = (p?: number) => (p === undefined ? undefined : 1 - (1 - p) ** level);
+    return {
+      spec: {
+        strategy: config.pruning.strategy,
+        scope: config.pruning.scope,
+        rates: { fc: oneShot(rates.fc), conv: oneShot(rates.conv), output: oneShot(rates.output) },
+        globalLayers: config.pruning.globalLayers,
+      },
+      fromFull: true,
+    };
+  }
+  return {
+    spec: {
+      strategy: config.pruning.strategy,
+      scope: config.pruning.scope,
+      rates,
+      globalLayers: config.pruning.globalLayers,
+    },
+    fromFull: false,
+  };
+}
+
+/** The level whose trained ticket the ticket's mask at `level` (≥ 1) is pruned from. */
+export function ticketSourceLevel({ config, level }: UnitPosition): number {
+  return config.pruning.schedule === 'one-shot' ? 0 : level - 1;
+}
+
+/** The units the ticket's mask at a level reads: the source ticket (its weights and its mask). */
+export function ticketMaskDependsOn(position: UnitPosition): string[] {
+  return [unitKey(position.trial, ticketSourceLevel(position), 'ticket')];
+}
+
+/** The ticket's mask at `level` (≥ 1), from the source ticket's trained weights and mask. */
+export function ticketMasks(
+  config: LotteryConfig,
+  run: Run,
+  layers: PrunableLayer[],
+  trial: number,
+  level: number,
+  seed: number,
+): Masks {
+  const { spec, fromFull } = pruneSpecFor(config, level);
+  const source = fromFull ? 0 : level - 1;
+  const trained = trainedTicket(run, trial, source);
+  const previous = fromFull
+    ? fullMasks(layers)
+    : loadMasks(run.path(unitKey(trial, source, 'ticket'), 'masks.safetensors'), layers);
+  return pruneMasks(layers, trained.weights, previous, {
+    ...spec,
+    seed: Rng.derive(seed, 'prune', level).uint32(),
+  });
+}
+
+/** The ticket itself: its mask, its starting weights from the run's reset strategy. */
+export const ticketCondition: Condition = {
+  name: 'ticket',
+  description: 'the winning ticket: the pruned network, reset by the run’s reset strategy',
+  sourceLevel: ticketSourceLevel,
+  maskDependsOn: ticketMaskDependsOn,
+  masks: (ctx) => ctx.ticketMasks(),
+};

@@ -1,0 +1,214 @@
+/**
+ * Training one unit of a lottery run, under its lease: build its mask and starting weights from the
+ * files of the units it depends on, train (resuming the unit's checkpoint if a previous holder left
+ * one), save its weights, and record its result — unless the lease was lost meanwhile, in which case
+ * the unit is left to the process that took it over.
+ */
+import { existsSync } from 'node:fs';
+import type { BatchSampler } from '../data/index.js';
+import type { TrainingEngine } from '../engine/engine.js';
+import { type Masks, type PrunableLayer, fullMasks, sparsityReport } from '../prune/index.js';
+import type { Lease, Run } from '../store/index.js';
+import type { TrainData } from '../train/data.js';
+import { makeSampler } from '../train/data.js';
+import { type TrainProgress, type TrainResult, train } from '../train/trainer.js';
+import { Rng } from '../util/rng.js';
+import type { LotteryConfig } from './config.js';
+import { conditionNamed } from './controls.js';
+import type { PlannedUnit } from './plan.js';
+import { resets } from './resets.js';
+import type { LevelResult } from './summary.js';
+import { freshInit, ticketMasks } from './tickets.js';
+import { type UnitContext, type WeightSet, trialKey } from './types.js';
+import { loadCheckpoint, removeCheckpoint, saveCheckpoint, saveMasks, saveWeights } from './weights-io.js';
+
+export interface UnitInfo {
+  trial: number;
+  level: number;
+  condition: string;
+  fractionRemaining: number;
+  index: number;
+  total: number;
+  resumedAt?: number;
+}
+
+export interface LotteryReporter {
+  unitStart?(u: UnitInfo): void;
+  progress?(u: UnitInfo, p: TrainProgress): void;
+  unitEnd?(u: UnitInfo, r: LevelResult): void;
+  unitSkipped?(u: UnitInfo): void;
+  /** Nothing can start now: these units are leased by other processes (or wait on such units). */
+  waiting?(leasedElsewhere: string[]): void;
+  /** The unit's lease was taken over by another process; this one dropped the unit. */
+  leaseLost?(u: UnitInfo): void;
+}
+
+/** Thrown from inside training when the unit's lease is found lost, to stop working on it. */
+export class LeaseLostError extends Error {
+  constructor(key: string) {
+    super(`the lease of ${key} was taken over by another process`);
+  }
+}
+
+/** What one process needs to train units, with the per-trial state it reuses from unit to unit. */
+export class UnitWorker {
+  private trial: { index: number; theta0?: WeightSet; sampler?: BatchSampler } | null = null;
+
+  constructor(
+    readonly config: LotteryConfig,
+    readonly run: Run,
+    readonly data: TrainData,
+    readonly engine: TrainingEngine,
+    readonly layers: PrunableLayer[],
+    readonly reporter?: LotteryReporter,
+  ) {}
+
+  private trialState(index: number) {
+    if (this.trial?.index !== index) this.trial = { index };
+    return this.trial;
+  }
+
+  /**
+   * θ₀ of a trial: every parameter's init drawn from the trial's seed (what engine.initialize draws),
+   * unmasked. (Drawn through the engine, θ₀ would come out masked by whatever unit ran before: the
+   * procedure once did that for trials ≥ 1, which made their θ₀ depend on the previous trial.)
+   */
+  theta0(trial: number, seed: number): WeightSet {
+    const state = this.trialState(trial);
+    state.theta0 ??= freshInit(this.engine, seed);
+    return state.theta0;
+  }
+
+  /** The trial's batch sampler: one data order per trial, restarted by every unit. */
+  sampler(trial: number, seed: number): BatchSampler {
+    const state = this.trialState(trial);
+    state.sampler ??= makeSampler(this.data, this.config.batchSize, Rng.derive(seed, 'data-order').uint32());
+    return state.sampler;
+  }
+
+  /** Trains `unit`, whose dependencies are done and whose `lease` this process holds. */
+  async train(unit: PlannedUnit, lease: Lease, info: UnitInfo): Promise<LevelResult | null> {
+    const { config, run, engine, layers } = this;
+    const { trial, level, condition, seed, key } = unit;
+    const initPath = run.path(trialKey(trial), 'init.safetensors');
+    if (!existsSync(initPath)) saveWeights(initPath, this.theta0(trial, seed));
+    const cond = conditionNamed(condition);
+    const position = { config, trial, level };
+    const ctx: UnitContext = {
+      ...position,
+      condition,
+      seed,
+      run,
+      engine,
+      layers,
+      sourceLevel: level === 0 ? 0 : cond.sourceLevel(position),
+      theta0: () => this.theta0(trial, seed),
+      ticketMasks: () => ticketMasks(config, run, layers, trial, level, seed),
+    };
+    const masks = level === 0 ? fullMasks(layers) : cond.masks(ctx);
+    info.fractionRemaining = fractionKept(masks, layers);
+    const dir = run.unitDir(key);
+    saveMasks(`${dir}/masks.safetensors`, masks, layers);
+    const start =
+      level === 0
+        ? ctx.theta0()
+        : cond.start
+          ? cond.start.startingWeights(ctx)
+          : resets.get(config.reset).startingWeights(ctx);
+    await engine.setMasks(masks);
+    engine.setWeights(start.weights, start.buffers);
+    engine.resetOptimizer();
+    engine.setDropoutSeed(Rng.derive(seed, 'dropout', level, condition).uint32());
+    const checkpoint = loadCheckpoint(dir, engine.threads);
+    if (checkpoint) info.resumedAt = checkpoint.iteration;
+    this.reporter?.unitStart?.(info);
+    const holding = () => {
+      if (lease.lost) throw new LeaseLostError(key);
+    };
+    let result: TrainResult;
+    try {
+      result = await train(
+        engine,
+        this.data,
+        this.sampler(trial, seed),
+        {
+          iterations: config.iterations,
+          learningRate: config.learningRate,
+          schedule: config.schedule,
+          evalEvery: config.evalEvery,
+          rewindIteration: level === 0 && condition === 'ticket' ? config.rewindIteration : undefined,
+          checkpointEvery: config.checkpointEvery,
+          divergenceLoss: config.divergenceLoss,
+        },
+        {
+          onProgress: (p) => {
+            holding();
+            this.reporter?.progress?.(info, p);
+          },
+          saveCheckpoint: (c) => {
+            holding(); // never overwrite the checkpoint of the process that took the unit over
+            saveCheckpoint(dir, c, engine.threads);
+          },
+        },
+        checkpoint,
+      );
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.reporter?.leaseLost?.(info);
+      return null;
+    }
+    // still ours? (a renewal also proves the file holds our token right now)
+    if (!lease.renew()) {
+      this.reporter?.leaseLost?.(info);
+      return null;
+    }
+    const rewindPath = run.path(trialKey(trial), 'rewind.safetensors');
+    if (result.rewind && !existsSync(rewindPath)) saveWeights(rewindPath, result.rewind);
+    saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
+    saveWeights(`${dir}/best.safetensors`, result.best);
+    const levelResult = toLevelResult(config, unit, result, layers, masks);
+    run.markDone(key, levelResult, { threads: engine.threads });
+    removeCheckpoint(dir);
+    this.reporter?.unitEnd?.(info, levelResult);
+    return levelResult;
+  }
+}
+
+function fractionKept(masks: Masks, layers: PrunableLayer[]): number {
+  const kept = [...masks.values()].reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0);
+  const total = layers.reduce((s, l) => s + l.shape.reduce((a, b) => a * b, 1), 0);
+  return kept / total;
+}
+
+function toLevelResult(
+  config: LotteryConfig,
+  unit: PlannedUnit,
+  r: TrainResult,
+  layers: PrunableLayer[],
+  masks: Masks,
+): LevelResult {
+  const report = sparsityReport(layers, masks);
+  const result: LevelResult = {
+    trial: unit.trial,
+    seed: unit.seed,
+    level: unit.level,
+    condition: unit.condition,
+    fractionRemaining: report.totals.kept / report.totals.total,
+    earlyStopIteration: r.earlyStopIteration,
+    validationLossAtEarlyStop: r.validationLossAtEarlyStop,
+    testAccuracyAtEarlyStop: r.testAccuracyAtEarlyStop,
+    finalTestAccuracy: r.finalTestAccuracy,
+    iterations: config.iterations,
+    curve: r.curve,
+    sparsity: report.rows.map((row) => ({
+      layer: row.layer,
+      kind: row.kind,
+      total: row.total,
+      kept: row.kept,
+    })),
+    wallSeconds: r.wallSeconds,
+  };
+  if (r.trainAccuracyAtEarlyStop !== undefined) result.trainAccuracyAtEarlyStop = r.trainAccuracyAtEarlyStop;
+  if (r.finalTrainAccuracy !== undefined) result.finalTrainAccuracy = r.finalTrainAccuracy;
+  return result;
+}

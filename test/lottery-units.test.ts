@@ -1,0 +1,347 @@
+/**
+ * A lottery run as a plan of leased units: asking for more levels, trials or controls computes only
+ * what is missing; a unit whose holder was killed is taken over and finished by another process; two
+ * processes share one run and end with the results of one; a checkpoint is never resumed under
+ * another thread count.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPlan } from '../src/lottery/plan.js';
+import { CONTROLS, RESETS } from '../src/lottery/config.js';
+import { controls } from '../src/lottery/controls.js';
+import { resets } from '../src/lottery/resets.js';
+import { unitKey } from '../src/lottery/types.js';
+import type { LevelResult } from '../src/lottery/summary.js';
+import { inspectLease, readJson } from '../src/store/index.js';
+import { UserError } from '../src/util/errors.js';
+import { runSmallLottery, smallConfig, withoutTimes } from './helpers/small-lottery.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'ticketlab-units-'));
+const keysOf = (rs: LevelResult[]) => rs.map((r) => unitKey(r.trial, r.level, r.condition));
+
+/** Runs a lottery, returning its summary and the keys of the units it trained (not skipped). */
+async function lottery(root: string, request: Parameters<typeof smallConfig>[0]) {
+  const trained: string[] = [];
+  const started = performance.now();
+  const summary = await runSmallLottery(root, smallConfig(request), {
+    reporter: { unitStart: (u) => trained.push(unitKey(u.trial, u.level, u.condition)) },
+  });
+  return { summary, trained, seconds: (performance.now() - started) / 1000 };
+}
+
+test('the plan: every unit after its dependencies, as the procedure needs them', () => {
+  const plan = buildPlan(
+    smallConfig({
+      levels: 2,
+      trials: 2,
+      reset: 'rewind',
+      controls: ['random-reinit', 'random-prune', 'one-shot'],
+    }),
+  );
+  assert.equal(plan.units.length, 2 * (1 + 2 * 4));
+  const deps = (t: number, l: number, c: string) => plan.byKey.get(unitKey(t, l, c))!.dependsOn;
+  assert.deepEqual(deps(1, 0, 'ticket'), []);
+  // the ticket at 2: the ticket at 1 (its weights and mask), and level 0 (θ_k)
+  assert.deepEqual(deps(1, 2, 'ticket'), [unitKey(1, 0, 'ticket'), unitKey(1, 1, 'ticket')]);
+  // random re-init: the ticket's mask only (its weights are a fresh draw, not θ_k)
+  assert.deepEqual(deps(1, 2, 'random-reinit'), [unitKey(1, 1, 'ticket')]);
+  assert.deepEqual(deps(1, 2, 'random-prune'), [unitKey(1, 0, 'ticket'), unitKey(1, 1, 'ticket')]);
+  assert.deepEqual(deps(1, 2, 'one-shot'), [unitKey(1, 0, 'ticket')]);
+  // reset 'none' continues from the ticket the mask came from; one-shot schedule prunes level 0
+  const none = buildPlan(smallConfig({ levels: 2, reset: 'none', controls: ['one-shot'] }));
+  assert.deepEqual(none.byKey.get(unitKey(0, 2, 'one-shot'))!.dependsOn, [unitKey(0, 0, 'ticket')]);
+  const oneShot = buildPlan(smallConfig({ levels: 3, pruningSchedule: 'one-shot', reset: 'init' }));
+  assert.deepEqual(oneShot.byKey.get(unitKey(0, 3, 'ticket'))!.dependsOn, [unitKey(0, 0, 'ticket')]);
+  // plan order is the procedure's order: trial, level, ticket first
+  assert.deepEqual(
+    plan.units.slice(0, 5).map((u) => u.key),
+    [
+      unitKey(0, 0, 'ticket'),
+      unitKey(0, 1, 'ticket'),
+      unitKey(0, 1, 'random-reinit'),
+      unitKey(0, 1, 'random-prune'),
+      unitKey(0, 1, 'one-shot'),
+    ],
+  );
+});
+
+test('resets and controls are registries covering every name the config accepts', () => {
+  assert.deepEqual(resets.names(), [...RESETS]);
+  assert.deepEqual(controls.names(), [...CONTROLS]);
+  for (const entry of [...resets.list(), ...controls.list()]) assert.ok(entry.description.length > 10);
+  assert.throws(
+    () => resets.get('magic'),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /unknown reset strategy "magic"/.test(e.message) &&
+      /rewind/.test(e.fix ?? ''),
+  );
+  assert.throws(() => controls.register(controls.get('one-shot')), /registered twice/);
+});
+
+test('--levels 3 then --levels 5 computes only levels 4 and 5, much faster than a fresh 5, same results', async () => {
+  const [grown, fresh] = [tmp(), tmp()];
+  try {
+    const request = { iterations: 100, evalEvery: 50 };
+    const first = await lottery(grown, { ...request, levels: 3 });
+    assert.deepEqual(
+      first.trained,
+      [0, 1, 2, 3].map((l) => unitKey(0, l, 'ticket')),
+    );
+    const more = await lottery(grown, { ...request, levels: 5 });
+    assert.deepEqual(more.trained, [unitKey(0, 4, 'ticket'), unitKey(0, 5, 'ticket')]);
+    assert.equal(readdirSync(grown).filter((d) => !d.startsWith('.')).length, 1, 'one run directory');
+    const scratch = await lottery(fresh, { ...request, levels: 5 });
+    assert.equal(scratch.trained.length, 6);
+    assert.deepEqual(withoutTimes(more.summary.results), withoutTimes(scratch.summary.results));
+    assert.ok(
+      more.seconds < 0.6 * scratch.seconds,
+      `levels 4-5 took ${more.seconds.toFixed(2)} s, a fresh run of 0-5 ${scratch.seconds.toFixed(2)} s`,
+    );
+    // the summary records the invocation's full config; the directory is named by the identity
+    assert.equal(more.summary.config.levels, 5);
+    assert.equal(
+      (readJson(join(more.summary.dir, 'identity.json')) as Record<string, unknown>).levels,
+      undefined,
+    );
+  } finally {
+    for (const r of [grown, fresh]) rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('adding a trial trains only the new trial; adding a control trains only the control', async () => {
+  const [grown, fresh] = [tmp(), tmp()];
+  try {
+    await lottery(grown, { trials: 1 });
+    const moreTrials = await lottery(grown, { trials: 2 });
+    assert.deepEqual(moreTrials.trained, [unitKey(1, 0, 'ticket'), unitKey(1, 1, 'ticket')]);
+    const moreControls = await lottery(grown, { trials: 2, controls: ['random-prune', 'one-shot'] });
+    assert.deepEqual(moreControls.trained, [
+      unitKey(0, 1, 'random-prune'),
+      unitKey(0, 1, 'one-shot'),
+      unitKey(1, 1, 'random-prune'),
+      unitKey(1, 1, 'one-shot'),
+    ]);
+    const scratch = await lottery(fresh, { trials: 2, controls: ['random-prune', 'one-shot'] });
+    assert.equal(scratch.trained.length, 8);
+    assert.deepEqual(withoutTimes(moreControls.summary.results), withoutTimes(scratch.summary.results));
+    // a smaller invocation reuses the run and reports only its own units
+    const fewer = await lottery(grown, { trials: 1 });
+    assert.deepEqual(fewer.trained, []);
+    assert.deepEqual(keysOf(fewer.summary.results), [unitKey(0, 0, 'ticket'), unitKey(0, 1, 'ticket')]);
+  } finally {
+    for (const r of [grown, fresh]) rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint is not resumed under another thread count; under its own it is', async () => {
+  const root = tmp();
+  try {
+    // checkpoints off the epoch boundaries (10 batches an epoch): BatchSampler.seek refuses a position
+    // at the very end of an epoch (a bug outside this test's subject)
+    const config = smallConfig({ levels: 0, iterations: 40, evalEvery: 10, checkpointEvery: 7 });
+    const stop = new Error('stopped by the test');
+    await assert.rejects(
+      runSmallLottery(root, config, {
+        reporter: {
+          progress: (_u, p) => {
+            if (p.iteration === 20) throw stop;
+          },
+        },
+      }),
+      (e) => e === stop,
+    );
+    await assert.rejects(
+      runSmallLottery(root, config, { threads: 2 }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /computed with 1 threads, but this process uses 2/.test(e.message) &&
+        /--threads 1/.test(e.fix ?? '') &&
+        /checkpoint\.json/.test(e.fix ?? ''),
+    );
+    let resumedAt: number | undefined;
+    const summary = await runSmallLottery(root, config, {
+      reporter: { unitStart: (u) => (resumedAt = u.resumedAt) },
+    });
+    assert.equal(resumedAt, 14); // the last checkpoint before the progress report that stopped it
+    const record = readJson(join(summary.dir, unitKey(0, 0, 'ticket'), 'result.json')) as { threads: number };
+    assert.equal(record.threads, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a holder whose lease was taken over drops the unit; it waits, then takes it back when that lease expires', async () => {
+  const [root, reference] = [tmp(), tmp()];
+  try {
+    const config = smallConfig({ levels: 0, iterations: 60, evalEvery: 10 });
+    const events: string[] = [];
+    let stolen = false;
+    const summary = await runSmallLottery(root, config, {
+      lease: { ttlMs: 2000, renewEveryMs: 20 },
+      pollMs: 50,
+      reporter: {
+        unitStart: () => events.push('start'),
+        leaseLost: () => events.push('lost'),
+        waiting: (keys) => events.push(`waiting ${keys.join(',')}`),
+        progress: (u, p) => {
+          if (stolen || p.iteration !== 20) return;
+          // another host judged the lease expired and took it, for a while
+          stolen = true;
+          const dir = readdirSync(root).find((d) => !d.startsWith('.'))!;
+          const lease = {
+            pid: 1,
+            hostname: 'elsewhere',
+            token: 'thief',
+            acquiredAt: 'now',
+            expiresAt: Date.now() + 1500,
+          };
+          writeFileSync(
+            join(root, dir, unitKey(u.trial, u.level, u.condition), 'lease'),
+            JSON.stringify(lease),
+          );
+        },
+      },
+    });
+    assert.deepEqual(events, ['start', 'lost', `waiting ${unitKey(0, 0, 'ticket')}`, 'start']);
+    const clean = await runSmallLottery(reference, config);
+    assert.deepEqual(withoutTimes(summary.results), withoutTimes(clean.results));
+  } finally {
+    for (const r of [root, reference]) rmSync(r, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// several processes
+
+interface Worker {
+  child: ChildProcessWithoutNullStreams;
+  events: Record<string, unknown>[];
+  /** Resolves with the first event (from now on, or already seen) that matches. */
+  waitFor(match: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+function startWorker(args: object): Worker {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/helpers/lottery-worker.ts', JSON.stringify(args)],
+    {
+      cwd: process.cwd(),
+    },
+  );
+  const events: Record<string, unknown>[] = [];
+  const waiters: {
+    match: (e: Record<string, unknown>) => boolean;
+    resolve: (e: Record<string, unknown>) => void;
+  }[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const line of lines) {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      events.push(e);
+      for (const w of waiters.splice(0)) {
+        if (w.match(e)) w.resolve(e);
+        else waiters.push(w);
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      for (const w of waiters.splice(0)) w.resolve({ event: 'exit', code, stderr });
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    events,
+    exited,
+    waitFor: (match) => {
+      const seen = events.find(match);
+      if (seen) return Promise.resolve(seen);
+      if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.reject(new Error(`worker exited: ${stderr}`));
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+  };
+}
+
+const trainedBy = (w: Worker) => w.events.filter((e) => e.event === 'end').map((e) => e.key as string);
+const summaryOf = (w: Worker) => w.events.find((e) => e.event === 'summary')!.results as LevelResult[];
+
+test('a process killed while holding a unit’s lease: another takes the unit over and finishes it, same results', async () => {
+  const [shared, reference] = [tmp(), tmp()];
+  // checkpoints off the epoch boundaries (see the thread-count test)
+  const request = { levels: 1, iterations: 60, evalEvery: 10, checkpointEvery: 7 };
+  try {
+    const ref = startWorker({ root: reference, request });
+    // a short lease: it stays held only if the heartbeat renews it between training steps
+    const victim = startWorker({ root: shared, request, lease: { ttlMs: 1500, renewEveryMs: 100 } });
+    const unit = unitKey(0, 1, 'ticket');
+    const atIteration = async (n: number) => {
+      const e = await victim.waitFor(
+        (e) => e.event === 'progress' && e.key === unit && Number(e.iteration) >= n,
+      );
+      assert.equal(e.event, 'progress', JSON.stringify(e));
+      const runDir = join(
+        shared,
+        readdirSync(shared).find((d) => !d.startsWith('.'))!,
+      );
+      const lease = inspectLease(join(runDir, unit, 'lease'));
+      assert.ok(lease.state === 'held' && lease.info?.pid === victim.child.pid, 'the victim holds the unit');
+      return { runDir, expiresAt: lease.info!.expiresAt };
+    };
+    const early = await atIteration(10);
+    const { runDir, expiresAt } = await atIteration(30);
+    assert.ok(expiresAt > early.expiresAt, 'renewed while training');
+    const leasePath = join(runDir, unit, 'lease');
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    assert.ok(existsSync(join(runDir, unit, 'checkpoint.json')), 'a checkpoint was left behind');
+    assert.equal(inspectLease(leasePath).state, 'stale', 'the dead holder’s lease is stale');
+    const heir = startWorker({ root: shared, request });
+    assert.equal(await heir.exited, 0);
+    assert.equal(await ref.exited, 0);
+    const start = heir.events.find((e) => e.event === 'start')!;
+    assert.equal(start.key, unit);
+    assert.ok(Number(start.resumedAt) >= 28, `resumed at ${start.resumedAt}`);
+    assert.deepEqual(trainedBy(heir), [unit], 'level 0 was not trained again');
+    assert.deepEqual(withoutTimes(summaryOf(heir)), withoutTimes(summaryOf(ref)));
+    assert.ok(!existsSync(leasePath), 'the lease is released');
+  } finally {
+    for (const r of [shared, reference]) rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('two processes working on one run (two trials) finish it with the results of one process', async () => {
+  const [shared, reference] = [tmp(), tmp()];
+  const request = { trials: 2, levels: 1, controls: ['random-prune'] };
+  try {
+    const ref = startWorker({ root: reference, request });
+    const goFile = join(shared, 'go');
+    const workers = [0, 1].map(() => startWorker({ root: shared, request, goFile }));
+    for (const w of workers) await w.waitFor((e) => e.event === 'ready');
+    writeFileSync(goFile, '');
+    for (const w of workers) assert.equal(await w.exited, 0);
+    assert.equal(await ref.exited, 0);
+    const [a, b] = workers.map(trainedBy);
+    assert.ok(a.length > 0 && b.length > 0, `both worked: ${a} | ${b}`);
+    assert.deepEqual(
+      [...a, ...b].sort(),
+      [...trainedBy(ref)].sort(),
+      'every unit trained once, by one of them',
+    );
+    for (const w of workers) assert.deepEqual(withoutTimes(summaryOf(w)), withoutTimes(summaryOf(ref)));
+  } finally {
+    for (const r of [shared, reference]) rmSync(r, { recursive: true, force: true });
+  }
+});
