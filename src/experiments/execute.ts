@@ -5,11 +5,13 @@
  */
 import { type DatasetName, loadDataset } from '../data/index.js';
 import { TrainingEngine } from '../engine/engine.js';
-import { type LotteryConfig, isPrunable } from '../lottery/config.js';
+import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
 import { type LotteryReporter, runLottery } from '../lottery/procedure.js';
-import { modelEntry } from '../lottery/resolve.js';
+import { CONFIG_LEAVES, modelEntry, runIdentity } from '../lottery/resolve.js';
 import type { RunSummary } from '../lottery/summary.js';
-import { type LeaseOptions, RunStore } from '../store/index.js';
+import { type LeaseOptions, type Run, RunStore, configDifferences } from '../store/index.js';
+import { getPath, leafApplies } from '../spec/table.js';
+import { UserError } from '../util/errors.js';
 import { prepareData } from '../train/data.js';
 
 export interface ExecuteOptions {
@@ -27,27 +29,40 @@ export interface ExecuteOptions {
 }
 
 /**
- * The settings that name a run: everything that changes a unit's results. How much of the run to
- * compute (levels, trials, controls and the levels they run at) and how often to checkpoint are
- * left out, so asking for more reuses every unit already done.
+ * Every result-affecting setting with its value, defaults included. The run's name leaves defaults
+ * out (so a new setting renames nothing); this catches the other side of that choice: a model whose
+ * defaults changed since a run was made would otherwise reuse its directory with other settings.
  */
-// TODO(lead): replace with spec's runIdentity
-export function runIdentityOf(config: LotteryConfig): Record<string, unknown> {
-  const {
-    levels: _levels,
-    trials: _trials,
-    controls: _controls,
-    controlLevels: _controlLevels,
-    checkpointEvery: _checkpointEvery,
-    ...identity
-  } = config;
-  return identity;
+export function resultSettings(config: LotteryConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const leaf of CONFIG_LEAVES) {
+    if (!leaf.setting.affectsResults || !leafApplies(leaf, config)) continue;
+    out[leaf.path.join('.')] = getPath(config, leaf.path);
+  }
+  return out;
+}
+
+/** Refuses to reuse a run directory whose stored settings differ in anything that changes results. */
+function checkStoredSettings(run: Run, config: LotteryConfig): void {
+  const stored = lotteryConfigSchema.safeParse(run.config);
+  if (!stored.success) return; // a run of an earlier format: its identity check already passed
+  const before = resultSettings(stored.data);
+  const now = resultSettings(config);
+  const diffs = configDifferences(before, now);
+  if (diffs.length === 0) return;
+  throw new UserError(
+    `run directory ${run.dir} was made with other settings (${diffs.map((d) => d.replace(/^\$\./, '')).join(', ')}): ` +
+      'a default of the model or dataset has changed since; a run directory is never reused for other settings',
+    `move ${run.dir} away, or run under another --name`,
+  );
 }
 
 /** Opens (or resumes) the run for `config`, trains everything not yet done, returns the summary. */
 export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions): Promise<RunSummary> {
   const store = new RunStore({ root: opts.runsDir });
-  const run = store.openRun(opts.name, runIdentityOf(config), config);
+  const previous = store.peekRun(opts.name, runIdentity(config));
+  if (previous) checkStoredSettings(previous, config);
+  const run = store.openRun(opts.name, runIdentity(config), config);
   try {
     process.stderr.write(`run directory: ${run.dir}\n`);
     const entry = modelEntry(config.model);

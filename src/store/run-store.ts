@@ -123,6 +123,12 @@ export class RunStore {
     return run;
   }
 
+  /** The run `name` for `identity` read-only, if its directory exists (nothing is created or changed). */
+  peekRun(name: string, identity: object): Run | undefined {
+    const dir = join(this.root, `${name}-${hashConfig(identity)}`);
+    return existsSync(join(dir, 'config.json')) ? loadRun(dir, false) : undefined;
+  }
+
   /** Opens an existing run directory (a path, or a directory name under the root) read-only. */
   loadRun(dirOrName: string): Run {
     const dir = resolve(this.root, dirOrName);

@@ -1,7 +1,7 @@
 /** A small lottery on synthetic MNIST-shaped data (as in lottery.test.ts), for tests of runs and units. */
 import type { LoadedDataset } from '../../src/data/index.js';
 import { TrainingEngine } from '../../src/engine/engine.js';
-import { runIdentityOf } from '../../src/experiments/execute.js';
+import { runIdentity } from '../../src/lottery/resolve.js';
 import { type LotteryConfig, isPrunable } from '../../src/lottery/config.js';
 import { type LotteryReporter, runLottery } from '../../src/lottery/procedure.js';
 import { type LotteryRequest, resolveConfig } from '../../src/lottery/resolve.js';
@@ -75,7 +75,7 @@ export async function runOpened(
   engine: TrainingEngine,
   options: SmallRunOptions = {},
 ): Promise<RunSummary> {
-  const run = new RunStore({ root }).openRun('test', runIdentityOf(config), config);
+  const run = new RunStore({ root }).openRun('test', runIdentity(config), config);
   try {
     return await runLottery({ config, run, data, engine, ...options });
   } finally {
