@@ -27,7 +27,8 @@ export type { OptimizerSpec } from './spec/optimizer.js';
 export type { ModelDefaults } from './spec/defaults.js';
 
 // the graph DSL: models are forward functions over these ops; each op carries its gradient rule
-export * as op from './graph/ops.js';
+import * as op from './graph/ops.js';
+export { op };
 export { Graph, Tensor, type DType } from './graph/graph.js';
 
 // models

@@ -18,7 +18,11 @@ import { unitKey } from '../src/lottery/types.js';
 import type { LevelResult } from '../src/lottery/summary.js';
 import { inspectLease, readJson } from '../src/store/index.js';
 import { UserError } from '../src/util/errors.js';
-import { runSmallLottery, smallConfig, withoutTimes } from './helpers/small-lottery.js';
+import { runLottery } from '../src/lottery/procedure.js';
+import { runIdentity } from '../src/lottery/resolve.js';
+import { RunStore } from '../src/store/index.js';
+import type { TrainCallback } from '../src/train/types.js';
+import { runSmallLottery, smallConfig, smallSetup, withoutTimes } from './helpers/small-lottery.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ticketlab-units-'));
 const keysOf = (rs: LevelResult[]) => rs.map((r) => unitKey(r.trial, r.level, r.condition));
@@ -80,7 +84,7 @@ test('resets and controls are registries covering every name the config accepts'
       /unknown reset strategy "magic"/.test(e.message) &&
       /rewind/.test(e.fix ?? ''),
   );
-  assert.throws(() => controls.register(controls.get('one-shot')), /registered twice/);
+  assert.throws(() => controls.register(controls.get('one-shot')), /already registered/);
 });
 
 test('--levels 3 then --levels 5 computes only levels 4 and 5, much faster than a fresh 5, same results', async () => {
@@ -343,5 +347,64 @@ test('two processes working on one run (two trials) finish it with the results o
     for (const w of workers) assert.deepEqual(withoutTimes(summaryOf(w)), withoutTimes(summaryOf(ref)));
   } finally {
     for (const r of [shared, reference]) rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test("a unit's training callbacks keep their state across a restart, beside the thread count", async () => {
+  const root = tmp();
+  try {
+    const config = smallConfig({ levels: 0, iterations: 40, evalEvery: 10, checkpointEvery: 7 });
+    /** A callback whose state is every iteration it has seen: a restart must not lose the first ones. */
+    const counter = (seen: number[]): TrainCallback => ({
+      name: 'counter',
+      onIteration: (iteration) => void seen.push(iteration),
+      save: (c) => void (c.callbacks!.counter = { json: [...seen] }),
+      restore: (c) => void seen.splice(0, seen.length, ...((c.callbacks?.counter?.json as number[]) ?? [])),
+    });
+    const { data, engine } = await smallSetup(config);
+    const stop = new Error('stopped by the test');
+    const first: number[] = [];
+    const resumed: number[] = [];
+    let checkpoint: Record<string, unknown> | undefined;
+    try {
+      const run = () => new RunStore({ root }).openRun('test', runIdentity(config), config);
+      const killed = run();
+      await assert.rejects(
+        runLottery({
+          config,
+          run: killed,
+          data,
+          engine,
+          callbacks: () => [counter(first)],
+          reporter: {
+            progress: (_u, p) => {
+              if (p.iteration !== 20) return;
+              checkpoint = readJson(
+                join(killed.unitDir(unitKey(0, 0, 'ticket')), 'checkpoint.json'),
+              ) as Record<string, unknown>;
+              throw stop;
+            },
+          },
+        }),
+        (e) => e === stop,
+      );
+      killed.close();
+      // the trainer's checkpoint format, with the callback's state, and the thread count kept
+      assert.equal(checkpoint?.iteration, 14);
+      assert.equal(checkpoint?.threads, 1);
+      assert.deepEqual(checkpoint?.callbacks, { counter: { json: first.slice(0, 15), tensors: [] } });
+      const again = run();
+      await runLottery({ config, run: again, data, engine, callbacks: () => [counter(resumed)] });
+      again.close();
+    } finally {
+      await engine.release();
+    }
+    assert.deepEqual(
+      resumed,
+      Array.from({ length: 41 }, (_, i) => i),
+      'the resumed callback saw iterations 0..40 once each',
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { scopeNames } from '../src/prune/index.js';
 import { buildProgram } from '../src/cli/main.js';
 import { requestFromCommandLine } from '../src/cli/commands/lottery.js';
 import { PRESETS } from '../src/experiments/presets.js';
@@ -54,11 +55,12 @@ test('command lines resolve to the configurations they resolved to before the se
   }
 });
 
-test('the config schema is the one from before, but for constant defaults and registry-checked datasets', () => {
+test('the config schema is the one from before, but for constant defaults and registry-derived choices', () => {
   const old = JSON.parse(readFileSync('test/fixtures/config-json-schema-before.json', 'utf8'));
   const now = z.toJSONSchema(lotteryConfigSchema, { io: 'output' });
   // The schema now fills constant defaults (so configs stored before a setting existed still read),
-  // and a dataset is any registered name rather than a fixed list.
+  // a dataset is any registered name rather than a fixed list, and the pruning scope's choices are
+  // the scope registry's names (which added 'per-kind').
   const normalize = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(normalize);
     if (v === null || typeof v !== 'object') return v;
@@ -67,7 +69,11 @@ test('the config schema is the one from before, but for constant defaults and re
       .map(([k, x]) => [k, k === 'required' ? [...(x as string[])].sort() : normalize(x)] as const);
     return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
   };
-  const oldNormalized = normalize(old) as { properties: { dataset: unknown } };
+  const oldNormalized = normalize(old) as {
+    properties: { dataset: unknown; pruning: { properties: { scope: { enum: string[] } } } };
+  };
   oldNormalized.properties.dataset = { type: 'string' };
+  assert.deepEqual(oldNormalized.properties.pruning.properties.scope.enum, ['layerwise', 'global']);
+  oldNormalized.properties.pruning.properties.scope.enum = scopeNames();
   assert.deepEqual(normalize(now), oldNormalized);
 });

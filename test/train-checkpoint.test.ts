@@ -84,7 +84,10 @@ test("the lottery procedure's checkpoint files are read and rewritten byte for b
     const checkpoint = loadTrainCheckpoint(dir)!;
     assert.equal(checkpoint.iteration, 40);
     assert.ok(checkpoint.best && checkpoint.rewind, 'the checkpoint holds best weights and θ_k');
-    saveTrainCheckpoint(copy, checkpoint);
+    // the lottery adds its thread count to the trainer's fields
+    const { threads } = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { threads: number };
+    assert.equal(threads, 1);
+    saveTrainCheckpoint(copy, checkpoint, { threads });
     for (const file of ['checkpoint.json', 'checkpoint.safetensors'])
       assert.deepEqual(readFileSync(join(copy, file)), readFileSync(join(dir, file)), file);
   } finally {

@@ -5,6 +5,7 @@
  */
 import { sizeOf } from '../graph/graph.js';
 import type { ParamDecl } from '../models/types.js';
+import { isPrunableParam } from '../spec/layers.js';
 
 /** Where one parameter lives in θ. */
 export interface Slot {
@@ -78,5 +79,5 @@ export class ThetaLayout {
 
 /** The default `masked` option: every weight of an fc, conv or output layer carries a mask. */
 export function defaultMasked(d: ParamDecl): boolean {
-  return d.role === 'weight' && d.layerKind !== undefined;
+  return isPrunableParam(d, { pruneBiases: false });
 }

@@ -5,7 +5,8 @@
 import { oneShotControl } from './controls/one-shot.js';
 import { randomPruneControl } from './controls/random-prune.js';
 import { randomReinitControl } from './controls/random-reinit.js';
-import { Registry } from './registry.js';
+import { provideChoices } from '../spec/choices.js';
+import { Registry } from '../util/registry.js';
 import { ticketCondition } from './tickets.js';
 import type { Condition } from './types.js';
 
@@ -13,6 +14,7 @@ export const controls = new Registry<Condition>('control');
 controls.register(randomReinitControl);
 controls.register(randomPruneControl);
 controls.register(oneShotControl);
+provideChoices('controls', () => controls.names());
 
 /** The condition a unit trains: the ticket, or a registered control. */
 export function conditionNamed(name: string): Condition {

@@ -23,11 +23,11 @@ import { type Plan, buildPlan } from './plan.js';
 import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
 import { prunableLayers } from './tickets.js';
 import { unitKey } from './types.js';
-import { type LotteryReporter, type UnitInfo, UnitWorker } from './units.js';
+import { type LotteryReporter, type UnitCallbacks, type UnitInfo, UnitWorker } from './units.js';
 
 export { prunableLayers } from './tickets.js';
 export { unitKey } from './types.js';
-export type { LotteryReporter, UnitInfo } from './units.js';
+export type { LotteryReporter, UnitCallbacks, UnitInfo } from './units.js';
 
 export interface LotteryContext {
   config: LotteryConfig;
@@ -41,6 +41,11 @@ export interface LotteryContext {
   lease?: LeaseOptions;
   /** How often to look again when every remaining unit is leased elsewhere (ms, default 1000). */
   pollMs?: number;
+  /**
+   * Extra training callbacks for each unit (see TrainHooks.callbacks); their state is saved in the
+   * unit's checkpoints and restored when the unit resumes.
+   */
+  callbacks?: UnitCallbacks;
 }
 
 export function machineInfo(): RunSummary['machine'] {
@@ -67,7 +72,15 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
   const plan = buildPlan(config);
   run.setPlanned(plan.units.length);
   const previousWall = readWall(run);
-  const worker = new UnitWorker(config, run, data, engine, prunableLayers(engine), ctx.reporter);
+  const worker = new UnitWorker(
+    config,
+    run,
+    data,
+    engine,
+    prunableLayers(engine),
+    ctx.reporter,
+    ctx.callbacks,
+  );
   const done = new Set<string>();
   const info = (index: number): UnitInfo => {
     const u = plan.units[index];

@@ -2,7 +2,8 @@
  * Reset strategies, by name (the `reset` setting). Adding one: a file in ./resets/ exporting a
  * ResetStrategy, and one registration line here.
  */
-import { Registry } from './registry.js';
+import { provideChoices } from '../spec/choices.js';
+import { Registry } from '../util/registry.js';
 import { resetToInit } from './resets/init.js';
 import { noReset } from './resets/none.js';
 import { reinitReset } from './resets/reinit.js';
@@ -14,3 +15,4 @@ resets.register(resetToInit);
 resets.register(rewindReset);
 resets.register(reinitReset);
 resets.register(noReset);
+provideChoices('reset', () => resets.names());

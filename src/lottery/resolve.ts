@@ -22,6 +22,9 @@ import {
 } from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from './config.js';
+// the registries that provide the choices of `reset` and `controls` (prune's come with rateForTarget)
+import './controls.js';
+import './resets.js';
 
 export type { LotteryRequest } from './config.js';
 

@@ -7,11 +7,20 @@
 import type { TrainingEngine } from '../engine/engine.js';
 import { initialValues } from '../engine/init.js';
 import type { ParamDecl } from '../models/types.js';
-import { type Masks, type PrunableLayer, type PruneSpec, fullMasks, pruneMasks } from '../prune/index.js';
+import { existsSync } from 'node:fs';
+import {
+  type Masks,
+  type PrunableLayer,
+  type PruneSpec,
+  type WeightSources,
+  criterionNamed,
+  fullMasks,
+  pruneMasks,
+} from '../prune/index.js';
 import type { Run } from '../store/index.js';
 import { Rng } from '../util/rng.js';
 import type { LotteryConfig } from './config.js';
-import { type Condition, type UnitPosition, type WeightSet, unitKey } from './types.js';
+import { type Condition, type UnitPosition, type WeightSet, trialKey, unitKey } from './types.js';
 import { loadMasks, loadWeights } from './weights-io.js';
 
 export function prunableLayers(engine: TrainingEngine): PrunableLayer[] {
@@ -63,6 +72,23 @@ export function pruneSpecFor(config: LotteryConfig, level: number): { spec: Prun
   };
 }
 
+/**
+ * θ₀ (the trial's init.safetensors) and θ_k (its rewind.safetensors, when the run has a rewind point)
+ * for criteria that score from them. Only the sources the criterion `needs` are read, so a criterion
+ * that needs none (magnitude, random) costs no file reads; a missing one is left out, and pruneMasks
+ * then names it.
+ */
+export function pruneSources(run: Run, trial: number, strategy: string): WeightSources | undefined {
+  const needs = criterionNamed(strategy).needs ?? [];
+  if (needs.length === 0) return undefined;
+  const sources: WeightSources = {};
+  for (const source of needs) {
+    const path = run.path(trialKey(trial), source === 'initial' ? 'init.safetensors' : 'rewind.safetensors');
+    if (existsSync(path)) sources[source] = loadWeights(path).weights;
+  }
+  return sources;
+}
+
 /** The level whose trained ticket the ticket's mask at `level` (≥ 1) is pruned from. */
 export function ticketSourceLevel({ config, level }: UnitPosition): number {
   return config.pruning.schedule === 'one-shot' ? 0 : level - 1;
@@ -88,9 +114,11 @@ export function ticketMasks(
   const previous = fromFull
     ? fullMasks(layers)
     : loadMasks(run.path(unitKey(trial, source, 'ticket'), 'masks.safetensors'), layers);
+  const sources = pruneSources(run, trial, spec.strategy);
   return pruneMasks(layers, trained.weights, previous, {
     ...spec,
     seed: Rng.derive(seed, 'prune', level).uint32(),
+    ...(sources ? { sources } : {}),
   });
 }
 

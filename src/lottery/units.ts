@@ -12,6 +12,7 @@ import type { Lease, Run } from '../store/index.js';
 import type { TrainData } from '../train/data.js';
 import { makeSampler } from '../train/data.js';
 import { type TrainProgress, type TrainResult, train } from '../train/trainer.js';
+import type { TrainHooks } from '../train/types.js';
 import { Rng } from '../util/rng.js';
 import type { LotteryConfig } from './config.js';
 import { conditionNamed } from './controls.js';
@@ -43,6 +44,13 @@ export interface LotteryReporter {
   leaseLost?(u: UnitInfo): void;
 }
 
+/** A unit's extra training callbacks, made afresh for each unit it trains (or resumes). */
+export type UnitCallbacks = (unit: {
+  trial: number;
+  level: number;
+  condition: string;
+}) => NonNullable<TrainHooks['callbacks']>;
+
 /** Thrown from inside training when the unit's lease is found lost, to stop working on it. */
 export class LeaseLostError extends Error {
   constructor(key: string) {
@@ -61,6 +69,7 @@ export class UnitWorker {
     readonly engine: TrainingEngine,
     readonly layers: PrunableLayer[],
     readonly reporter?: LotteryReporter,
+    readonly callbacks?: UnitCallbacks,
   ) {}
 
   private trialState(index: number) {
@@ -149,6 +158,7 @@ export class UnitWorker {
             holding(); // never overwrite the checkpoint of the process that took the unit over
             saveCheckpoint(dir, c, engine.threads);
           },
+          ...(this.callbacks ? { callbacks: this.callbacks({ trial, level, condition }) } : {}),
         },
         checkpoint,
       );

@@ -3,9 +3,10 @@
  * and a unit's mid-training checkpoint. A checkpoint records the intra-op thread count it was computed
  * with; resuming it under another count would silently mix two float orders, so that is refused.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Masks, PrunableLayer } from '../prune/index.js';
-import { loadTensors, readJson, saveTensors, writeJsonAtomic } from '../store/index.js';
+import { loadTensors, readJson, saveTensors } from '../store/index.js';
+import { loadTrainCheckpoint, removeTrainCheckpoint, saveTrainCheckpoint } from '../train/checkpoint.js';
 import type { TrainCheckpoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import type { WeightSet } from './types.js';
@@ -44,44 +45,13 @@ export function loadMasks(path: string, layers: PrunableLayer[]): Masks {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// checkpoints inside a unit
+// checkpoints inside a unit: the trainer's checkpoint files (src/train/checkpoint.ts, which keeps
+// callbacks' state and records), plus the thread count in checkpoint.json
 
-interface CheckpointMeta {
-  iteration: number;
-  elapsedSeconds?: number;
-  step: number;
-  sampler: { epoch: number; index: number };
-  curve: TrainCheckpoint['curve'];
-  bestIteration: number | null;
-  hasRewind: boolean;
-  /** Absent in checkpoints written before thread counts were recorded. */
-  threads?: number;
-}
-
+/** Saves the trainer's checkpoint in `dir` and records in its checkpoint.json the thread count. */
 export function saveCheckpoint(dir: string, c: TrainCheckpoint, threads: number): void {
-  const tensors = new Map<string, Float32Array>();
-  for (const [k, v] of c.engine.tensors) tensors.set(`engine:${k}`, v);
-  if (c.best)
-    for (const [k, v] of [...c.best.weights, ...prefixed(c.best.buffers)]) tensors.set(`best:${k}`, v);
-  if (c.rewind)
-    for (const [k, v] of [...c.rewind.weights, ...prefixed(c.rewind.buffers)]) tensors.set(`rewind:${k}`, v);
-  // tensors first, then the JSON that refers to them: a checkpoint.json always has its tensors
-  saveTensors(`${dir}/checkpoint.safetensors`, tensors);
-  const meta: CheckpointMeta = {
-    iteration: c.iteration,
-    elapsedSeconds: c.elapsedSeconds,
-    step: c.engine.step,
-    sampler: c.sampler,
-    curve: c.curve,
-    bestIteration: c.best?.iteration ?? null,
-    hasRewind: c.rewind !== null,
-    threads,
-  };
-  writeJsonAtomic(`${dir}/checkpoint.json`, meta);
-}
-
-function prefixed(buffers: Map<string, Float32Array>): [string, Float32Array][] {
-  return [...buffers].map(([k, v]) => [`buffer:${k}`, v]);
+  // threads last, in the same write: a checkpoint.json without it would pass for an older format
+  saveTrainCheckpoint(dir, c, { threads });
 }
 
 /**
@@ -91,7 +61,8 @@ function prefixed(buffers: Map<string, Float32Array>): [string, Float32Array][] 
 export function loadCheckpoint(dir: string, threads: number): TrainCheckpoint | undefined {
   const jsonPath = `${dir}/checkpoint.json`;
   if (!existsSync(jsonPath)) return undefined;
-  const meta = readJson(jsonPath) as CheckpointMeta;
+  // absent in checkpoints written before thread counts were recorded
+  const meta = readJson(jsonPath) as { iteration: number; threads?: number };
   if (meta.threads !== undefined && meta.threads !== threads) {
     throw new UserError(
       `${dir} holds a checkpoint at iteration ${meta.iteration} computed with ${meta.threads} threads, ` +
@@ -101,32 +72,9 @@ export function loadCheckpoint(dir: string, threads: number): TrainCheckpoint | 
         `from its start with ${threads} threads`,
     );
   }
-  const all = loadTensors(`${dir}/checkpoint.safetensors`);
-  const group = (prefix: string): WeightSet => {
-    const weights = new Map<string, Float32Array>();
-    const buffers = new Map<string, Float32Array>();
-    for (const [k, v] of all) {
-      if (!k.startsWith(prefix)) continue;
-      const name = k.slice(prefix.length);
-      if (name.startsWith('buffer:')) buffers.set(name.slice(7), v as Float32Array);
-      else weights.set(name, v as Float32Array);
-    }
-    return { weights, buffers };
-  };
-  const engineTensors = new Map<string, Float32Array>();
-  for (const [k, v] of all) if (k.startsWith('engine:')) engineTensors.set(k.slice(7), v as Float32Array);
-  return {
-    iteration: meta.iteration,
-    elapsedSeconds: meta.elapsedSeconds ?? 0,
-    engine: { step: meta.step, tensors: engineTensors },
-    sampler: meta.sampler,
-    curve: meta.curve,
-    best: meta.bestIteration === null ? null : { iteration: meta.bestIteration, ...group('best:') },
-    rewind: meta.hasRewind ? group('rewind:') : null,
-  };
+  return loadTrainCheckpoint(dir);
 }
 
 export function removeCheckpoint(dir: string): void {
-  rmSync(`${dir}/checkpoint.json`, { force: true });
-  rmSync(`${dir}/checkpoint.safetensors`, { force: true });
+  removeTrainCheckpoint(dir);
 }

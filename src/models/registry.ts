@@ -4,32 +4,29 @@
  * `registerModel(...)` call in a plugin (`ticketlab --plugin my-model.mjs ...`).
  */
 import { UserError } from '../util/errors.js';
+import { Registry } from '../util/registry.js';
 import { conv2, conv4, conv6 } from './conv.js';
 import { lenet300, lenet5 } from './lenet.js';
 import type { ModelEntry } from './types.js';
 
 export type { ModelDefaults, ModelEntry, ModelOptions } from './types.js';
 
-const models = new Map<string, ModelEntry>();
+const models = new Registry<ModelEntry>('model');
 
 /** Adds a model; a name can be registered once. */
 export function registerModel(entry: ModelEntry): ModelEntry {
   if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(entry.name)) {
     throw new UserError(`model name "${entry.name}" must be letters, digits, '.', '_' or '-'`);
   }
-  if (models.has(entry.name)) throw new UserError(`a model named "${entry.name}" is already registered`);
-  models.set(entry.name, entry);
-  return entry;
+  return models.register(entry);
 }
 
 export function modelNamed(name: string): ModelEntry {
-  const entry = models.get(name);
-  if (!entry) throw new UserError(`unknown model "${name}"`, `choose one of: ${modelNames().join(', ')}`);
-  return entry;
+  return models.get(name);
 }
 
 export function modelNames(): string[] {
-  return [...models.keys()];
+  return models.names();
 }
 
 /** The paper's networks. */

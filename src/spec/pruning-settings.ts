@@ -1,5 +1,6 @@
 /** The pruning part of the settings table (settings.ts): what is pruned, how much, and how. */
 import { z } from 'zod';
+import { registeredChoice } from './choices.js';
 import type { LayerKind } from './layers.js';
 import { fromModel, group, setting } from './table.js';
 
@@ -29,7 +30,7 @@ export const PRUNING_SETTINGS = group({
   }),
   strategy: setting({
     key: 'strategy',
-    schema: z.enum(['magnitude', 'random']),
+    schema: registeredChoice('pruning.strategy', (name) => name),
     default: 'magnitude',
     flag: '--strategy <kind>',
     commands: ['lottery'],
@@ -38,11 +39,11 @@ export const PRUNING_SETTINGS = group({
   }),
   scope: setting({
     key: 'scope',
-    schema: z.enum(['layerwise', 'global']),
+    schema: registeredChoice('pruning.scope', (name) => name),
     default: fromModel((ctx) => ctx.model.defaults.pruning.scope),
     flag: '--scope <scope>',
     commands: ['lottery'],
-    help: 'one rate per layer, or one magnitude threshold across layers',
+    help: 'layerwise: one rate per layer; global: one threshold across the pooled layers; per-kind: one threshold per layer kind',
     affectsResults: true,
   }),
   rates: group({

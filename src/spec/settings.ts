@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from './optimizer.js';
 import { type DefaultContext, inputShapeOf } from './defaults.js';
+import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
 import {
   type RequestOf,
@@ -19,11 +20,16 @@ import {
   setting,
 } from './table.js';
 
+/**
+ * The built-in reset strategies, as registered in src/lottery/resets.ts. The `reset` setting accepts
+ * every registered name (see choices.ts); this list is only what ships.
+ */
 export const RESETS = ['init', 'rewind', 'reinit', 'none'] as const;
 /**
- * Controls trained beside the ticket at each level: random re-initialization (same mask, fresh init),
- * random pruning (random mask with the ticket's per-layer counts), and one-shot pruning (level 0's
- * trained weights pruned straight to this level's sparsity, same reset as the ticket).
+ * The built-in controls, as registered in src/lottery/controls.ts: random re-initialization (same
+ * mask, fresh init), random pruning (random mask with the ticket's per-layer counts), and one-shot
+ * pruning (level 0's trained weights pruned straight to this level's sparsity, same reset as the
+ * ticket). The `controls` setting accepts every registered name (see choices.ts).
  */
 export const CONTROLS = ['random-reinit', 'random-prune', 'one-shot'] as const;
 export const INITS = ['glorot_normal', 'glorot_uniform', 'kaiming_normal', 'kaiming_uniform'] as const;
@@ -266,7 +272,7 @@ export const LOTTERY_SETTINGS = {
   pruning: PRUNING_SETTINGS,
   reset: setting({
     key: 'reset',
-    schema: z.enum(RESETS),
+    schema: registeredChoice('reset', (name) => name),
     default: 'init',
     flag: '--reset <kind>',
     commands: ['lottery'],
@@ -284,7 +290,7 @@ export const LOTTERY_SETTINGS = {
   }),
   controls: setting({
     key: 'controls',
-    schema: z.array(z.enum(CONTROLS)),
+    schema: registeredChoice('controls', (name) => z.array(name)),
     default: [],
     flag: '--controls <list>',
     commands: ['lottery'],
@@ -293,7 +299,7 @@ export const LOTTERY_SETTINGS = {
   }),
   controlLevels: setting({
     key: 'controlLevels',
-    schema: z.partialRecord(z.enum(CONTROLS), positiveInts),
+    schema: registeredChoice('controls', (name) => z.partialRecord(name, positiveInts)),
     optional: true,
     default: undefined,
     help: 'train a control only at these levels, e.g. {"random-prune": [2, 4]} (default: every level)',

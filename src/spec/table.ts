@@ -195,13 +195,17 @@ export function leavesOf(shape: Shape, prefix: string[] = [], variant?: Leaf['va
   return out;
 }
 
-/** A setting's schema as stored: optional ones may be absent, constant defaults fill old configs. */
+/**
+ * A setting's schema as stored: optional ones may be absent, constant defaults fill old configs. The
+ * wrappers take the setting's schema itself (not a copy made now), so a `registeredChoice` keeps
+ * following its registry's names.
+ */
 function leafSchema(s: AnySetting): z.ZodType {
-  if (s.optional) return s.schema.optional();
+  if (s.optional) return z.optional(s.schema);
   const d = s.default;
   if (d.kind === 'constant' && d.value !== undefined) {
     const value: unknown = d.value;
-    return s.schema.default(() => structuredClone(value));
+    return z._default(s.schema, () => structuredClone(value));
   }
   return s.schema;
 }

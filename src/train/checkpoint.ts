@@ -30,7 +30,15 @@ function snapshotEntries(prefix: string, s: WeightSnapshot): [string, Float32Arr
   ];
 }
 
-export function saveTrainCheckpoint(dir: string, c: TrainCheckpoint): void {
+/**
+ * Saves `c` in `dir`. `extra` fields (e.g. the caller's thread count) go into checkpoint.json after
+ * the trainer's own, in the same atomic write, so the file never exists without them.
+ */
+export function saveTrainCheckpoint(
+  dir: string,
+  c: TrainCheckpoint,
+  extra: Record<string, unknown> = {},
+): void {
   const tensors = new Map<string, Float32Array>();
   for (const [k, v] of c.engine.tensors) tensors.set(`engine:${k}`, v);
   if (c.best) for (const [k, v] of snapshotEntries('best:', c.best)) tensors.set(k, v);
@@ -56,7 +64,7 @@ export function saveTrainCheckpoint(dir: string, c: TrainCheckpoint): void {
   }
   // tensors first, then the JSON that refers to them: a checkpoint.json always has its tensors
   saveTensors(`${dir}/checkpoint.safetensors`, tensors);
-  writeJsonAtomic(`${dir}/checkpoint.json`, meta);
+  writeJsonAtomic(`${dir}/checkpoint.json`, { ...meta, ...extra });
 }
 
 /** The checkpoint saved in `dir`, or undefined if there is none. */

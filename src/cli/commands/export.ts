@@ -5,10 +5,11 @@ import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { TrainingEngine } from '../../engine/engine.js';
 import { exportWeights } from '../../engine/export.js';
-import { CONTROLS, type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
+import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
+import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { modelEntry } from '../../lottery/resolve.js';
-import { loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
+import { RunStore, loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
@@ -34,7 +35,7 @@ export function registerExportCommand(program: Command): void {
     .option('--level <n>', 'pruning level (default: the sparsest finished level)', parseNumber('int', 0))
     .addOption(
       new Option('--condition <name>', 'the ticket or one of the controls trained beside it')
-        .choices(['ticket', ...CONTROLS])
+        .choices(['ticket', ...controls.names()])
         .default('ticket'),
     )
     .option('--weights <which>', 'final weights, or best (at the early-stopping iteration)', 'final')
@@ -53,8 +54,11 @@ export function registerExportCommand(program: Command): void {
       const config: LotteryConfig = readJson(configPath, lotteryConfigSchema);
       let level = o.level;
       if (level === undefined) {
-        for (let l = config.levels; l >= 0 && level === undefined; l--) {
-          if (existsSync(join(dir, unitKey(o.trial, l, o.condition), 'result.json'))) level = l;
+        // every finished level counts, not only those of the last invocation's --levels
+        const done = new RunStore().loadRun(dir).doneKeys();
+        for (const key of done) {
+          const m = /^trial-(\d+)\/level-(\d+)\/(.+)$/.exec(key);
+          if (m && +m[1] === o.trial && m[3] === o.condition) level = Math.max(level ?? 0, +m[2]);
         }
         if (level === undefined)
           throw new UserError(`no finished level for trial ${o.trial}, condition ${o.condition} in ${dir}`);

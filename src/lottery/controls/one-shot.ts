@@ -1,7 +1,7 @@
 /** One-shot pruning: level 0's trained ticket pruned in one round to this level's sparsity. */
 import { fullMasks, pruneMasks } from '../../prune/index.js';
 import { Rng } from '../../util/rng.js';
-import { pruneSpecFor, trainedTicket } from '../tickets.js';
+import { pruneSources, pruneSpecFor, trainedTicket } from '../tickets.js';
 import { type Condition, unitKey } from '../types.js';
 
 export const oneShotControl: Condition = {
@@ -13,9 +13,11 @@ export const oneShotControl: Condition = {
     const schedule = { ...ctx.config.pruning, schedule: 'one-shot' as const };
     const { spec } = pruneSpecFor({ ...ctx.config, pruning: schedule }, ctx.level);
     const trained = trainedTicket(ctx.run, ctx.trial, 0);
+    const sources = pruneSources(ctx.run, ctx.trial, spec.strategy);
     return pruneMasks(ctx.layers, trained.weights, fullMasks(ctx.layers), {
       ...spec,
       seed: Rng.derive(ctx.seed, 'one-shot', ctx.level).uint32(),
+      ...(sources ? { sources } : {}),
     });
   },
 };

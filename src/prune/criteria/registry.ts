@@ -1,5 +1,6 @@
 /** The pruning-criterion registry. A new criterion: one file defining it, one `registerCriterion` line. */
-import { Registry } from '../registry.js';
+import { provideChoices } from '../../spec/choices.js';
+import { Registry } from '../../util/registry.js';
 import { magnitude } from './magnitude.js';
 import { random } from './random.js';
 import type { Criterion } from './types.js';
@@ -33,3 +34,4 @@ export function criterionNames(): string[] {
 
 registerCriterion(magnitude);
 registerCriterion(random);
+provideChoices('pruning.strategy', criterionNames);

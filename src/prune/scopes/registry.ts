@@ -1,5 +1,6 @@
 /** The pruning-scope registry. A new scope: one file defining it, one `registerScope` line. */
-import { Registry } from '../registry.js';
+import { provideChoices } from '../../spec/choices.js';
+import { Registry } from '../../util/registry.js';
 import { global } from './global.js';
 import { layerwise } from './layerwise.js';
 import { perKind } from './per-kind.js';
@@ -27,3 +28,4 @@ export function scopeNames(): string[] {
 registerScope(layerwise);
 registerScope(global);
 registerScope(perKind);
+provideChoices('pruning.scope', scopeNames);

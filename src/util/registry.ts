@@ -1,8 +1,9 @@
 /**
- * A named-object registry: the pattern behind pruning criteria and scopes. Adding one is one file
- * that defines the object plus one `register` call.
+ * A named-object registry: the pattern behind models, pruning criteria and scopes, resets and
+ * controls. Adding one is one file that defines the object plus one `register` call; registration
+ * order is listing order (and the order of choices in --help).
  */
-import { UserError } from '../util/errors.js';
+import { UserError } from './errors.js';
 
 export class Registry<T extends { readonly name: string }> {
   private readonly entries = new Map<string, T>();
@@ -13,9 +14,11 @@ export class Registry<T extends { readonly name: string }> {
   /** Adds `entry`; a name already registered is an error (no silent replacement). */
   register(entry: T): T {
     if (typeof entry.name !== 'string' || entry.name.trim() === '' || entry.name !== entry.name.trim()) {
-      throw new TypeError(`a ${this.what} needs a non-empty name without surrounding spaces`);
+      throw new UserError(`a ${this.what} needs a non-empty name without surrounding spaces`);
     }
-    if (this.entries.has(entry.name)) throw new Error(`${this.what} "${entry.name}" is already registered`);
+    // a plugin's mistake, so one clear message rather than a stack trace
+    if (this.entries.has(entry.name))
+      throw new UserError(`${this.what} "${entry.name}" is already registered`);
     this.entries.set(entry.name, entry);
     return entry;
   }
@@ -24,7 +27,8 @@ export class Registry<T extends { readonly name: string }> {
   get(name: string): T {
     const entry = this.entries.get(name);
     if (!entry) {
-      throw new UserError(`unknown ${this.what} "${String(name)}" (known: ${this.names().join(', ')})`);
+      const known = this.names().join(', ');
+      throw new UserError(`unknown ${this.what} "${String(name)}" (known: ${known})`, `use one of: ${known}`);
     }
     return entry;
   }
@@ -36,5 +40,10 @@ export class Registry<T extends { readonly name: string }> {
   /** Registered names, in registration order. */
   names(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /** Registered entries, in registration order. */
+  list(): T[] {
+    return [...this.entries.values()];
   }
 }
