@@ -14,7 +14,7 @@ export function buildProgram(): Command {
       // read from argv before the program is built (see main); declared here for help and parsing
       new Option(
         '--plugin <module>',
-        'import a module (.mjs/.js) that registers models before the command runs (repeatable)',
+        'import a module (.mjs/.js) that registers models, pruning criteria or scopes before the command runs (repeatable)',
       )
         .argParser((value: string, previous: string[]) => [...previous, value])
         .default([], 'none'),
