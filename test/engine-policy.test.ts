@@ -6,7 +6,7 @@ import type { OptimizerSpec } from '../src/engine/optimizers.js';
 import * as op from '../src/graph/ops.js';
 import { dense } from '../src/models/layers.js';
 import type { Model } from '../src/models/types.js';
-import { Rng } from '../src/util/rng.js';
+import { blobs, halfMasks, mlp } from './helpers/blobs.js';
 
 /** Mean squared error between the logits and the one-hot labels, mean over all batch × class entries. */
 const oneHotMse: LossFunction = (logits, labels) => {
@@ -74,35 +74,6 @@ test('a custom loss (MSE on one-hot labels) trains and evaluates as a hand compu
   b.forEach((p, i) => assert.ok(Math.abs(b1[i] - (p - lr * gb[i])) < 1e-6, `b[${i}]`));
   await engine.release();
 });
-
-/** 4 Gaussian blobs in 16 dimensions. */
-const centerRng = new Rng(1234);
-const centers = Array.from({ length: 4 }, () => Array.from({ length: 16 }, () => centerRng.normal()));
-function blobs(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * 16);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % 4;
-    for (let d = 0; d < 16; d++) x[i * 16 + d] = centers[y[i]][d] + rng.normal();
-  }
-  return { x, y };
-}
-
-const mlp: Model = {
-  name: 'mlp',
-  inputShape: [16],
-  classes: 4,
-  forward(ctx, x) {
-    const h = op.relu(dense(ctx, 'fc1', x, 32));
-    return dense(ctx, 'fc2', h, 4, { layerKind: 'output' });
-  },
-};
-
-function halfMasks(engine: TrainingEngine, seed: number): Map<string, Uint8Array> {
-  const rng = new Rng(seed);
-  return new Map([...engine.getMasks()].map(([name, m]) => [name, m.map(() => (rng.float() < 0.5 ? 1 : 0))]));
-}
 
 async function train(engine: TrainingEngine, from: number, to: number, lr: number, onStep?: () => void) {
   const data = blobs(400, 7);
