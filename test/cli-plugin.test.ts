@@ -4,14 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { cli, withPlugin } from './helpers/plugin.js';
 
 const DATA = process.env.TICKETLAB_DATA;
+const PLUGIN_FILE = 'tiny-mlp.mjs';
 const skip = DATA ? false : 'TICKETLAB_DATA is not set: training the plugin model needs the real MNIST files';
-const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
 const MODELS = resolve('src/models/index.ts');
 const OPS = resolve('src/graph/ops.ts');
 
@@ -46,23 +45,8 @@ registerModel({
 });
 `;
 
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [...ENTRY, ...args], { encoding: 'utf8', env: { ...env, CI: '1' } });
-}
-
-function withPlugin(body: (plugin: string, dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'ticketlab-plugin-'));
-  try {
-    const plugin = join(dir, 'tiny-mlp.mjs');
-    writeFileSync(plugin, PLUGIN);
-    body(plugin, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test("a plugin's model is among --model's choices, with its defaults in the help", () => {
-  withPlugin((plugin) => {
+  withPlugin(PLUGIN_FILE, PLUGIN, (plugin) => {
     const help = cli(['--plugin', plugin, 'lottery', '--help']);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /"tiny-mlp"/);
@@ -77,7 +61,7 @@ test('a plugin that does not exist or fails to load is one clear message', () =>
   const missing = cli(['train', '--plugin', '/nonexistent/plugin.mjs']);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /plugin \/nonexistent\/plugin\.mjs does not exist/);
-  withPlugin((_plugin, dir) => {
+  withPlugin(PLUGIN_FILE, PLUGIN, (_plugin, dir) => {
     const broken = join(dir, 'broken.mjs');
     writeFileSync(broken, "throw new Error('boom');\n");
     const r = cli(['train', '--plugin', broken]);
@@ -88,7 +72,7 @@ test('a plugin that does not exist or fails to load is one clear message', () =>
 });
 
 test('a model registered from one plugin file trains through `ticketlab train`', { skip }, () => {
-  withPlugin((plugin, dir) => {
+  withPlugin(PLUGIN_FILE, PLUGIN, (plugin, dir) => {
     const runs = join(dir, 'runs');
     const r = cli([
       'train',

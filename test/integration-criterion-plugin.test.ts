@@ -8,16 +8,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { cli, withPlugin } from './helpers/plugin.js';
 import { prunedCount } from '../src/prune/index.js';
 import { loadTensors } from '../src/store/index.js';
 
 const DATA = process.env.TICKETLAB_DATA;
+const PLUGIN_FILE = 'magnitude-increase.mjs';
 const skip = DATA ? false : 'TICKETLAB_DATA is not set: the lottery run needs the real MNIST files';
-const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
 const PRUNE = resolve('src/prune/index.ts');
 
 /** The whole plugin: one file, one registration. */
@@ -36,26 +35,8 @@ registerCriterion({
 });
 `;
 
-function cli(args: string[]) {
-  return spawnSync(process.execPath, [...ENTRY, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1' },
-  });
-}
-
-function withPlugin(body: (plugin: string, dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'ticketlab-criterion-'));
-  try {
-    const plugin = join(dir, 'magnitude-increase.mjs');
-    writeFileSync(plugin, PLUGIN);
-    body(plugin, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test("a plugin's criterion is among --strategy's choices; without the plugin it is refused", () => {
-  withPlugin((plugin) => {
+  withPlugin(PLUGIN_FILE, PLUGIN, (plugin) => {
     const help = cli(['--plugin', plugin, 'lottery', '--help']);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /"magnitude_increase"/);
@@ -67,7 +48,7 @@ test("a plugin's criterion is among --strategy's choices; without the plugin it 
 });
 
 test('a signed criterion from one plugin file prunes a lottery run from θ₀ and θ_final', { skip }, () => {
-  withPlugin((plugin, dir) => {
+  withPlugin(PLUGIN_FILE, PLUGIN, (plugin, dir) => {
     const runs = join(dir, 'runs');
     const r = cli([
       '--plugin',
