@@ -1,17 +1,13 @@
 /** Learning-rate schedules: evaluated per step in JS and fed to the compiled step, so they never recompile. */
-import { z } from 'zod';
 
-export const scheduleSchema = z
-  .object({
-    /** Linear warmup from lr/warmup to lr over this many iterations (0 = none). */
-    warmup: z.number().int().min(0).default(0),
-    /** Multiply the learning rate by `gamma` at each of these iterations (step decay). */
-    milestones: z.array(z.number().int().positive()).default([]),
-    gamma: z.number().positive().default(0.1),
-  })
-  .strict();
-
-export type Schedule = z.infer<typeof scheduleSchema>;
+/** A learning-rate schedule; its settings (and their validation) are declared in the settings table. */
+export interface Schedule {
+  /** Linear warmup from lr/warmup to lr over this many iterations (0 = none). */
+  warmup: number;
+  /** Multiply the learning rate by `gamma` at each of these iterations (step decay). */
+  milestones: number[];
+  gamma: number;
+}
 
 export const CONSTANT: Schedule = { warmup: 0, milestones: [], gamma: 0.1 };
 
