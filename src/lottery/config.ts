@@ -6,9 +6,7 @@ import { isPrunableParam } from '../spec/layers.js';
 import type { LotteryConfig } from '../spec/settings.js';
 
 export {
-  CONTROLS,
   INITS,
-  RESETS,
   lotteryConfigSchema,
   type LotteryConfig,
   type LotteryRequest,

@@ -20,18 +20,6 @@ import {
   setting,
 } from './table.js';
 
-/**
- * The built-in reset strategies, as registered in src/lottery/resets.ts. The `reset` setting accepts
- * every registered name (see choices.ts); this list is only what ships.
- */
-export const RESETS = ['init', 'rewind', 'reinit', 'none'] as const;
-/**
- * The built-in controls, as registered in src/lottery/controls.ts: random re-initialization (same
- * mask, fresh init), random pruning (random mask with the ticket's per-layer counts), and one-shot
- * pruning (level 0's trained weights pruned straight to this level's sparsity, same reset as the
- * ticket). The `controls` setting accepts every registered name (see choices.ts).
- */
-export const CONTROLS = ['random-reinit', 'random-prune', 'one-shot'] as const;
 export const INITS = ['glorot_normal', 'glorot_uniform', 'kaiming_normal', 'kaiming_uniform'] as const;
 
 const positiveInts = z.array(z.number().int().positive());
