@@ -9,7 +9,7 @@
 
 // the application layer
 export { findTickets, type FindTicketsOptions } from './experiments/api.js';
-export { executeLottery, resultSettings, type ExecuteOptions } from './experiments/execute.js';
+export { executeLottery, type ExecuteOptions } from './experiments/execute.js';
 export {
   presetNamed,
   presetRuns,
@@ -21,7 +21,7 @@ export {
 
 // settings: one table, from which configs, flags, docs and run identity derive
 export { lotteryConfigSchema, type LotteryConfig, type LotteryRequest } from './lottery/config.js';
-export { resolveConfig, runIdentity } from './lottery/resolve.js';
+export { resolveConfig, resultSettings, runIdentity } from './lottery/resolve.js';
 export { LOTTERY_SETTINGS } from './spec/settings.js';
 export type { OptimizerSpec } from './spec/optimizer.js';
 export type { ModelDefaults } from './spec/defaults.js';

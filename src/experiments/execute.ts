@@ -7,10 +7,9 @@ import { type DatasetName, loadDataset } from '../data/index.js';
 import { TrainingEngine } from '../engine/engine.js';
 import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
 import { type LotteryReporter, runLottery } from '../lottery/procedure.js';
-import { CONFIG_LEAVES, modelEntry, runIdentity } from '../lottery/resolve.js';
+import { modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
 import type { RunSummary } from '../lottery/summary.js';
 import { type LeaseOptions, type Run, RunStore, configDifferences } from '../store/index.js';
-import { getPath, leafApplies } from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 import { prepareData } from '../train/data.js';
 
@@ -26,20 +25,6 @@ export interface ExecuteOptions {
   lease?: LeaseOptions;
   /** How often to look again while every remaining unit is leased by another process (ms). */
   pollMs?: number;
-}
-
-/**
- * Every result-affecting setting with its value, defaults included. The run's name leaves defaults
- * out (so a new setting renames nothing); this catches the other side of that choice: a model whose
- * defaults changed since a run was made would otherwise reuse its directory with other settings.
- */
-export function resultSettings(config: LotteryConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const leaf of CONFIG_LEAVES) {
-    if (!leaf.setting.affectsResults || !leafApplies(leaf, config)) continue;
-    out[leaf.path.join('.')] = getPath(config, leaf.path);
-  }
-  return out;
 }
 
 /** Refuses to reuse a run directory whose stored settings differ in anything that changes results. */
@@ -60,9 +45,10 @@ function checkStoredSettings(run: Run, config: LotteryConfig): void {
 /** Opens (or resumes) the run for `config`, trains everything not yet done, returns the summary. */
 export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions): Promise<RunSummary> {
   const store = new RunStore({ root: opts.runsDir });
-  const previous = store.peekRun(opts.name, runIdentity(config));
+  const identity = runIdentity(config);
+  const previous = store.peekRun(opts.name, identity);
   if (previous) checkStoredSettings(previous, config);
-  const run = store.openRun(opts.name, runIdentity(config), config);
+  const run = store.openRun(opts.name, identity, config);
   try {
     process.stderr.write(`run directory: ${run.dir}\n`);
     const entry = modelEntry(config.model);

@@ -119,6 +119,22 @@ function applyTarget(config: Record<string, unknown>, target: number): void {
   for (const kind of Object.keys(rates)) rates[kind] = p;
 }
 
+/** The settings that change a unit's results and apply to `config`, with their paths and values. */
+function resultLeaves(config: LotteryConfig): { leaf: Leaf; path: string; value: unknown }[] {
+  return CONFIG_LEAVES.filter((leaf) => leaf.setting.affectsResults && leafApplies(leaf, config)).map(
+    (leaf) => ({ leaf, path: leaf.path.join('.'), value: getPath(config, leaf.path) }),
+  );
+}
+
+/**
+ * Every result-affecting setting with its value, defaults included. The run's name (runIdentity)
+ * leaves defaults out so that a new setting renames nothing; comparing these catches the other side
+ * of that choice: a model whose defaults changed since a run was made.
+ */
+export function resultSettings(config: LotteryConfig): Record<string, unknown> {
+  return Object.fromEntries(resultLeaves(config).map(({ path, value }) => [path, value]));
+}
+
 /**
  * The run identity: the settings that change a unit's results, keyed by path, leaving out those at
  * their default for the run's model and dataset (the model is always in). Levels, trials, controls,
@@ -128,10 +144,7 @@ function applyTarget(config: Record<string, unknown>, target: number): void {
 export function runIdentity(config: LotteryConfig): Record<string, unknown> {
   const ctx = defaultContext(config.model, config.dataset, config.optimizer.kind, config.iterations);
   const identity: Record<string, unknown> = { model: config.model };
-  for (const leaf of CONFIG_LEAVES) {
-    if (!leaf.setting.affectsResults || !leafApplies(leaf, config)) continue;
-    const path = leaf.path.join('.');
-    const value = getPath(config, leaf.path);
+  for (const { leaf, path, value } of resultLeaves(config)) {
     if (path === 'model' || sameValue(value, defaultOf(leaf.setting, ctx))) continue;
     identity[path] = value;
   }
