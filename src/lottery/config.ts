@@ -5,12 +5,7 @@
 import { isPrunableParam } from '../spec/layers.js';
 import type { LotteryConfig } from '../spec/settings.js';
 
-export {
-  INITS,
-  lotteryConfigSchema,
-  type LotteryConfig,
-  type LotteryRequest,
-} from '../spec/settings.js';
+export { INITS, lotteryConfigSchema, type LotteryConfig, type LotteryRequest } from '../spec/settings.js';
 
 /** Which parameters carry masks: weights of fc/conv/output layers, and their biases when asked. */
 export function isPrunable(config: LotteryConfig, decl: { role: string; layerKind?: string }): boolean {
