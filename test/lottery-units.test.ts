@@ -86,7 +86,7 @@ test('resets and controls are registries covering every name the config accepts'
   assert.throws(() => controls.register(controls.get('one-shot')), /already registered/);
 });
 
-test('--levels 3 then --levels 5 computes only levels 4 and 5, much faster than a fresh 5, same results', async () => {
+test('--levels 3 then --levels 5 trains only levels 4 and 5 and ends with the results of a fresh 5', async () => {
   const [grown, fresh] = [tmp(), tmp()];
   try {
     const request = { iterations: 100, evalEvery: 50 };
@@ -101,10 +101,8 @@ test('--levels 3 then --levels 5 computes only levels 4 and 5, much faster than 
     const scratch = await lottery(fresh, { ...request, levels: 5 });
     assert.equal(scratch.trained.length, 6);
     assert.deepEqual(withoutTimes(more.summary.results), withoutTimes(scratch.summary.results));
-    assert.ok(
-      more.seconds < 0.6 * scratch.seconds,
-      `levels 4-5 took ${more.seconds.toFixed(2)} s, a fresh run of 0-5 ${scratch.seconds.toFixed(2)} s`,
-    );
+    // exact work, not wall time (the CI machine is shared and noisy): the growing run trained
+    // 2 units, the fresh one 6 (both lists asserted above)
     // the summary records the invocation's full config; the directory is named by the identity
     assert.equal(more.summary.config.levels, 5);
     assert.equal(
