@@ -42,6 +42,7 @@ test('the plan: every unit after its dependencies, as the procedure needs them',
       levels: 2,
       trials: 2,
       reset: 'rewind',
+      rewindIteration: 10,
       controls: ['random-reinit', 'random-prune', 'one-shot'],
     }),
   );

@@ -239,7 +239,7 @@ test('running again skips finished units and changes nothing; the config hash tr
       { levels: 3 },
       { rateOutput: 0.2 },
       { seed: 4 },
-      { reset: 'rewind' as const },
+      { reset: 'rewind' as const, rewindIteration: 10 },
     ]) {
       assert.notEqual(
         hashConfig(resolveConfig({ model: 'lenet300', iterations: 40, ...change })),

@@ -13,6 +13,7 @@ import { requestFromCommandLine } from '../src/cli/commands/lottery.js';
 import { PRESETS } from '../src/experiments/presets.js';
 import { type LotteryConfig, lotteryConfigSchema } from '../src/lottery/config.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
+import { UserError } from '../src/util/errors.js';
 
 const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.json', 'utf8')) as {
   presets: Record<string, unknown>;
@@ -48,9 +49,23 @@ async function resolvedFromArgs(args: string[]): Promise<LotteryConfig> {
   return config!;
 }
 
+// Since issue 11 a setting that would be ignored is refused: this line gives --dropout to
+// lenet300, which has no dropout layers (and --augment to it on colour data, which is fine).
+const NOW_REFUSED =
+  'train --model lenet300 --dataset cifar10 --normalization unit --augment --dropout 0.5 --init kaiming_uniform --validation-size 1000 --train-eval-size 500';
+
 test('command lines resolve to the configurations they resolved to before the settings table', async () => {
   assert.equal(Object.keys(before.cli).length, 11);
   for (const [line, expected] of Object.entries(before.cli)) {
+    if (line === NOW_REFUSED) {
+      await assert.rejects(
+        resolvedFromArgs(line.split(' ')),
+        (e) => e instanceof UserError && /--dropout 0\.5 is refused/.test(e.message),
+      );
+      const without = line.replace(' --dropout 0.5', '');
+      assert.deepEqual(await resolvedFromArgs(without.split(' ')), { ...(expected as object), dropout: 0 });
+      continue;
+    }
     assert.deepEqual(await resolvedFromArgs(line.split(' ')), expected, line);
   }
 });
@@ -75,5 +90,14 @@ test('the config schema is the one from before, but for constant defaults and re
   oldNormalized.properties.dataset = { type: 'string' };
   assert.deepEqual(oldNormalized.properties.pruning.properties.scope.enum, ['layerwise', 'global']);
   oldNormalized.properties.pruning.properties.scope.enum = scopeNames();
+  // a rate of 1 (every remaining weight pruned at the first level) is refused since issue 11
+  const rates = (oldNormalized.properties.pruning.properties as unknown as Record<string, unknown>).rates as {
+    properties: Record<string, Record<string, unknown>>;
+  };
+  for (const r of Object.values(rates.properties)) {
+    assert.equal(r.maximum, 1);
+    delete r.maximum;
+    r.exclusiveMaximum = 1;
+  }
   assert.deepEqual(normalize(now), oldNormalized);
 });

@@ -10,6 +10,7 @@ import type { ModelEntry } from '../models/types.js';
 import { rateForTarget } from '../prune/index.js';
 import type { DefaultContext } from '../spec/defaults.js';
 import { inputShapeOf } from '../spec/defaults.js';
+import { describeIssue } from '../spec/describe.js';
 import { INPUT_SETTINGS, LOTTERY_SETTINGS } from '../spec/settings.js';
 import {
   type Leaf,
@@ -22,6 +23,7 @@ import {
 } from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from './config.js';
+import { checkSettingRules, modelFacts } from './setting-rules.js';
 // the registries that provide the choices of `reset` and `controls` (prune's come with rateForTarget)
 import './controls.js';
 import './resets.js';
@@ -72,7 +74,7 @@ function checkRequest(req: LotteryRequest): void {
     const parsed = s.schema.safeParse(value);
     if (!parsed.success) {
       throw new UserError(
-        `invalid setting ${leaf ? leaf.path.join('.') : key}: ${parsed.error.issues[0].message}`,
+        `invalid setting ${leaf ? leaf.path.join('.') : key}: ${describeIssue(parsed.error.issues[0], value)}`,
       );
     }
   }
@@ -98,11 +100,15 @@ export function resolveConfig(req: LotteryRequest): LotteryConfig {
     throw new UserError(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
   }
   const c = parsed.data;
-  if (c.reset === 'rewind' && c.rewindIteration > c.iterations) {
-    throw new UserError(
-      `--rewind-iteration ${c.rewindIteration} is past the end of training (${c.iterations} iterations)`,
-    );
-  }
+  // every setting either applies or is refused (the rules are declared in the settings table)
+  const given = new Set(Object.keys(values).filter((k) => values[k] !== undefined));
+  const rules = {
+    config: c as Record<string, unknown>,
+    model: modelFacts(modelNamed(c.model), c.inputShape, ctx.dataset.classes),
+    dataset: { ...ctx.dataset, trainCount: datasetNamed(c.dataset).trainCount },
+    given,
+  };
+  checkSettingRules(CONFIG_LEAVES, c as Record<string, unknown>, values, rules, ctx);
   if (c.evalEvery > c.iterations) c.evalEvery = c.iterations;
   return c;
 }

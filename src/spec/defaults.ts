@@ -35,6 +35,8 @@ export interface DatasetShape {
   height: number;
   width: number;
   classes: number;
+  /** Examples in the training split (validation examples are held out of it); unknown for some. */
+  trainCount?: number;
 }
 
 /** Everything a derived default may look at. */

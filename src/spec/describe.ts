@@ -27,6 +27,12 @@ export function describeDefault(s: AnySetting, models: readonly DefaultContext[]
   return `from the ${s.default.from}${values ? `: ${values}` : ''}`;
 }
 
+/** Whether a bound's issue carries the table's own explanation (zod's default messages start "Too "). */
+const explained = (issue: z.core.$ZodIssue): boolean =>
+  (issue.code === 'too_big' || issue.code === 'too_small') &&
+  !issue.inclusive &&
+  !/^Too /.test(issue.message);
+
 /** One validation issue as a short phrase, e.g. `must be at least 1`. */
 export function describeIssue(issue: z.core.$ZodIssue, raw?: unknown): string {
   const got = raw === undefined ? '' : `, got ${JSON.stringify(raw)}`;
@@ -34,9 +40,12 @@ export function describeIssue(issue: z.core.$ZodIssue, raw?: unknown): string {
     case 'invalid_type':
       if (issue.expected === 'int') return `expected an integer${got}`;
       return `expected ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}${got}`;
+    // a bound the table explains in its own words (a rate of 1) keeps them
     case 'too_small':
+      if (explained(issue)) return `must be greater than ${String(issue.minimum)}: ${issue.message}`;
       return `must be ${issue.inclusive ? 'at least' : 'greater than'} ${String(issue.minimum)}`;
     case 'too_big':
+      if (explained(issue)) return `must be less than ${String(issue.maximum)}: ${issue.message}`;
       return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
     case 'invalid_value':
       return `${JSON.stringify(raw)} is not one of ${issue.values.map(String).join(', ')}`;
@@ -53,8 +62,9 @@ function describeNumber(schema: z.ZodType): string {
     typeof v === 'number' && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined;
   const lo = bound(j.minimum) ?? bound(j.exclusiveMinimum);
   const hi = bound(j.maximum) ?? bound(j.exclusiveMaximum);
-  const loOpen = bound(j.minimum) === undefined;
-  const hiOpen = bound(j.maximum) === undefined;
+  // both bounds on one side (`max(1).lt(1)`): the exclusive one is the tighter
+  const loOpen = bound(j.minimum) === undefined || bound(j.exclusiveMinimum) === lo;
+  const hiOpen = bound(j.maximum) === undefined || bound(j.exclusiveMaximum) === hi;
   if (lo !== undefined && hi !== undefined)
     return `${kind} in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}`;
   if (lo !== undefined) return `${kind} ${loOpen ? '>' : '≥'} ${lo}`;

@@ -2,9 +2,15 @@
 import { z } from 'zod';
 import { registeredChoice } from './choices.js';
 import type { LayerKind } from './layers.js';
+import { unlessGiven, whenModel } from './rules.js';
 import { fromModel, group, setting } from './table.js';
 
-const rate = z.number().min(0).max(1);
+// a rate of 1 would prune every remaining weight of its kind at the first level
+const rate = z
+  .number()
+  .min(0)
+  .max(1)
+  .lt(1, 'a rate of 1 prunes every remaining weight of its kind at the first level; rates are in [0, 1)');
 
 const pruningRate = <const K extends string>(key: K, kind: LayerKind, flag: string, help: string) =>
   setting({
@@ -16,6 +22,19 @@ const pruningRate = <const K extends string>(key: K, kind: LayerKind, flag: stri
     commands: ['lottery'],
     help,
     affectsResults: true,
+    appliesWhen: [
+      unlessGiven(
+        'target',
+        '--target sets every rate (1 − target^(1/levels))',
+        'give either --target or per-kind rates (--rate-fc, --rate-conv, --rate-output), not both',
+      ),
+      whenModel(
+        `the model has ${kind} layers`,
+        (m) => m.layerKinds.includes(kind),
+        (m) => `${m.name} has no ${kind} layers`,
+        `leave the ${kind} rate out: ${kind} layers are what it prunes`,
+      ),
+    ],
   });
 
 export const PRUNING_SETTINGS = group({

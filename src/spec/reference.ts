@@ -8,22 +8,25 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The settings reference as Markdown; `models` gives "from the model" defaults their values. */
 export function settingsReference(models: readonly DefaultContext[]): string {
-  const row = (path: string, s: AnySetting, only?: string): string => {
+  const row = (path: string, s: AnySetting, variant?: string): string => {
     const flag = s.flag ? `\`${s.flag.split(' ')[0]}\`` : '';
     const type = s.choicesFrom ? `a registered ${s.choicesFrom.replace(/s$/, '')}` : describeType(s.schema);
-    const help = `${s.help}${only ? ` (only with ${only})` : ''}${s.derived ? ' (derived, not settable)' : ''}`;
+    const refused = s.refuse.map((r) => r.text).join('; ');
+    const help = `${s.help}${s.derived ? ' (derived, not settable)' : ''}${refused ? `; refused: ${refused}` : ''}`;
     const defaultText = s.optional && s.default.kind === 'constant' ? 'none' : describeDefault(s, models);
-    return `| \`${path}\` | ${flag} | ${cell(type)} | ${cell(defaultText)} | ${s.affectsResults ? 'yes' : 'no'} | ${cell(help)} |`;
+    const when = [...(variant ? [variant] : []), ...s.appliesWhen.map((c) => c.text)].join(' and ');
+    const applies = when ? `${when}${s.requiredWhenApplies ? ' (and then required)' : ''}` : '';
+    return `| \`${path}\` | ${flag} | ${cell(type)} | ${cell(defaultText)} | ${s.affectsResults ? 'yes' : 'no'} | ${cell(applies)} | ${cell(help)} |`;
   };
   const header = [
-    '| path | flag | type | default | identity | what it does |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| path | flag | type | default | identity | applies when | what it does |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const config = leavesOf(LOTTERY_SETTINGS).map((l) =>
     row(
       l.path.join('.'),
       l.setting,
-      l.variant ? `${l.variant.path.join('.')} = ${l.variant.value}` : undefined,
+      l.variant ? `${l.variant.path.join('.')} is ${l.variant.value}` : undefined,
     ),
   );
   const inputs = Object.entries(INPUT_SETTINGS).map(([name, s]) => row(name, s));
@@ -41,6 +44,11 @@ export function settingsReference(models: readonly DefaultContext[]): string {
     '"identity": the setting changes results, so it is part of the run identity, which names the run',
     'directory. Settings left at their defaults are left out of it, and levels, trials, controls and',
     'checkpointing are never in it: more levels, trials or controls reuse the units already done.',
+    '',
+    '"applies when": a setting has an effect only then. Given (by its flag or in a config file) where it',
+    'has none, it is refused with a message saying why, rather than recorded as if it had been applied;',
+    'a value equal to its default is accepted (a run\'s own `config.json` holds every setting). "refused":',
+    'values that make no sense with the rest of the configuration.',
     '',
     '## Configuration (`config.json` of a run)',
     '',

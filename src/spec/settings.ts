@@ -9,6 +9,7 @@ import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from '
 import { type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
+import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import {
   type RequestOf,
   type ShapeValue,
@@ -166,6 +167,10 @@ export const LOTTERY_SETTINGS = {
       flag: '--gamma <g>',
       help: 'step-decay factor',
       affectsResults: true,
+      appliesWhen: whenNotEmpty(
+        'schedule.milestones',
+        'give --milestones too (the iterations at which the rate is multiplied by --gamma), or leave --gamma out',
+      ),
     }),
   }),
   batchSize: setting({
@@ -175,6 +180,16 @@ export const LOTTERY_SETTINGS = {
     flag: '--batch-size <n>',
     help: 'batch size',
     affectsResults: true,
+    refuse: [
+      {
+        text: 'larger than the training set',
+        refuses: (n, ctx) => n > (trainingExamples(ctx) ?? Infinity),
+        why: (_, ctx) =>
+          `is larger than the training set (${trainingExamples(ctx)} examples of ${ctx.dataset.name} once ` +
+          `${String(ctx.config.validationSize)} are held out for validation)`,
+        fix: (_, ctx) => `use a batch size of at most ${trainingExamples(ctx)}`,
+      },
+    ],
   }),
   iterations: setting({
     key: 'iterations',
@@ -200,6 +215,15 @@ export const LOTTERY_SETTINGS = {
     flag: '--validation-size <n>',
     help: 'examples held out of the training set for validation',
     affectsResults: true,
+    refuse: [
+      {
+        text: 'no training examples left',
+        refuses: (n, ctx) => n >= (ctx.dataset.trainCount ?? Infinity),
+        why: (_, ctx) =>
+          `leaves no training examples (${ctx.dataset.name} has ${ctx.dataset.trainCount} in its training split)`,
+        fix: (_, ctx) => `hold out fewer than ${ctx.dataset.trainCount} examples`,
+      },
+    ],
   }),
   splitSeed: setting({
     key: 'splitSeed',
@@ -223,6 +247,12 @@ export const LOTTERY_SETTINGS = {
     flag: '--augment',
     help: 'random crop (4-pixel padding) and horizontal flip, for CIFAR-10',
     affectsResults: true,
+    appliesWhen: whenDataset(
+      'the dataset is in colour (CIFAR-10)',
+      (d) => d.channels === 3,
+      (d) => `${d.name} is grayscale (crops and flips are CIFAR-10's augmentation)`,
+      'leave --augment out, or use --dataset cifar10',
+    ),
   }),
   trainEvalSize: setting({
     key: 'trainEvalSize',
@@ -239,6 +269,12 @@ export const LOTTERY_SETTINGS = {
     flag: '--dropout <rate>',
     help: 'dropout on the fc layers of Conv-2/4/6',
     affectsResults: true,
+    appliesWhen: whenModel(
+      'the model has dropout layers',
+      (m) => m.dropout,
+      (m) => `${m.name} has no dropout layers`,
+      'leave --dropout out, or use a model with dropout layers (conv2, conv4, conv6)',
+    ),
   }),
   init: setting({
     key: 'init',
@@ -273,8 +309,18 @@ export const LOTTERY_SETTINGS = {
     default: 0,
     flag: '--rewind-iteration <k>',
     commands: ['lottery'],
-    help: 'k for --reset rewind',
+    help: 'k for --reset rewind: survivors restart from the weights after k iterations (θ_k)',
     affectsResults: true,
+    appliesWhen: whenSetting('reset', ['rewind'], 'add --reset rewind, or leave --rewind-iteration out'),
+    requiredWhenApplies: true,
+    refuse: [
+      {
+        text: 'past the end of training',
+        refuses: (k, ctx) => k > Number(ctx.config.iterations),
+        why: (_, ctx) => `is past the end of training (${String(ctx.config.iterations)} iterations)`,
+        fix: (_, ctx) => `rewind to an iteration of at most ${String(ctx.config.iterations)}`,
+      },
+    ],
   }),
   controls: setting({
     key: 'controls',
@@ -284,6 +330,16 @@ export const LOTTERY_SETTINGS = {
     commands: ['lottery'],
     help: 'controls per level (comma list, or none); adding one reuses the units already done',
     affectsResults: false,
+    refuse: [
+      {
+        text: 'one-shot with --pruning one-shot (it would duplicate the ticket)',
+        refuses: (controls, ctx) =>
+          controls.includes('one-shot') &&
+          (ctx.config.pruning as { schedule: string }).schedule === 'one-shot',
+        why: () => 'duplicates the ticket: with --pruning one-shot the ticket itself is pruned in one shot',
+        fix: () => 'drop one-shot from --controls, or use --pruning iterative',
+      },
+    ],
   }),
   controlLevels: setting({
     key: 'controlLevels',
@@ -292,6 +348,18 @@ export const LOTTERY_SETTINGS = {
     default: undefined,
     help: 'train a control only at these levels, e.g. {"random-prune": [2, 4]} (default: every level)',
     affectsResults: false,
+    refuse: [
+      {
+        text: 'controls that are not run',
+        refuses: (only, ctx) =>
+          Object.keys(only ?? {}).some((c) => !(ctx.config.controls as string[]).includes(c)),
+        why: (only, ctx) =>
+          `names controls that are not run (${Object.keys(only ?? {})
+            .filter((c) => !(ctx.config.controls as string[]).includes(c))
+            .join(', ')})`,
+        fix: () => 'add them to controls, or leave them out of controlLevels',
+      },
+    ],
   }),
   trials: setting({
     key: 'trials',
@@ -335,7 +403,7 @@ export const INPUT_SETTINGS = {
     key: 'target',
     schema: z
       .number()
-      .gt(0, 'must be a fraction of weights remaining in (0, 1]')
+      .gt(0, 'target is the fraction of weights remaining after the last level, in (0, 1]')
       .max(1, 'must be a fraction of weights remaining in (0, 1]'),
     optional: true,
     default: undefined,

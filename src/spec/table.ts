@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { DefaultContext } from './defaults.js';
+import type { AppliesWhen, Refusal } from './rules.js';
 
 export type CommandName = 'train' | 'lottery' | 'reproduce';
 
@@ -33,6 +34,12 @@ export interface Setting<T = unknown, K extends string = string, O extends boole
   readonly derived: boolean;
   /** The valid values are the names in a registry (checked when resolving). */
   readonly choicesFrom?: 'models' | 'datasets';
+  /** When it has an effect (all must hold); given explicitly where it has none, it is refused (rules.ts). */
+  readonly appliesWhen: readonly AppliesWhen[];
+  /** Must be given explicitly whenever it applies: no default makes sense (k of `--reset rewind`). */
+  readonly requiredWhenApplies: boolean;
+  /** Values the schema allows that make no sense with the rest of the configuration. */
+  readonly refuse: readonly Refusal<T>[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,6 +80,9 @@ export interface SettingInit<T, K extends string, O extends boolean> {
   affectsResults: boolean;
   derived?: boolean;
   choicesFrom?: 'models' | 'datasets';
+  appliesWhen?: AppliesWhen | readonly AppliesWhen[];
+  requiredWhenApplies?: boolean;
+  refuse?: readonly Refusal<NoInfer<T>>[];
 }
 
 function isDefault<T>(d: unknown): d is Default<T> {
@@ -96,6 +106,9 @@ export function setting<T, const K extends string, const O extends boolean = fal
     affectsResults: init.affectsResults,
     derived: init.derived ?? false,
     choicesFrom: init.choicesFrom,
+    appliesWhen: init.appliesWhen === undefined ? [] : [init.appliesWhen].flat(),
+    requiredWhenApplies: init.requiredWhenApplies ?? false,
+    refuse: init.refuse ?? [],
   };
 }
 
