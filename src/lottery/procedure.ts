@@ -14,12 +14,12 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus, platform, totalmem } from 'node:os';
-import { createRequire } from 'node:module';
 import type { TrainingEngine } from '../engine/engine.js';
 import { type LeaseOptions, type Run, readJson, writeJsonAtomic } from '../store/index.js';
 import type { TrainData } from '../train/data.js';
 import type { LotteryConfig } from './config.js';
 import { type Plan, buildPlan } from './plan.js';
+import { versions } from '../util/versions.js';
 import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
 import { prunableLayers } from './tickets.js';
 import { unitKey } from './types.js';
@@ -48,30 +48,23 @@ export interface LotteryContext {
   callbacks?: UnitCallbacks;
 }
 
+/** This process's machine and versions. */
 export function machineInfo(): RunSummary['machine'] {
-  const require = createRequire(import.meta.url);
-  let ortVersion = 'unknown';
-  try {
-    ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
-  } catch {
-    // leave unknown
-  }
   return {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    onnxruntime: ortVersion,
+    onnxruntime: versions().onnxruntime,
     platform: `${platform()}-${process.arch}`,
   };
 }
 
 export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
   const { config, run, engine, data } = ctx;
-  const started = performance.now();
   const plan = buildPlan(config);
   run.setPlanned(plan.units.length);
-  const previousWall = readWall(run);
+  let trainedHere = false;
   const worker = new UnitWorker(
     config,
     run,
@@ -94,7 +87,6 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
       total: plan.units.length,
     };
   };
-  const wall = () => previousWall + (performance.now() - started) / 1000;
   let lastWaitingFor = '';
   while (done.size < plan.units.length) {
     let trained = false;
@@ -118,7 +110,8 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
         const result = await worker.train(unit, lease, info(i));
         if (result) {
           done.add(unit.key);
-          writeSummary(ctx, plan, wall());
+          trainedHere = true;
+          writeSummary(ctx, plan, trainedHere);
         }
       } finally {
         lease.release();
@@ -132,20 +125,51 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
     lastWaitingFor = waitingFor;
     await new Promise((resolve) => setTimeout(resolve, ctx.pollMs ?? 1000));
   }
-  return writeSummary(ctx, plan, wall());
+  return writeSummary(ctx, plan, trainedHere);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // summary
 
-function readWall(run: Run): number {
+/** The machine recorded by the run's previous summary, if it has a readable one. */
+function previousMachine(run: Run): RunSummary['machine'] | undefined {
   const path = run.path(SUMMARY_FILE);
-  if (!existsSync(path)) return 0;
+  if (!existsSync(path)) return undefined;
   try {
-    return (readJson(path) as RunSummary).wallSeconds ?? 0;
+    return (readJson(path) as RunSummary).machine;
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** One value, or the distinct values sorted when the units differ. */
+function oneOrAll<T extends number | string>(values: T[]): T | T[] | undefined {
+  const distinct = [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return distinct.length <= 1 ? distinct[0] : distinct;
+}
+
+/**
+ * The summary's machine: this process's when it trained a unit, else the one recorded before (a
+ * rerun that skips everything rewrites nothing); threads and versions are the units' own, all of
+ * them listed when they differ.
+ */
+function runMachine(run: Run, results: LevelResult[], trainedHere: boolean): RunSummary['machine'] {
+  const machine = (!trainedHere && previousMachine(run)) || machineInfo();
+  const threads = oneOrAll(
+    results.flatMap((r) => {
+      const t = r.provenance?.threads ?? run.unitRecord(unitKey(r.trial, r.level, r.condition))?.threads;
+      return t === undefined ? [] : [t];
+    }),
+  );
+  const known = results.flatMap((r) => (r.provenance ? [r.provenance] : []));
+  const ticketlab = oneOrAll(known.map((p) => p.ticketlab));
+  const onnxruntime = oneOrAll(known.map((p) => p.onnxruntime));
+  return {
+    ...machine,
+    ...(threads === undefined ? {} : { threads }),
+    ...(ticketlab === undefined ? {} : { ticketlab: [ticketlab].flat().join(', ') }),
+    ...(onnxruntime === undefined ? {} : { onnxruntime: [onnxruntime].flat().join(', ') }),
+  };
 }
 
 /** Every done unit of the run (of any invocation), by trial, level and condition. */
@@ -157,9 +181,13 @@ export function collectResults(run: Run): LevelResult[] {
     .sort((a, b) => a.trial - b.trial || a.level - b.level || a.condition.localeCompare(b.condition));
 }
 
-/** summary.json: this invocation's full config and the results of its plan's units. */
-function writeSummary(ctx: LotteryContext, plan: Plan, wallSeconds: number): RunSummary {
+/**
+ * summary.json: this invocation's full config and the results of its plan's units, their summed wall
+ * time, and the machine, threads and versions they ran with (see runMachine).
+ */
+function writeSummary(ctx: LotteryContext, plan: Plan, trainedHere: boolean): RunSummary {
   const { run, config } = ctx;
+  const results = collectResults(run).filter((r) => plan.byKey.has(unitKey(r.trial, r.level, r.condition)));
   const summary: RunSummary = {
     name: run.name,
     dir: run.dir,
@@ -170,9 +198,9 @@ function writeSummary(ctx: LotteryContext, plan: Plan, wallSeconds: number): Run
     dataset: config.dataset,
     ...ctx.labels,
     // float sums are ordered by thread: metrics are bit-identical only at the same thread count
-    machine: { ...machineInfo(), threads: ctx.engine.threads },
-    wallSeconds,
-    results: collectResults(run).filter((r) => plan.byKey.has(unitKey(r.trial, r.level, r.condition))),
+    machine: runMachine(run, results, trainedHere),
+    wallSeconds: results.reduce((sum, r) => sum + r.wallSeconds, 0),
+    results,
   };
   writeJsonAtomic(run.path(SUMMARY_FILE), summary);
   return summary;

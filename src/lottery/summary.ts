@@ -34,6 +34,16 @@ export const layerSparsitySchema = z
   })
   .refine((s) => s.kept <= s.total, { message: 'kept exceeds total' });
 
+/** How a unit was computed: float results depend on the thread count and may on either version. */
+export const provenanceSchema = z.object({
+  /** onnxruntime intra-op threads (the order of float sums depends on it) */
+  threads: z.number().int().positive(),
+  /** ticketlab's version (package.json) */
+  ticketlab: z.string(),
+  /** onnxruntime-node's version */
+  onnxruntime: z.string(),
+});
+
 export const levelResultSchema = z.object({
   trial: count,
   seed: z.number().int(),
@@ -52,7 +62,10 @@ export const levelResultSchema = z.object({
   iterations: count,
   curve: z.array(evalPointSchema),
   sparsity: z.array(layerSparsitySchema),
+  /** training time of the unit, summed over the invocations that worked on it (resumes included) */
   wallSeconds: z.number().nonnegative(),
+  /** absent in results recorded before provenance was */
+  provenance: provenanceSchema.optional(),
 });
 
 export const machineSchema = z.object({
@@ -62,8 +75,13 @@ export const machineSchema = z.object({
   node: z.string(),
   onnxruntime: z.string(),
   platform: z.string(),
-  /** onnxruntime intra-op threads of the (last) process that ran the run */
-  threads: count.optional(),
+  /**
+   * onnxruntime intra-op threads of the run's units: one count, or the distinct counts (sorted) when
+   * its units ran with different ones (their results then mix float orders)
+   */
+  threads: z.union([count, z.array(count)]).optional(),
+  /** ticketlab's version(s) of the run's units, as `onnxruntime` holds onnxruntime-node's */
+  ticketlab: z.string().optional(),
 });
 
 export const runSummarySchema = z.object({
@@ -80,7 +98,9 @@ export const runSummarySchema = z.object({
   standIn: z.string().optional(),
   /** The preset the run was started from, if any (e.g. 'lenet-quick'). */
   preset: z.string().optional(),
+  /** the machine of the last invocation that trained a unit; threads and versions from the units */
   machine: machineSchema,
+  /** the sum of its units' wall times */
   wallSeconds: z.number().nonnegative(),
   results: z.array(levelResultSchema),
 });
@@ -88,5 +108,6 @@ export const runSummarySchema = z.object({
 export type EvalPoint = z.infer<typeof evalPointSchema>;
 export type LayerSparsity = z.infer<typeof layerSparsitySchema>;
 export type LevelResult = z.infer<typeof levelResultSchema>;
+export type Provenance = z.infer<typeof provenanceSchema>;
 export type Machine = z.infer<typeof machineSchema>;
 export type RunSummary = z.infer<typeof runSummarySchema>;

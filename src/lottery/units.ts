@@ -14,6 +14,7 @@ import { makeSampler } from '../train/data.js';
 import { type TrainProgress, type TrainResult, train } from '../train/trainer.js';
 import type { TrainHooks } from '../train/types.js';
 import { Rng } from '../util/rng.js';
+import { versions } from '../util/versions.js';
 import type { LotteryConfig } from './config.js';
 import { conditionNamed } from './controls.js';
 import type { PlannedUnit } from './plan.js';
@@ -176,7 +177,7 @@ export class UnitWorker {
     if (result.rewind && !existsSync(rewindPath)) saveWeights(rewindPath, result.rewind);
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
-    const levelResult = toLevelResult(config, unit, result, layers, masks);
+    const levelResult = toLevelResult(config, unit, result, layers, masks, engine.threads);
     run.markDone(key, levelResult, { threads: engine.threads });
     removeCheckpoint(dir);
     this.reporter?.unitEnd?.(info, levelResult);
@@ -196,6 +197,7 @@ function toLevelResult(
   r: TrainResult,
   layers: PrunableLayer[],
   masks: Masks,
+  threads: number,
 ): LevelResult {
   const report = sparsityReport(layers, masks);
   const result: LevelResult = {
@@ -216,7 +218,9 @@ function toLevelResult(
       total: row.total,
       kept: row.kept,
     })),
+    // summed over resumes: the trainer adds the time its checkpoint carries
     wallSeconds: r.wallSeconds,
+    provenance: { threads, ...versions() },
   };
   if (r.trainAccuracyAtEarlyStop !== undefined) result.trainAccuracyAtEarlyStop = r.trainAccuracyAtEarlyStop;
   if (r.finalTrainAccuracy !== undefined) result.finalTrainAccuracy = r.finalTrainAccuracy;
