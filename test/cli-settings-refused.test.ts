@@ -37,17 +37,20 @@ function refusedRun(args: string[]) {
 const CASES: { args: string[]; message: RegExp; fix: RegExp }[] = [
   {
     args: ['lottery', '--model', 'lenet300', '--dropout', '0.5'],
-    message: /--dropout 0\.5 is refused: it applies only when the model has dropout layers, and lenet300 has no dropout layers/,
+    message:
+      /--dropout 0\.5 is refused: it applies only when the model has dropout layers, and lenet300 has no dropout layers/,
     fix: /fix: .*conv2, conv4, conv6/,
   },
   {
     args: ['lottery', '--momentum', '0.5'],
-    message: /--momentum \(optimizer\.momentum\) 0\.5 is refused: it applies only when optimizer\.kind is sgd, and optimizer\.kind is adam/,
+    message:
+      /--momentum \(optimizer\.momentum\) 0\.5 is refused: it applies only when optimizer\.kind is sgd, and optimizer\.kind is adam/,
     fix: /fix: add --optimizer sgd, or leave --momentum/,
   },
   {
     args: ['lottery', '--optimizer', 'adam', '--nesterov'],
-    message: /--nesterov \(optimizer\.nesterov\) true is refused: it applies only when optimizer\.kind is sgd/,
+    message:
+      /--nesterov \(optimizer\.nesterov\) true is refused: it applies only when optimizer\.kind is sgd/,
     fix: /fix: add --optimizer sgd/,
   },
   {
@@ -67,28 +70,33 @@ const CASES: { args: string[]; message: RegExp; fix: RegExp }[] = [
   },
   {
     args: ['lottery', '--rate-fc', '1'],
-    message: /--rate-fc <p>' argument '1' is invalid\. must be less than 1: a rate of 1 prunes every remaining weight/,
+    message:
+      /--rate-fc <p>' argument '1' is invalid\. must be less than 1: a rate of 1 prunes every remaining weight/,
     fix: /run with --help/,
   },
   {
     args: ['lottery', '--dataset', 'mnist', '--augment'],
-    message: /--augment true is refused: it applies only when the dataset is in colour \(CIFAR-10\), and mnist is grayscale/,
+    message:
+      /--augment true is refused: it applies only when the dataset is in colour \(CIFAR-10\), and mnist is grayscale/,
     fix: /fix: leave --augment out/,
   },
   {
     args: ['lottery', '--pruning', 'one-shot', '--controls', 'one-shot'],
-    message: /--controls one-shot duplicates the ticket: with --pruning one-shot the ticket itself is pruned in one shot/,
+    message:
+      /--controls one-shot duplicates the ticket: with --pruning one-shot the ticket itself is pruned in one shot/,
     fix: /fix: drop one-shot from --controls, or use --pruning iterative/,
   },
   {
     args: ['lottery', '--batch-size', '100000'],
-    message: /--batch-size 100000 is larger than the training set \(55000 examples of mnist once 5000 are held out/,
+    message:
+      /--batch-size 100000 is larger than the training set \(55000 examples of mnist once 5000 are held out/,
     fix: /fix: use a batch size of at most 55000/,
   },
   {
     // one clear message (it once said "at least 0", then failed on an internal key name)
     args: ['train', '--lr', '0'],
-    message: /^error: option '--lr <rate>' argument '0' is invalid\. must be greater than 0\n\(run with --help for usage\)\n$/,
+    message:
+      /^error: option '--lr <rate>' argument '0' is invalid\. must be greater than 0\n\(run with --help for usage\)\n$/,
     fix: /run with --help/,
   },
 ];

@@ -42,7 +42,10 @@ test('a unit killed mid-training and resumed: its wall time includes the time be
     );
     const [dir] = readdirSync(root).filter((d) => !d.startsWith('.'));
     const unitDir = join(root, dir, unitKey(0, 1, 'ticket'));
-    const before = readJson(join(unitDir, 'checkpoint.json')) as { iteration: number; elapsedSeconds: number };
+    const before = readJson(join(unitDir, 'checkpoint.json')) as {
+      iteration: number;
+      elapsedSeconds: number;
+    };
     assert.equal(before.iteration, 14);
     assert.ok(before.elapsedSeconds > 0);
 

@@ -6,6 +6,15 @@ import type { TrainProgress } from '../train/trainer.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 2 : 1)}%`;
 
+/**
+ * The bar's ETA: cli-progress hands its time formatter the strings '0' (no estimate yet), 'INF' and
+ * 'NULL' (no progress since the last sample), which its own formatter cut to `0s`, `NFs`, `LLs`.
+ */
+export const formatEta: cliProgress.TimeFormatter = (t, options, roundToMultipleOf) =>
+  typeof (t as unknown) === 'number' && Number.isFinite(t)
+    ? cliProgress.Format.TimeFormat(t, options, roundToMultipleOf)
+    : '--';
+
 function unitLabel(u: UnitInfo): string {
   return `[${u.index}/${u.total}] trial ${u.trial} level ${u.level} ${u.condition} (${pct(u.fractionRemaining)} weights)`;
 }
@@ -13,6 +22,8 @@ function unitLabel(u: UnitInfo): string {
 export function lotteryReporter(stream: NodeJS.WriteStream = process.stderr): LotteryReporter {
   const tty = Boolean(stream.isTTY) && !process.env.CI;
   let bar: cliProgress.SingleBar | null = null;
+  // started at the unit's first progress report, when its number of iterations is known
+  let barStarted = false;
   let lastPrinted = -1;
   const line = (s: string) => stream.write(`${s}\n`);
   return {
@@ -27,13 +38,14 @@ export function lotteryReporter(stream: NodeJS.WriteStream = process.stderr): Lo
           {
             stream,
             format: `${unitLabel(u)} {bar} {value}/{total} | ETA {eta_formatted} | val acc {acc}`,
+            formatTime: formatEta,
             hideCursor: true,
             clearOnComplete: true,
             etaBuffer: 50,
           },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(1, u.resumedAt ?? 0, { acc: '-' });
+        barStarted = false;
         if (resumed) line(`resuming at iteration ${u.resumedAt}`);
       } else {
         line(`${unitLabel(u)}: training${resumed}`);
@@ -42,6 +54,11 @@ export function lotteryReporter(stream: NodeJS.WriteStream = process.stderr): Lo
     progress(_u: UnitInfo, p: TrainProgress) {
       const acc = p.lastEval ? pct(p.lastEval.validationAccuracy) : '-';
       if (bar) {
+        if (!barStarted) {
+          barStarted = true;
+          bar.start(p.iterations, p.iteration, { acc });
+          return;
+        }
         bar.setTotal(p.iterations);
         bar.update(p.iteration, { acc });
         return;
@@ -55,7 +72,7 @@ export function lotteryReporter(stream: NodeJS.WriteStream = process.stderr): Lo
       }
     },
     unitEnd(u: UnitInfo, r: LevelResult) {
-      bar?.stop();
+      if (barStarted) bar?.stop();
       bar = null;
       line(
         `${unitLabel(u)}: early stop at ${r.earlyStopIteration}, test acc there ${pct(r.testAccuracyAtEarlyStop)}, ` +
