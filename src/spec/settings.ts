@@ -183,7 +183,11 @@ export const LOTTERY_SETTINGS = {
     refuse: [
       {
         text: 'larger than the training set',
-        refuses: (n, ctx) => n > (trainingExamples(ctx) ?? Infinity),
+        // (no training examples at all is --validation-size's own refusal)
+        refuses: (n, ctx) => {
+          const examples = trainingExamples(ctx);
+          return examples !== undefined && examples > 0 && n > examples;
+        },
         why: (_, ctx) =>
           `is larger than the training set (${trainingExamples(ctx)} examples of ${ctx.dataset.name} once ` +
           `${String(ctx.config.validationSize)} are held out for validation)`,
