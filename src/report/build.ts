@@ -161,7 +161,9 @@ function curvesFigure(s: RunSummary, slug: string, text: (title: string) => Char
     'Test accuracy versus training iteration',
     `One panel per condition, one colour per level (percent of weights remaining), as in the paper's Figure 3. ` +
       `Lines are means across trials; bands span the minimum and maximum trial.` +
-      (clipped ? ` The y axis starts at ${yMin}%; the first evaluations, below it, are cut off.` : ''),
+      (clipped
+        ? ` The y axis starts at ${yMin}%; evaluations below it (the first ones) are drawn on the axis floor, marked ▼.`
+        : ''),
   );
 }
 

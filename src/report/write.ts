@@ -4,7 +4,7 @@
  * figures and writes the files.
  *
  *   <out>/index.html | index.md
- *   <out>/figures/<experiment>-<figure>.svg, .png     (mask unit grids: PNG only)
+ *   <out>/figures/<experiment>-<figure>.svg, .png
  *   <out>/tables/levels.csv, levels.md                  (every experiment, one row per condition × level)
  *   <out>/tables/<experiment>-sparsity.csv, .md
  *   <out>/tables/<experiment>-paper.csv, .md            (when the paper reports on the model)
