@@ -127,9 +127,9 @@ export function fsUserError(error: unknown, where?: string): UserError | undefin
   if (error instanceof UserError) return undefined;
   const fsError = findFsError(error);
   if (!fsError) return undefined;
-  const path = fsError.path ?? where ?? '(path not reported)';
+  // a rename's destination is the path the user named (the source is a temporary file beside it)
+  const dest = (fsError as { dest?: string }).dest;
+  const path = dest ?? fsError.path ?? where ?? '(path not reported)';
   const [message, fix] = describe(fsError.code as FsErrorCode, path, fsError.syscall);
-  const target = (fsError as { dest?: string }).dest;
-  const dest = target ? ` (renaming to ${target})` : '';
-  return new UserError(`${message}${dest}`, fix, FS_ERROR_EXIT_CODE);
+  return new UserError(message, fix, FS_ERROR_EXIT_CODE);
 }
