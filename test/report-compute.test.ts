@@ -365,18 +365,27 @@ test('buildReportModel: charts as specs with their planned paths, masks only thr
   const charts = e.figures.filter((f) => f.spec);
   assert.deepEqual(
     charts.map((f) => f.id),
-    ['run-curves', 'run-early-stop', 'run-accuracy', 'run-train-accuracy', 'run-mask-heatmap'].map((id) =>
-      id.replace('run', e.labels.slug),
-    ),
+    [
+      'run-curves',
+      'run-early-stop',
+      'run-accuracy',
+      'run-train-accuracy',
+      'run-mask-heatmap',
+      'run-mask-units-level-01',
+      'run-mask-units-level-02',
+    ].map((id) => id.replace('run', e.labels.slug)),
   );
   for (const f of charts) {
     assert.equal(f.svg, `figures/${f.id}.svg`);
     assert.equal(f.png, `figures/${f.id}.png`);
     assert.equal(f.svgText, undefined, 'building draws nothing');
   }
-  const grids = e.figures.filter((f) => !f.spec);
+  const grids = e.figures.filter((f) => f.id.includes('-mask-units-'));
   assert.deepEqual(
-    grids.map((f) => [f.png, f.size]),
+    grids.map((f) => {
+      const spec = f.spec as { width: number; height: number };
+      return [f.png, [spec.width, spec.height]];
+    }),
     [1, 2].map((l) => [
       `figures/${e.labels.slug}-mask-units-level-0${l}.png`,
       [8 * 28 * 3 + 9 * 2, 3 * 28 * 3 + 4 * 2],

@@ -68,8 +68,10 @@ describe('writeReport (html) on a synthetic run', () => {
       assert.ok(rels.includes(`figures/synthetic-${id}.svg`), id);
       assert.ok(rels.includes(`figures/synthetic-${id}.png`), id);
     }
-    assert.ok(rels.includes('figures/synthetic-mask-units-level-01.png'));
-    assert.ok(rels.includes('figures/synthetic-mask-units-level-02.png'));
+    for (const id of ['mask-units-level-01', 'mask-units-level-02']) {
+      assert.ok(rels.includes(`figures/synthetic-${id}.svg`), id); // a figure with title, axes, legend
+      assert.ok(rels.includes(`figures/synthetic-${id}.png`), id);
+    }
     for (const t of ['levels', 'synthetic-sparsity', 'synthetic-paper']) {
       assert.ok(rels.includes(`tables/${t}.csv`), t);
       assert.ok(rels.includes(`tables/${t}.md`), t);
@@ -81,7 +83,7 @@ describe('writeReport (html) on a synthetic run', () => {
 
   test('every SVG is XML with an <svg> root and the expected marks; PNGs match its size at 2×', () => {
     const svgs = html.files.filter((f) => f.endsWith('.svg'));
-    assert.equal(svgs.length, 5);
+    assert.equal(svgs.length, 7);
     for (const path of svgs) {
       const text = read(path);
       const { width, height } = parseSvg(text);
@@ -124,10 +126,18 @@ describe('writeReport (html) on a synthetic run', () => {
     assert.deepEqual(csv[14].split(',').map(Number), [...counts.subarray(13 * 28, 14 * 28)]);
   });
 
-  test('unit grids are PNGs of 8×8 units of 28×28 pixels', () => {
-    const [w, h] = pngSize(readFileSync(file(html, 'figures/synthetic-mask-units-level-01.png')));
+  test('unit grids are pictures of 8×8 units of 28×28 pixels, with a title, axes and a legend', () => {
+    const svg = read(file(html, 'figures/synthetic-mask-units-level-01.svg'));
+    const [, b64] = /href="data:image\/png;base64,([^"]+)"/.exec(svg)!;
+    const [w, h] = pngSize(Buffer.from(b64, 'base64'));
     assert.equal(w, 8 * 28 * 3 + 9 * 2);
     assert.equal(h, 8 * 28 * 3 + 9 * 2);
+    assert.match(svg, />Per-unit masks of fc1\.weight, ticket, level 1 /);
+    assert.match(svg, />row: hidden units</);
+    assert.match(svg, />units 0–32</);
+    assert.match(svg, />column: units of the row, left to right/);
+    assert.match(svg, />kept: the unit still sees this input pixel</);
+    assert.match(svg, />pruned</);
   });
 
   test('CSV tables have the right header and rows', () => {
@@ -156,12 +166,12 @@ describe('writeReport (html) on a synthetic run', () => {
     const page = read(html.index);
     assert.ok(page.startsWith('<!DOCTYPE html>'));
     const svgs = [...page.matchAll(/<svg [\s\S]*?<\/svg>/g)].map((m) => m[0]);
-    assert.equal(svgs.length, 5);
+    assert.equal(svgs.length, 7);
     for (const s of svgs) parseSvg(s);
     const ids = [...page.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     assert.equal(new Set(ids).size, ids.length, 'ids are unique');
     // the unit grids are embedded, not linked
-    assert.equal((page.match(/src="data:image\/png;base64,/g) ?? []).length, 2);
+    assert.equal((page.match(/href="data:image\/png;base64,/g) ?? []).length, 2);
     assert.doesNotMatch(page, /<script|<link /);
     assert.ok((page.match(/<table class="data">/g) ?? []).length >= 5);
     assert.match(page, /QUICK SCALE/);
@@ -278,7 +288,7 @@ describe('ticketlab report (CLI)', () => {
     for (const opt of ['--out <dir>', '--format <format>', '--title <text>', '--paper <id>', '--no-masks']) {
       assert.ok(r.out.includes(opt), opt);
     }
-    assert.match(r.out, /default: <first run dir>\/report/);
+    assert.match(r.out, /default: <run dir>\/report for one run, <runs>\/reports\/<names> for several/);
     assert.match(r.out, /default: "html"/);
     assert.match(r.out, /default: "auto"/);
     assert.match(r.out, /lenet300-mnist/);

@@ -1,5 +1,8 @@
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { defaultRunsRoot } from '../store/index.js';
 import { UserError, formatUserError } from '../util/errors.js';
+import { fsUserError } from '../util/fs-errors.js';
 import { registerCommands } from './commands/index.js';
 import { loadPlugins, pluginArgs } from './plugins.js';
 
@@ -38,10 +41,37 @@ export async function main(argv: string[]): Promise<number> {
       // commander has already printed its message (unknown option, bad value, --help, --version)
       return error.exitCode;
     }
-    if (error instanceof UserError) {
-      console.error(formatUserError(error));
-      return error.exitCode;
+    // a full disk, a read-only mount, a file where a directory belongs: one message, no stack trace
+    const userError = error instanceof UserError ? error : fsUserError(error, outputOf(argv));
+    if (userError) {
+      console.error(formatUserError(userError));
+      return userError.exitCode;
     }
     throw error;
   }
 }
+
+/** The one line printed when a signal stops the command: what is kept, and how to go on. */
+export function interruptMessage(argv: string[], signal: string): string {
+  if (writesRuns(argv)) {
+    return (
+      `ticketlab: stopped by ${signal}. Finished units and each unit's last checkpoint are saved under ` +
+      `${outputOf(argv)}; run the same command again to resume where it stopped.`
+    );
+  }
+  return `ticketlab: stopped by ${signal}; nothing was left half-written. Run the same command again to redo it.`;
+}
+
+/** Where the command writes (for fs errors that name no path, such as a failed write to an open file). */
+function outputOf(argv: string[]): string | undefined {
+  for (const flag of ['--out', '-o', '--runs-dir']) {
+    const i = argv.indexOf(flag);
+    if (i >= 0 && argv[i + 1]) return resolve(argv[i + 1]);
+    const joined = argv.find((a) => a.startsWith(`${flag}=`));
+    if (joined) return resolve(joined.slice(flag.length + 1));
+  }
+  return writesRuns(argv) ? defaultRunsRoot() : undefined;
+}
+
+const writesRuns = (argv: string[]) =>
+  argv.slice(2).some((a) => ['lottery', 'train', 'reproduce'].includes(a));

@@ -185,13 +185,30 @@ export interface LocateResult {
  */
 export function locate(spec: DatasetSpec, opts: LocateOptions = {}): LocateResult {
   const probes: Probe[] = [];
-  for (const root of searchRoots(opts)) {
+  const roots = searchRoots(opts);
+  for (const root of roots) checkGivenRoot(root);
+  for (const root of roots) {
     const p = probe(spec, root);
     probes.push(p);
     if (p.files) return { located: { dir: p.dir, origin: root.origin, files: p.files }, probes };
     if (p.present.length > 0) return { incomplete: p, probes };
   }
   return { probes };
+}
+
+/**
+ * A root the user named (--data-dir, TICKETLAB_DATA) must be a directory: a typo would otherwise fall
+ * through to the cache or a download, and end in a network error that never names it.
+ */
+export function checkGivenRoot(root: SearchRoot): void {
+  if (root.origin !== '--data-dir' && root.origin !== 'TICKETLAB_DATA') return;
+  const given = root.origin === '--data-dir' ? `--data-dir ${root.root}` : `TICKETLAB_DATA=${root.root}`;
+  const fix =
+    root.origin === '--data-dir'
+      ? 'check the path, or create it and put the dataset in it (<dir>/mnist/, <dir>/fashion-mnist/, <dir>/cifar10/)'
+      : 'check the path, or unset TICKETLAB_DATA to use the cache (and a download)';
+  if (!existsSync(root.root)) throw new UserError(`${given}: the directory does not exist`, fix);
+  if (!isDir(root.root)) throw new UserError(`${given}: not a directory`, `${fix}; it must be a directory`);
 }
 
 /** Like locate(), but throws the user-facing error when the dataset is incomplete or absent. */

@@ -70,6 +70,21 @@ export function liveNodes(graph: Graph, outputs: readonly string[]): GraphNode[]
   return graph.nodes.filter((n) => live.has(n));
 }
 
+/**
+ * Optional trailing outputs that nothing reads are left off: a MaxPool's Indices exist for the
+ * backward pass only, and runtimes such as onnxruntime-web's WebGPU backend refuse to compute them
+ * ("The Indices output is not supported yet"). The pooled values are the same either way.
+ */
+const OPTIONAL_TRAILING_OUTPUTS: Readonly<Record<string, number>> = { MaxPool: 1 };
+
+function keptOutputs(n: GraphNode, isUsed: (name: string) => boolean): readonly string[] {
+  const required = OPTIONAL_TRAILING_OUTPUTS[n.domain === '' ? n.op : ''];
+  if (required === undefined) return n.outputs;
+  let end = n.outputs.length;
+  while (end > required && !isUsed(n.outputs[end - 1])) end--;
+  return n.outputs.slice(0, end);
+}
+
 export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
   const outputs = options.outputs ?? graph.outputs;
   const nodes = liveNodes(
@@ -105,7 +120,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): Uint8Array {
           opType: n.op,
           domain: n.domain,
           input: n.inputs.map(emitted),
-          output: n.outputs.map(emitted),
+          output: keptOutputs(n, (o) => used.has(emitted(o))).map(emitted),
           attribute: Object.entries(n.attrs).map(([name, a]) => attributeProto(name, a)),
         }),
       ),

@@ -12,7 +12,7 @@ import {
   type SeriesPoint,
   type TopLevelSpec,
 } from './charts.js';
-import { labelRuns, normalizeDataset, type RunLabels } from './labels.js';
+import { labelRuns, normalizeDataset, partialLabel, type RunLabels } from './labels.js';
 import { maskFigures } from './mask-figures.js';
 import type { MaskReader } from './masks.js';
 import {
@@ -161,7 +161,9 @@ function curvesFigure(s: RunSummary, slug: string, text: (title: string) => Char
     'Test accuracy versus training iteration',
     `One panel per condition, one colour per level (percent of weights remaining), as in the paper's Figure 3. ` +
       `Lines are means across trials; bands span the minimum and maximum trial.` +
-      (clipped ? ` The y axis starts at ${yMin}%; the first evaluations, below it, are cut off.` : ''),
+      (clipped
+        ? ` The y axis starts at ${yMin}%; evaluations below it (the first ones) are drawn on the axis floor, marked ▼.`
+        : ''),
   );
 }
 
@@ -323,6 +325,19 @@ function combinedFigures(experiments: readonly ExperimentReport[]): Figure[] {
   ];
 }
 
+/** " (partial: 3 of 43 units)" after the title of a page with unfinished runs (named when several). */
+function partialSuffix(experiments: readonly ExperimentReport[]): string {
+  const parts = experiments
+    .filter((e) => e.labels.partial)
+    .map((e) =>
+      experiments.length === 1
+        ? partialLabel(e.labels.partial)!
+        : `${e.labels.label} ${partialLabel(e.labels.partial)!.replace('partial: ', '')}`,
+    );
+  if (parts.length === 0) return '';
+  return experiments.length === 1 ? ` (${parts[0]})` : ` (partial: ${parts.join('; ')})`;
+}
+
 /** The report model for `summaries` (one experiment each). */
 export function buildReportModel(
   summaries: readonly RunSummary[],
@@ -381,12 +396,13 @@ export function buildReportModel(
     ],
   );
 
+  const title =
+    opts.title ??
+    (experiments.length === 1
+      ? `ticketlab report: ${experiments[0].labels.label}`
+      : `ticketlab report: ${experiments.map((e) => e.labels.label).join(', ')}`);
   return {
-    title:
-      opts.title ??
-      (experiments.length === 1
-        ? `ticketlab report: ${experiments[0].labels.label}`
-        : `ticketlab report: ${experiments.map((e) => e.labels.label).join(', ')}`),
+    title: title + partialSuffix(experiments),
     generatedAt: context.generatedAt,
     experiments,
     combinedFigures: experiments.length > 1 ? combinedFigures(experiments) : [],

@@ -199,7 +199,8 @@ export interface CurveRow {
  * Training curves (e.g. test accuracy versus iteration) in one panel per `panel` value, one colour
  * per series (levels, densest first), mean line with a min–max band. The y axis spans
  * [yMin, yMax] when both are given (curves start near chance; the interesting range is near the
- * top), and marks outside it are clipped.
+ * top). Nothing is cut off silently: values below the axis are drawn on its floor (the scale
+ * clamps), each evaluation there gets a ▼ marker, and the figure's subtitle says so.
  */
 export function curvesSpec(
   rows: readonly CurveRow[],
@@ -217,13 +218,26 @@ export function curvesSpec(
     sort: series,
     scale: { domain: series, range: LEVEL_COLORS },
   } as const;
-  const y =
-    opts.yMin !== undefined && opts.yMax !== undefined
-      ? { zero: false, nice: false, domain: [opts.yMin, opts.yMax] }
-      : { zero: false };
+  const zoomed = opts.yMin !== undefined && opts.yMax !== undefined;
+  const y = zoomed
+    ? { zero: false, nice: false, clamp: true, domain: [opts.yMin, opts.yMax] }
+    : { zero: false };
+  const below = zoomed ? rows.filter((r) => r.mean < opts.yMin!) : [];
+  const floorMarkers =
+    below.length > 0
+      ? [
+          {
+            transform: [{ filter: `datum.mean < ${opts.yMin}` }, { calculate: `${opts.yMin}`, as: 'floor' }],
+            mark: { type: 'point', shape: 'triangle-down', filled: true, size: 40, opacity: 0.9 },
+            encoding: { y: { field: 'floor', type: 'quantitative', scale: y }, color },
+          },
+        ]
+      : [];
+  const note = `▼ on the axis floor: evaluations below ${opts.yMin}% (early in training), drawn at ${opts.yMin}%`;
+  const shown = below.length > 0 ? { ...text, subtitle: [...(text.subtitle ?? []), note] } : text;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: titleOf(text),
+    title: titleOf(shown),
     config: CHART_CONFIG,
     data: { values: rows.map((r) => ({ ...r, band: r.series })) },
     facet: { column: { field: 'panel', type: 'nominal', sort: panels, title: null } },
@@ -246,6 +260,7 @@ export function curvesSpec(
           mark: { type: 'line', strokeWidth: 1.8, clip: true },
           encoding: { y: { field: 'mean', type: 'quantitative', title: opts.yTitle }, color },
         },
+        ...floorMarkers,
       ],
     },
   } as TopLevelSpec;
@@ -264,7 +279,8 @@ export interface HeatmapPanel {
 
 /**
  * Heat maps of surviving first-layer connections per input pixel: one panel per (row, level),
- * rows stacked, each with its own colour legend (counts shrink as pruning proceeds).
+ * rows stacked. Panels are compared with each other, so they share one colour scale, from 0 to the
+ * largest `max` of any panel, with one legend: the same colour is the same count everywhere.
  */
 export function heatmapSpec(
   panels: readonly HeatmapPanel[],
@@ -272,6 +288,7 @@ export function heatmapSpec(
   legendTitle: string,
 ): TopLevelSpec {
   const rows = [...new Set(panels.map((p) => p.row))];
+  const top = Math.max(1, ...panels.map((p) => p.max));
   const cell = (p: HeatmapPanel) => {
     const [h, w] = p.imageShape;
     const values: { x: number; y: number; count: number }[] = [];
@@ -290,13 +307,8 @@ export function heatmapSpec(
           field: 'count',
           type: 'quantitative',
           title: legendTitle,
-          scale: { scheme: 'viridis', domain: [0, Math.max(1, p.max)] },
-          legend: {
-            orient: 'bottom',
-            direction: 'horizontal',
-            gradientLength: w * px - 20,
-            titleLimit: w * px,
-          },
+          scale: { scheme: 'viridis', domain: [0, top] },
+          legend: { orient: 'bottom', direction: 'horizontal', gradientLength: 320, titleLimit: 480 },
         },
       },
     };
@@ -307,8 +319,108 @@ export function heatmapSpec(
     config: { ...CHART_CONFIG, view: { stroke: null } },
     vconcat: rows.map((r) => ({
       hconcat: panels.filter((p) => p.row === r).map(cell),
-      resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+      resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
     })),
-    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
+  } as TopLevelSpec;
+}
+
+/** A grid of per-unit mask images (a PNG made by maskGridPng), and what its axes and legend say. */
+export interface MaskGridChart {
+  png: Buffer;
+  width: number;
+  height: number;
+  columns: number;
+  rows: number;
+  /** Unit index of each tile, in tile order (row by row). */
+  units: readonly number[];
+  /** Tile size in screen pixels and the gap between tiles. */
+  tile: readonly [number, number];
+  gap: number;
+  /** Colours (CSS) and labels of kept and pruned connections. */
+  kept: string;
+  pruned: string;
+}
+
+/**
+ * The per-unit mask grid as a figure of its own: the picture with a title, axes naming the hidden
+ * unit of each row and column, and a legend of the two colours.
+ */
+export function maskGridSpec(g: MaskGridChart, text: ChartText): TopLevelSpec {
+  const [tw, th] = g.tile;
+  const centers = (n: number, size: number) =>
+    Array.from({ length: n }, (_, i) => g.gap + i * (size + g.gap) + size / 2);
+  const rowLabels = Array.from({ length: g.rows }, (_, r) => {
+    const row = g.units.slice(r * g.columns, (r + 1) * g.columns);
+    return row.length === 1 ? `'unit ${row[0]}'` : `'units ${row[0]}–${row[row.length - 1]}'`;
+  });
+  const cell = (size: number) => `floor((datum.value - ${g.gap}) / ${size + g.gap})`;
+  const states = ['kept: the unit still sees this input pixel', 'pruned'];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: titleOf(text),
+    config: { ...CHART_CONFIG, view: { stroke: null } },
+    width: g.width,
+    height: g.height,
+    layer: [
+      {
+        data: { values: [{ x: 0, y: 0, url: `data:image/png;base64,${g.png.toString('base64')}` }] },
+        mark: {
+          type: 'image',
+          width: g.width,
+          height: g.height,
+          align: 'left',
+          baseline: 'top',
+          aspect: false,
+        },
+        encoding: {
+          x: {
+            field: 'x',
+            type: 'quantitative',
+            scale: { domain: [0, g.width], nice: false, zero: true },
+            axis: {
+              title: 'column: units of the row, left to right (one input image each)',
+              values: centers(g.columns, tw),
+              labelExpr: `format(${cell(tw)} + 1, 'd')`,
+              grid: false,
+              domain: false,
+            },
+          },
+          y: {
+            field: 'y',
+            type: 'quantitative',
+            scale: { domain: [0, g.height], nice: false, zero: true, reverse: true },
+            axis: {
+              title: 'row: hidden units',
+              values: centers(g.rows, th),
+              labelExpr: `[${rowLabels.join(', ')}][${cell(th)}]`,
+              grid: false,
+              domain: false,
+            },
+          },
+          url: { field: 'url', type: 'nominal' },
+        },
+      },
+      {
+        data: { values: states.map((state) => ({ state })) },
+        mark: { type: 'square', opacity: 0 },
+        encoding: {
+          color: {
+            field: 'state',
+            type: 'nominal',
+            title: 'first-layer connection',
+            sort: states,
+            scale: { domain: states, range: [g.kept, g.pruned] },
+            legend: {
+              orient: 'bottom',
+              symbolOpacity: 1,
+              symbolStrokeColor: '#888',
+              symbolStrokeWidth: 1,
+              labelLimit: 400,
+            },
+          },
+        },
+      },
+    ],
   } as TopLevelSpec;
 }

@@ -2,6 +2,8 @@
  * What a reader must know before trusting a number: whether a run is a reduced quick-scale preset,
  * whether its dataset stands in for the paper's, and how experiments are named on a page.
  */
+import type { LotteryConfig } from '../lottery/config.js';
+import { conditionsAt } from '../lottery/plan.js';
 import type { PaperReference } from './paper.js';
 import type { RunSummary } from './schema.js';
 
@@ -17,6 +19,27 @@ export interface RunLabels {
   standInInferred: boolean;
   /** Warnings to show wherever the run's numbers appear (banners, figure subtitles). */
   warnings: string[];
+  /** Set when the run's plan has units not done yet: finished and planned unit counts. */
+  partial?: { done: number; planned: number };
+}
+
+/**
+ * Units done and planned (trial × level × condition, as the lottery plan lists them), when the
+ * summary's config says how many there are; undefined when it does not (a summary from elsewhere).
+ */
+export function progressOf(summary: RunSummary): { done: number; planned: number } | undefined {
+  const c = summary.config as Partial<LotteryConfig>;
+  if (!Number.isInteger(c.trials) || !Number.isInteger(c.levels) || !Array.isArray(c.controls))
+    return undefined;
+  let perTrial = 0;
+  for (let level = 0; level <= c.levels!; level++) perTrial += conditionsAt(c as LotteryConfig, level).length;
+  const done = new Set(summary.results.map((r) => `${r.trial}/${r.level}/${r.condition}`)).size;
+  return { done, planned: c.trials! * perTrial };
+}
+
+/** "partial: 3 of 43 units", or undefined for a finished run. */
+export function partialLabel(partial: RunLabels['partial']): string | undefined {
+  return partial ? `partial: ${partial.done} of ${partial.planned} units` : undefined;
 }
 
 const SCALES = ['quick', 'paper', 'custom'] as const;
@@ -80,10 +103,25 @@ export function labelRuns(
     const scale = scaleOf(s);
     const standIn = standInOf(s, refs[i]);
     const warnings: string[] = [];
+    const progress = progressOf(s);
+    const partial = progress && progress.done < progress.planned ? progress : undefined;
+    if (partial) {
+      warnings.push(
+        `PARTIAL: ${partial.done} of ${partial.planned} units done (an unfinished run; rerun its command to finish it)`,
+      );
+    }
     if (scale === 'quick')
       warnings.push('QUICK SCALE: a reduced preset (fewer iterations, levels or trials than the paper)');
     if (standIn.text)
       warnings.push(`STAND-IN DATASET: ${standIn.text}${standIn.inferred ? ' (inferred)' : ''}`);
-    return { label, slug, scale, standIn: standIn.text, standInInferred: standIn.inferred, warnings };
+    return {
+      label,
+      slug,
+      scale,
+      standIn: standIn.text,
+      standInInferred: standIn.inferred,
+      warnings,
+      ...(partial ? { partial } : {}),
+    };
   });
 }

@@ -3,8 +3,9 @@
  * maps of surviving connections per input pixel (a chart, with the counts as CSV tables) and grids
  * of per-unit masks (PNG). Reads masks only through the MaskReader it is given.
  */
-import { heatmapSpec, type HeatmapPanel } from './charts.js';
+import { heatmapSpec, maskGridSpec, type HeatmapPanel } from './charts.js';
 import {
+  GRID_COLORS,
   imageShapeFor,
   maskGridPng,
   maskHeatmap,
@@ -19,6 +20,9 @@ import type { Table } from './tables.js';
 
 /** Targets for "a few levels" (the paper's Figure 3 levels, without the dense one). */
 const MASK_LEVELS = [51.3, 21.1, 7.0, 3.6];
+/** Screen pixels per mask pixel, and between unit images, in the per-unit grids. */
+const GRID_SCALE = 3;
+const GRID_GAP = 2;
 
 /** The figures, the heat maps' count tables, or a note saying why there are none. */
 export function maskFigures(
@@ -129,7 +133,7 @@ export function maskFigures(
       title: `First-layer mask as a heat map (${probe.name}, trial ${trial})`,
       caption:
         `Each ${imageShape[0]}×${imageShape[1]} image counts, for every input pixel, how many of the ${out} hidden units still connect to it. ` +
-        `Each panel has its own colour scale. Rows are conditions whose masks differ (random re-initialization shares the ticket's mask).`,
+        `All panels share one colour scale (one legend), so equal colours are equal counts. Rows are conditions whose masks differ (random re-initialization shares the ticket's mask).`,
       svg: figurePath(id, 'svg'),
       png: figurePath(id, 'png'),
       spec: heatmapSpec(
@@ -148,19 +152,36 @@ export function maskFigures(
     const f = ticketFiles.find((x) => x.level === l.level);
     const m = f && load(f.path);
     if (!m) continue;
-    const grid = maskGridPng(m.data, m.shape, imageShape, { units, columns: 8, scale: 3, gap: 2 });
+    const grid = maskGridPng(m.data, m.shape, imageShape, {
+      units,
+      columns: 8,
+      scale: GRID_SCALE,
+      gap: GRID_GAP,
+    });
     const id = `${labels.slug}-mask-units-level-${String(l.level).padStart(2, '0')}`;
     const shown =
       units.length === out
         ? `all ${out} units`
         : `${units.length} of ${out} units (${units.slice(0, 4).join(', ')}, … ${units[units.length - 1]}, evenly spaced)`;
+    const title = `Per-unit masks of ${m.name}, ${ticketCond}, level ${l.level} (${formatPercentRemaining(l.percent)} of all weights)`;
+    const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
     figures.push({
       id,
-      title: `Per-unit masks of ${m.name}, ${ticketCond}, level ${l.level} (${formatPercentRemaining(l.percent)} of all weights)`,
+      title,
       caption: `One ${imageShape[0]}×${imageShape[1]} image per hidden unit, ${shown}, left to right then top to bottom; dark pixels are inputs the unit still sees. Trial ${trial}.`,
+      svg: figurePath(id, 'svg'),
       png: figurePath(id, 'png'),
-      pngBytes: grid.png,
-      size: [grid.width, grid.height],
+      // a figure of its own: title, axes naming the units and a legend of the two colours
+      spec: maskGridSpec(
+        {
+          ...grid,
+          tile: [imageShape[1] * GRID_SCALE, imageShape[0] * GRID_SCALE],
+          gap: GRID_GAP,
+          kept: rgb(GRID_COLORS.kept),
+          pruned: rgb(GRID_COLORS.pruned),
+        },
+        { title, subtitle: [...subtitle, `trial ${trial} · ${shown}`] },
+      ),
       group: 'mask',
     });
   }

@@ -4,7 +4,7 @@
  * figures and writes the files.
  *
  *   <out>/index.html | index.md
- *   <out>/figures/<experiment>-<figure>.svg, .png     (mask unit grids: PNG only)
+ *   <out>/figures/<experiment>-<figure>.svg, .png
  *   <out>/tables/levels.csv, levels.md                  (every experiment, one row per condition × level)
  *   <out>/tables/<experiment>-sparsity.csv, .md
  *   <out>/tables/<experiment>-paper.csv, .md            (when the paper reports on the model)
@@ -24,6 +24,7 @@ import {
   type ReportOptions,
 } from './model.js';
 import type { RunSummary } from './schema.js';
+import { writeStaged } from './staging.js';
 import { renderSvg, svgToPng } from './svg.js';
 import { toCsv, toMarkdown } from './tables.js';
 
@@ -93,7 +94,8 @@ export async function writeReportFiles(
 }
 
 /**
- * Writes the report for `summaries` (one experiment each) into `outDir` and returns what it wrote.
+ * Writes the report for `summaries` (one experiment each) into `outDir` and returns what it wrote:
+ * all of it or, on failure, nothing (see staging.ts).
  * Mask pictures are read from each summary's `dir`.
  */
 export async function writeReport(
@@ -106,7 +108,12 @@ export async function writeReport(
     masks: diskMasks,
     generatedAt: new Date().toISOString(),
   });
-  const { index, files } = await writeReportFiles(model, outDir, opts);
+  // written beside outDir first, so a failure (a full disk, say) leaves no half-written report
+  const { index, files } = await writeStaged(
+    outDir,
+    (dir) => writeReportFiles(model, dir, opts),
+    (r, move) => ({ index: move(r.index), files: r.files.map(move) }),
+  );
   return { outDir, index, files, model };
 }
 

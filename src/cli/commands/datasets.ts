@@ -2,6 +2,7 @@
  * `ticketlab datasets list | verify | download | path`: where each dataset is found, whether its files
  * are the official ones, fetching them into the cache, and printing a dataset's directory.
  */
+import { mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../../util/errors.js';
@@ -187,6 +188,7 @@ async function downloadAction(
 ): Promise<void> {
   const wanted = parseNames(names);
   const root = opts.dataDir ?? cacheRoot();
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true }); // downloading into a new --data-dir creates it
   for (const name of wanted) {
     const spec = specFor(name);
     if (!opts.force) {

@@ -3,10 +3,12 @@
  * runs. Several runs (e.g. Conv-2, Conv-4 and Conv-6) share one page.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultRunsRoot } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
+import { fsUserError } from '../../util/fs-errors.js';
 import {
   PAPER_REFERENCES,
   paperReferenceById,
@@ -84,6 +86,19 @@ export function resolveRunDirs(arg: string): string[] {
   );
 }
 
+/**
+ * Where a report goes without --out: one run's into its own `report/` folder; several runs' into a
+ * folder of their own beside them, `<runs>/reports/<names>` (never into one of the runs).
+ */
+export function defaultOutDir(summaries: readonly RunSummary[]): string {
+  const dirs = summaries.map((s) => s.dir);
+  if (dirs.length === 1) return join(dirs[0], 'report');
+  const names = summaries.map((s) => `${s.name}-${s.hash.slice(0, 6)}`).join('+');
+  const short = names.length <= 120 ? names : `${names.slice(0, 100)}…${summaries.length}-runs`;
+  const digest = createHash('sha256').update(dirs.join('\n')).digest('hex').slice(0, 8);
+  return join(dirname(dirs[0]), 'reports', `${short.replace(/[^A-Za-z0-9._+-]+/g, '-')}-${digest}`);
+}
+
 function parsePaper(value: string): PaperReference | null | undefined {
   const v = value.trim().toLowerCase();
   if (v === 'auto') return undefined;
@@ -102,16 +117,28 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
   const paperReference = parsePaper(opts.paper);
   const dirs = [...new Set(args.flatMap(resolveRunDirs))];
   const summaries: RunSummary[] = dirs.map(readRunSummary);
-  const outDir = resolve(opts.out ?? join(dirs[0], 'report'));
+  const outDir = resolve(opts.out ?? defaultOutDir(summaries));
   if (existsSync(outDir) && !isDir(outDir)) {
     throw new UserError(`--out ${outDir} is a file`, 'pass a directory for the report');
   }
-  const result = await writeReport(summaries, outDir, {
-    format: opts.format,
-    title: opts.title,
-    paperReference,
-    masks: opts.masks,
-  });
+  const owner = dirs.find((d) => resolve(d, 'report') === outDir);
+  if (owner && dirs.length > 1) {
+    throw new UserError(
+      `--out ${outDir} is the own report folder of run ${owner}; a report of ${dirs.length} runs would overwrite it`,
+      'leave out --out (several runs get a folder of their own under <runs>/reports/), or pass another directory',
+    );
+  }
+  let result;
+  try {
+    result = await writeReport(summaries, outDir, {
+      format: opts.format,
+      title: opts.title,
+      paperReference,
+      masks: opts.masks,
+    });
+  } catch (error) {
+    throw fsUserError(error, outDir) ?? error; // a full disk names the report folder; nothing is half-written
+  }
   const figures = result.files.filter((f) => f.endsWith('.svg') || f.endsWith('.png')).length;
   const tables = result.files.filter((f) => f.endsWith('.csv') || f.endsWith('.md')).length;
   console.log(
@@ -140,7 +167,10 @@ export function registerReportCommand(program: Command): void {
         '($TICKETLAB_RUNS, default ./runs); several runs share one page',
     )
     .addOption(
-      new Option('-o, --out <dir>', 'directory to write the report into (default: <first run dir>/report)'),
+      new Option(
+        '-o, --out <dir>',
+        'directory to write the report into (default: <run dir>/report for one run, <runs>/reports/<names> for several)',
+      ),
     )
     .addOption(
       new Option('-f, --format <format>', 'page format: index.html (self-contained) or index.md')
