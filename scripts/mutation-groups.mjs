@@ -1,39 +1,76 @@
 // What `npm run mutate` mutates, group by group, and the focused tests that must kill each group's
-// mutants (seconds per run, not minutes: Stryker runs them once per mutant).
-// Ranges (file:from-to) keep each group to the code that decides results: the machine is shared.
+// mutants. Ranges (file:from-to) keep each group to the code that decides results: the machine is
+// shared. Tests run in stages chained with &&, fastest first, so a mutant killed by an early stage
+// costs only that stage (node's test runner has no bail option); a surviving mutant runs them all.
+// `stages` are tests that existed before the mutation pass; `added` (run first) were written to kill
+// its survivors.
+
+/** A stage: test files, optionally only the tests whose names match `pattern`. */
+const stage = (files, pattern) => ({ files, pattern });
+
 export const GROUPS = {
   identity: {
     // target → rates, resultSettings, runIdentity (resolveConfig above is pinned by the settings tests)
     mutate: ['src/lottery/resolve.ts:111-169'],
-    tests: ['test/run-identity.test.ts'],
+    stages: [stage(['test/run-identity.test.ts'])],
+    added: [stage(['test/mutation-identity.test.ts'])],
   },
   train: {
+    // the early-stopping protocol and what feeds it: divergence check, θ_k capture, evaluation (the
+    // minimum of validation loss), the result read at that point, the learning-rate schedule.
+    // runTraining's loop, evaluateAll and checkpointing are covered by test/mutation-train.test.ts but
+    // not mutated: their only fast tests are the new ones (the existing ones train LeNet, ~20 s a run).
     mutate: [
-      // evaluateAll, divergenceCheck, rewindCapture, evaluation (early stopping), checkpointing
-      'src/train/callbacks.ts:20-122',
-      'src/train/callbacks.ts:160-179',
-      // runTraining and trainResult
-      'src/train/trainer.ts:64-146',
+      'src/train/callbacks.ts:49-63',
+      'src/train/callbacks.ts:71-86',
+      'src/train/callbacks.ts:99-122',
       'src/train/trainer.ts:188-213',
       'src/train/schedule.ts:16-21',
     ],
-    tests: ['test/train-callbacks.test.ts'],
+    stages: [
+      stage(['test/train-callbacks.test.ts'], '^the early-stopping point'),
+      stage(['test/train-callbacks.test.ts'], '^(pinned|a callback that stops)'),
+      stage(['test/train-callbacks.test.ts'], '^(a counting callback|callbacks must|a callback can prune)'),
+    ],
+    added: [stage(['test/mutation-train.test.ts'])],
   },
   prune: {
+    // rates and the rounding rule, the scopes' pools, the criteria, and the round that applies them
+    // (select.ts, the radix selection itself, is checked against a sort by property tests; not mutated)
     mutate: [
-      'src/prune/schedule.ts',
+      'src/prune/schedule.ts:25-65',
       'src/prune/rates.ts',
-      'src/prune/scopes/*.ts',
-      'src/prune/criteria/*.ts',
-      'src/prune/select.ts',
+      'src/prune/masks.ts:97-131',
+      'src/prune/scopes/global.ts',
+      'src/prune/scopes/layerwise.ts',
+      'src/prune/scopes/per-kind.ts',
+      'src/prune/criteria/magnitude.ts',
+      'src/prune/criteria/random.ts',
     ],
-    tests: ['test/prune.test.ts', 'test/prune-criteria.test.ts'],
+    stages: [stage(['test/prune.test.ts']), stage(['test/prune-criteria.test.ts'])],
+    added: [stage(['test/mutation-prune.test.ts'])],
   },
   lottery: {
     mutate: ['src/lottery/plan.ts', 'src/lottery/resets/*.ts', 'src/lottery/controls/*.ts'],
-    tests: ['test/lottery-units.test.ts', 'test/lottery.test.ts'],
     // the fast tests of those files (the kill -9, CLI and multi-process ones take minutes)
-    testNamePattern:
-      '^(the plan|resets and controls are registries|reset to θ₀|rewind: survivors|one-shot pruning prunes|running again skips|the one-shot control)',
+    stages: [
+      stage(['test/lottery-units.test.ts'], '^(the plan|resets and controls are registries)'),
+      stage(['test/lottery.test.ts'], '^(rewind: survivors|the one-shot control)'),
+    ],
+    added: [stage(['test/mutation-lottery.test.ts'])],
   },
 };
+
+/** The shell command that runs a group's stages (with the added tests first, unless `before`). */
+export function testCommand(group, before) {
+  const stages = before ? group.stages : [...(group.added ?? []), ...group.stages];
+  return stages
+    .map(({ files, pattern }) =>
+      [
+        'node --import tsx --test --test-concurrency=1 --test-reporter=dot',
+        ...(pattern ? [`--test-name-pattern=${JSON.stringify(pattern)}`] : []),
+        ...files,
+      ].join(' '),
+    )
+    .join(' && ');
+}
