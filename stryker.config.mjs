@@ -20,6 +20,7 @@ export default {
   coverageAnalysis: 'off',
   concurrency: 1,
   mutate: selected.mutate,
+  mutator: { excludedMutations: selected.excludedMutations ?? [] },
   incremental: true,
   incrementalFile: `reports/stryker-incremental-${group}.json`,
   reporters: ['clear-text', 'progress-append-only', 'json'],
