@@ -10,8 +10,10 @@ const options = process.argv.slice(2).filter((a) => a.startsWith('-'));
 // --retest-survivors: forget the survivors in the incremental file so they are tested again with the
 // tests added since (killed mutants stay killed: tests are only ever added).
 const before = options.includes('--before');
+// --added-only: only the added tests (see stryker.config.mjs)
+const addedOnly = options.includes('--added-only');
 const retest = options.includes('--retest-survivors');
-const flags = options.filter((a) => a !== '--before' && a !== '--retest-survivors');
+const flags = options.filter((a) => !['--before', '--retest-survivors', '--added-only'].includes(a));
 const groups = asked.length ? asked : Object.keys(GROUPS);
 for (const g of groups) {
   if (!GROUPS[g]) {
@@ -24,7 +26,11 @@ for (const group of groups) {
   if (retest) forgetSurvivors(`reports/stryker-incremental-${group}.json`);
   const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', ...flags], {
     stdio: 'inherit',
-    env: { ...process.env, MUTATION_GROUP: group, MUTATION_PHASE: before ? 'before' : 'after' },
+    env: {
+      ...process.env,
+      MUTATION_GROUP: group,
+      MUTATION_PHASE: before ? 'before' : addedOnly ? 'added-only' : 'after',
+    },
   });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -58,9 +58,11 @@ export const GROUPS = {
   },
 };
 
-/** The shell command that runs a group's stages (with the added tests first, unless `before`). */
-export function testCommand(group, before) {
-  const stages = before ? group.stages : [...(group.added ?? []), ...group.stages];
+/** The shell command that runs a group's stages for a phase: before, after (added first), added-only. */
+export function testCommand(group, phase) {
+  const added = group.added ?? [];
+  const stages =
+    phase === 'before' ? group.stages : phase === 'added-only' ? added : [...added, ...group.stages];
   return stages
     .map(({ files, pattern }) =>
       [
