@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'scratch/**'] }, // scratch/: local, git-ignored experiments
+  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'scratch/**', '.stryker-tmp*/**', 'reports/**'] }, // scratch/: local, git-ignored experiments; .stryker-tmp/, reports/: npm run mutate
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

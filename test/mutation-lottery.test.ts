@@ -1,0 +1,137 @@
+// Fast tests of the lottery plan, resets and controls (no training), written to kill the mutants
+// StrykerJS left alive in src/lottery/plan.ts, resets/ and controls/ (see docs/mutation.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { countKept } from '../src/prune/index.js';
+import { buildPlan, conditionsAt } from '../src/lottery/plan.js';
+import { controls } from '../src/lottery/controls.js';
+import { resets } from '../src/lottery/resets.js';
+import { type Condition, type UnitContext, type UnitPosition, unitKey } from '../src/lottery/types.js';
+import { smallConfig } from './helpers/small-lottery.js';
+
+const key = unitKey;
+
+test('the plan: seeds per trial, positions from 1, controls only at the levels asked for', () => {
+  const config = smallConfig({
+    levels: 3,
+    trials: 2,
+    seed: 7,
+    controls: ['random-reinit', 'random-prune'],
+    controlLevels: { 'random-prune': [2] },
+  });
+  assert.deepEqual(conditionsAt(config, 0), ['ticket']);
+  assert.deepEqual(conditionsAt(config, 1), ['ticket', 'random-reinit']);
+  assert.deepEqual(conditionsAt(config, 2), ['ticket', 'random-reinit', 'random-prune']);
+  const plan = buildPlan(config);
+  assert.deepEqual(
+    plan.units.map((u) => [u.index, u.key, u.seed]),
+    [0, 1].flatMap((t) =>
+      [
+        key(t, 0, 'ticket'),
+        key(t, 1, 'ticket'),
+        key(t, 1, 'random-reinit'),
+        key(t, 2, 'ticket'),
+        key(t, 2, 'random-reinit'),
+        key(t, 2, 'random-prune'),
+        key(t, 3, 'ticket'),
+        key(t, 3, 'random-reinit'),
+      ].map((k, i) => [t * 8 + i + 1, k, 7 + t]),
+    ),
+  );
+  assert.deepEqual(
+    plan.units.map((u) => [u.trial, u.level, u.condition]),
+    plan.units.map((u) => {
+      const [, t, l, c] = /^trial-(\d+)\/level-(\d+)\/(.+)$/.exec(u.key)!;
+      return [Number(t), Number(l), c];
+    }),
+  );
+  assert.equal(plan.byKey.get(key(1, 2, 'random-prune')), plan.units[13]);
+  // reset to θ₀: a ticket depends only on the ticket it is pruned from
+  assert.deepEqual(plan.byKey.get(key(1, 3, 'ticket'))!.dependsOn, [key(1, 2, 'ticket')]);
+  assert.deepEqual(plan.byKey.get(key(0, 1, 'ticket'))!.dependsOn, [key(0, 0, 'ticket')]);
+});
+
+test('the plan refuses unknown controls before any work, and a plug-in that depends on a later unit', () => {
+  const config = smallConfig({ levels: 2 });
+  assert.throws(() => buildPlan({ ...config, controls: ['no-such-control'] }), /unknown control/);
+  assert.throws(() => buildPlan({ ...config, reset: 'no-such-reset' }), /unknown reset strategy/);
+  const later: Condition = {
+    name: 'test-later-dependency',
+    description: 'depends on the next level (a broken plug-in)',
+    sourceLevel: ({ level }) => level - 1,
+    maskDependsOn: ({ trial, level }) => [key(trial, level + 1, 'ticket')],
+    masks: () => new Map(),
+  };
+  const missing: Condition = {
+    ...later,
+    name: 'test-missing-dependency',
+    maskDependsOn: ({ level }) => [key(99, level, 'ticket')],
+  };
+  controls.register(later);
+  controls.register(missing);
+  assert.throws(
+    () => buildPlan({ ...config, controls: [later.name] }),
+    /plan: trial-0\/level-01\/test-later-dependency depends on trial-0\/level-02\/ticket, which is not before it/,
+  );
+  assert.throws(() => buildPlan({ ...config, controls: [missing.name] }), /depends on trial-99/);
+  // a dependency on itself is not "before it" either
+  const self: Condition = {
+    ...later,
+    name: 'test-self-dependency',
+    maskDependsOn: ({ trial, level }) => [key(trial, level, 'test-self-dependency')],
+  };
+  controls.register(self);
+  assert.throws(() => buildPlan({ ...config, controls: [self.name] }), /not before it/);
+});
+
+test('resets: what each one reads (θ₀: nothing; θ_k: level 0; none: the source ticket) and θ₀ itself', () => {
+  const position: UnitPosition = { config: smallConfig({ levels: 4 }), trial: 1, level: 3 };
+  assert.deepEqual(resets.get('init').dependsOn(position, 2), []);
+  assert.deepEqual(resets.get('reinit').dependsOn(position, 2), []);
+  assert.deepEqual(resets.get('rewind').dependsOn(position, 2), [key(1, 0, 'ticket')]);
+  assert.deepEqual(resets.get('none').dependsOn(position, 2), [key(1, 2, 'ticket')]);
+  assert.deepEqual(resets.get('none').dependsOn(position, 0), [key(1, 0, 'ticket')]);
+  const theta0 = { weights: new Map([['w', Float32Array.of(1)]]), buffers: new Map() };
+  const ctx = { theta0: () => theta0 } as unknown as UnitContext;
+  assert.equal(resets.get('init').startingWeights(ctx), theta0);
+});
+
+test('controls: source levels and dependencies, iterative and one-shot', () => {
+  const iterative: UnitPosition = { config: smallConfig({ levels: 4 }), trial: 1, level: 3 };
+  const oneShot: UnitPosition = {
+    config: smallConfig({ levels: 4, pruningSchedule: 'one-shot' }),
+    trial: 1,
+    level: 3,
+  };
+  const [reinit, prune, shot] = ['random-reinit', 'random-prune', 'one-shot'].map((n) => controls.get(n));
+  for (const c of [reinit, prune]) {
+    assert.equal(c.sourceLevel(iterative), 2, c.name);
+    assert.equal(c.sourceLevel(oneShot), 0, c.name);
+    assert.deepEqual(c.maskDependsOn(iterative), [key(1, 2, 'ticket')], c.name);
+    assert.deepEqual(c.maskDependsOn(oneShot), [key(1, 0, 'ticket')], c.name);
+  }
+  assert.equal(shot.sourceLevel(iterative), 0);
+  assert.deepEqual(shot.maskDependsOn(iterative), [key(1, 0, 'ticket')]);
+  assert.equal(shot.start, undefined, 'one-shot is reset like the ticket');
+  assert.equal(prune.start, undefined, 'random pruning is reset like the ticket');
+  assert.deepEqual(reinit.start!.dependsOn(iterative), [], 'a fresh draw reads nothing');
+});
+
+test('random-prune: the ticket’s per-layer counts at random positions, seeded by trial and level', () => {
+  const ticket = new Map([
+    ['a', Uint8Array.from({ length: 200 }, (_, i) => (i < 150 ? 1 : 0))],
+    ['b', Uint8Array.from({ length: 100 }, (_, i) => (i % 4 === 0 ? 1 : 0))],
+  ]);
+  const prune = controls.get('random-prune');
+  const masksAt = (seed: number, level: number) =>
+    prune.masks({ seed, level, ticketMasks: () => ticket } as unknown as UnitContext);
+  const m = masksAt(3, 2);
+  assert.equal(countKept(m.get('a')!), 150);
+  assert.equal(countKept(m.get('b')!), 25);
+  assert.notDeepEqual(m.get('a'), ticket.get('a'), 'not the ticket’s positions');
+  assert.deepEqual(masksAt(3, 2), m, 'seeded');
+  assert.notDeepEqual(masksAt(3, 1).get('a'), m.get('a'), 'another level draws anew');
+  assert.notDeepEqual(masksAt(4, 2).get('a'), m.get('a'), 'another trial seed draws anew');
+  const reinit = controls.get('random-reinit');
+  assert.equal(reinit.masks({ ticketMasks: () => ticket } as unknown as UnitContext), ticket);
+});
