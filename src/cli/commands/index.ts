@@ -5,6 +5,7 @@ import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
 import { registerReportCommand } from './report.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
+import { registerSweepCommand } from './sweep.js';
 
 /** Each command lives in its own module; this is the one place that lists them. */
 export function registerCommands(program: Command): void {
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerExportCommand(program);
   registerReproduceCommand(program);
+  registerSweepCommand(program);
 }
