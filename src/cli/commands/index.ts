@@ -6,6 +6,7 @@ import { registerReportCommand } from './report.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
 import { registerSweepCommand } from './sweep.js';
+import { registerWorkerCommand } from './worker.js';
 
 /** Each command lives in its own module; this is the one place that lists them. */
 export function registerCommands(program: Command): void {
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerReproduceCommand(program);
   registerSweepCommand(program);
+  registerWorkerCommand(program);
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { runSweepLocally } from '../../sweep/local.js';
 import { chooseParallelism } from '../../sweep/parallelism.js';
+import { enqueueSweep, openQueue, queueOverview, sweepQueueStatus } from '../../sweep/queue.js';
 import { type SweepPlan, planSweep, unitStatuses } from '../../sweep/plan.js';
 import { sweepProgress } from '../../sweep/progress.js';
 import { readSweepSpec } from '../../sweep/spec.js';
@@ -53,6 +54,8 @@ export function planTable(plan: SweepPlan): string {
 }
 
 interface RunOptions {
+  queue?: string;
+  wait: boolean;
   runsDir?: string;
   dataDir?: string;
   workers?: number;
@@ -98,6 +101,89 @@ async function runLocal(spec: string, o: RunOptions): Promise<void> {
   }
 }
 
+/** Enqueues the sweep's units; with --wait, follows them until every one is done or failed. */
+async function runQueued(spec: string, url: string, o: RunOptions): Promise<void> {
+  const plan = loadPlan(spec, o.runsDir);
+  const queue = openQueue(url);
+  try {
+    const threads = o.threads ?? plan.sweep.spec.threads ?? 1;
+    const r = await enqueueSweep(queue, plan, {
+      threads,
+      dataDir: o.dataDir ? resolve(o.dataDir) : undefined,
+      attempts: o.maxAttempts,
+    });
+    console.log(
+      `sweep ${plan.sweep.spec.name ?? spec}: ${plan.units.length} units — ${r.added} enqueued, ${r.queued} queued already, ` +
+        `${r.done} done already (${threads} threads per unit; run store ${plan.root}, which every worker must mount there)`,
+    );
+    if (!o.wait) return;
+    let last = '';
+    for (;;) {
+      const status = await sweepQueueStatus(queue, plan);
+      const c = status.counts;
+      const line = Object.entries(c)
+        .sort()
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ');
+      if (line !== last) process.stderr.write(`${line}\n`);
+      last = line;
+      if ((c.completed ?? 0) + (c.failed ?? 0) === plan.units.length) {
+        const failed = status.units.filter((u) => u.state === 'failed');
+        for (const f of failed)
+          process.stderr.write(`  failed: ${f.label}: ${(f.error ?? '').split('\n')[0]}\n`);
+        if (failed.length > 0) {
+          throw new UserError(
+            `${failed.length} of ${plan.units.length} units failed`,
+            'see `ticketlab sweep status`',
+            3,
+          );
+        }
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
+async function status(
+  spec: string | undefined,
+  o: { queue: string; runsDir?: string; json: boolean },
+): Promise<void> {
+  const queue = openQueue(o.queue);
+  try {
+    if (spec) {
+      const s = await sweepQueueStatus(queue, loadPlan(spec, o.runsDir));
+      if (o.json) return console.log(JSON.stringify(s));
+      for (const u of s.units) {
+        const extra = u.error
+          ? `: ${u.error.split('\n')[0]}`
+          : u.progress
+            ? ` ${JSON.stringify(u.progress)}`
+            : '';
+        console.log(`${u.state.padEnd(10)} ${u.label}${extra}`);
+      }
+      console.log(
+        Object.entries(s.counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', '),
+      );
+      return;
+    }
+    const overview = await queueOverview(queue);
+    if (o.json) return console.log(JSON.stringify(overview));
+    console.log(
+      Object.entries(overview.counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', '),
+    );
+    for (const f of overview.failed) console.log(`failed ${f.label}: ${f.error.split('\n')[0]}`);
+  } finally {
+    await queue.close();
+  }
+}
+
 export function registerSweepCommand(program: Command): void {
   const sweep = program
     .command('sweep')
@@ -129,7 +215,10 @@ export function registerSweepCommand(program: Command): void {
     });
   sweep
     .command('run <spec>')
-    .description('Run every unit of a sweep not done yet, on local worker processes')
+    .description(
+      'Run every unit of a sweep not done yet, on local worker processes; with --queue, enqueue them for ' +
+        '`ticketlab worker`s (on any machines that mount the run store at the same path)',
+    )
     .addOption(runsDirOption())
     .addOption(dataDirOption())
     .option('--workers <n>', 'worker processes (default: cores ÷ threads)', parseNumber('int', 1))
@@ -140,5 +229,21 @@ export function registerSweepCommand(program: Command): void {
     )
     .option('--max-attempts <n>', 'attempts per unit before it is marked failed', parseNumber('int', 1), 3)
     .option('--json', 'one JSON object per event on stderr instead of the progress display', false)
-    .action((spec: string, o: RunOptions) => runLocal(spec, o));
+    .option(
+      '--queue <redis-url>',
+      'enqueue the units on BullMQ at redis://host:port instead of running them here',
+    )
+    .option('--wait', 'with --queue: follow the units until every one is done or failed', false)
+    .action((spec: string, o: RunOptions) => (o.queue ? runQueued(spec, o.queue, o) : runLocal(spec, o)));
+  sweep
+    .command('status [spec]')
+    .description(
+      'The queue: jobs by state and failed units with their errors; with a spec, each of its units',
+    )
+    .requiredOption('--queue <redis-url>', 'the BullMQ queue at redis://host:port')
+    .addOption(runsDirOption())
+    .option('--json', 'machine-readable output', false)
+    .action((spec: string | undefined, o: { queue: string; runsDir?: string; json: boolean }) =>
+      status(spec, o),
+    );
 }
