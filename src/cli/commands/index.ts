@@ -5,6 +5,7 @@ import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
 import { registerReportCommand } from './report.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
+import { registerRunsTableCommand } from './runs-table.js';
 import { registerSweepCommand } from './sweep.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerTrainCommand(program);
   registerLotteryCommand(program);
   registerRunsCommand(program);
+  registerRunsTableCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
   registerReproduceCommand(program);
