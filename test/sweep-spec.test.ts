@@ -198,6 +198,22 @@ test('plan: runs named by run identity; one identity is one run; unit ids are co
   }
 });
 
+test('the walkthrough grid (examples/sweeps): its runs and units at full and quick size', () => {
+  const full = planSweep(readSweepSpec('examples/sweeps/pruning-grid.yaml'), join(tmpdir(), 'no-runs-here'));
+  // 2 strategies × 7 ratios × (one-shot, iterative 5 rounds); 5 trials of 3 or 11 units (ticket + control)
+  assert.equal(full.runs.length, 28);
+  assert.equal(full.units.length, 14 * 5 * 3 + 14 * 5 * 11);
+  const iterative97 = full.runs.find((r) => r.point.values.prune === 0.97 && r.config.levels === 5)!;
+  assert.ok(Math.abs((1 - iterative97.config.pruning.rates.fc) ** 5 - 0.03) < 1e-12);
+  assert.equal(iterative97.config.pruning.rates.output, iterative97.config.pruning.rates.fc / 2);
+  const quick = planSweep(
+    readSweepSpec('examples/sweeps/pruning-grid-quick.yaml'),
+    join(tmpdir(), 'no-runs-here'),
+  );
+  assert.equal(quick.runs.length, 16);
+  assert.equal(quick.units.length, 224);
+});
+
 test('parallelism: 1 thread unless given (results depend on it), workers fill the cores', () => {
   assert.deepEqual(chooseParallelism({}, 2), { workers: 2, threads: 1, cores: 2 });
   assert.deepEqual(chooseParallelism({ threads: 2 }, 2), { workers: 1, threads: 2, cores: 2 });
