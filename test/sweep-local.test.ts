@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 const DATA = process.env.TICKETLAB_DATA;
 const skip = DATA ? false : 'TICKETLAB_DATA is not set: the sweep tests need the real MNIST files';
@@ -151,6 +151,67 @@ test(
       assert.equal(resumed.trained.length + resumed.skipped.length, 4);
       assert.deepEqual(results(killedRuns), results(join(dir, 'straight')));
       assert.equal(Object.keys(results(killedRuns)).length, 4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'a unit whose worker process always crashes is failed with its error, its dependent too; the rest finish',
+  { skip },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ticketlab-sweep-'));
+    try {
+      // a model whose unit process dies (SIGKILL) as soon as it is built
+      const plugin = join(dir, 'crasher.mts');
+      writeFileSync(
+        plugin,
+        `import { lenet300, registerModel } from ${JSON.stringify(resolve('src/models/index.ts'))};\n` +
+          `registerModel({ name: 'crasher', description: 'dies when built', input: 'flat', defaults: lenet300.defaults,\n` +
+          `  create: () => { process.kill(process.pid, 'SIGKILL'); throw new Error('unreachable'); } });\n`,
+      );
+      const file = spec(dir, 's.yaml', `${SMALL}grid: { model: [crasher, lenet300], levels: [1] }\n`);
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...ENTRY,
+          '--plugin',
+          plugin,
+          'sweep',
+          'run',
+          file,
+          '--runs-dir',
+          join(dir, 'runs'),
+          '--max-attempts',
+          '2',
+          '--json',
+        ],
+        { encoding: 'utf8', env },
+      );
+      assert.equal(r.status, 3, r.stderr);
+      const events = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as SweepEvent & { error?: string });
+      const crasher = (e: SweepEvent) => e.run.startsWith('crasher-');
+      assert.equal(events.filter((e) => e.event === 'retry' && crasher(e)).length, 1);
+      const failed = events.filter((e) => e.event === 'failed');
+      assert.deepEqual(failed.map((e) => e.key).sort(), [
+        'trial-0/level-00/ticket',
+        'trial-0/level-01/ticket',
+      ]);
+      assert.ok(failed.every(crasher));
+      assert.match(
+        failed.find((e) => e.key.includes('level-00'))!.error!,
+        /worker process exited \(SIGKILL\)/,
+      );
+      assert.match(
+        failed.find((e) => e.key.includes('level-01'))!.error!,
+        /dependency trial-0\/level-00\/ticket failed/,
+      );
+      assert.equal(events.filter((e) => e.event === 'done' && !crasher(e)).length, 2);
+      assert.match(r.stderr, /2 of 4 units failed/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

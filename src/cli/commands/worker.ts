@@ -37,8 +37,8 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description(
       'Pull units of distributed sweeps (`ticketlab sweep run spec --queue …`) from BullMQ and train each in a ' +
-        'child process, writing into the shared run store; runs until stopped (Ctrl-C finishes nothing half-way: ' +
-        "the unit's checkpoint is resumed by the next worker)",
+        'child process, writing into the shared run store. Runs until SIGINT or SIGTERM; a unit interrupted ' +
+        'with it goes back to the queue and is resumed from its checkpoint by the next worker',
     )
     .requiredOption('--queue <redis-url>', 'the BullMQ queue at redis://host:port')
     .option(
