@@ -204,8 +204,8 @@ test('the walkthrough grid (examples/sweeps): its runs and units at full and qui
   assert.equal(full.runs.length, 28);
   assert.equal(full.units.length, 14 * 5 * 3 + 14 * 5 * 11);
   const iterative97 = full.runs.find((r) => r.point.values.prune === 0.97 && r.config.levels === 5)!;
-  assert.ok(Math.abs((1 - iterative97.config.pruning.rates.fc) ** 5 - 0.03) < 1e-12);
-  assert.equal(iterative97.config.pruning.rates.output, iterative97.config.pruning.rates.fc / 2);
+  assert.ok(Math.abs((1 - iterative97.config.pruning.rates.fc!) ** 5 - 0.03) < 1e-12);
+  assert.equal(iterative97.config.pruning.rates.output, iterative97.config.pruning.rates.fc! / 2);
   const quick = planSweep(
     readSweepSpec('examples/sweeps/pruning-grid-quick.yaml'),
     join(tmpdir(), 'no-runs-here'),
