@@ -1,4 +1,4 @@
-/** The process entry point of the `ticketlab` command (bin/ticketlab.js loads the compiled copy). */
+/** The process entry point of the CLI without the dashboard (bin/ticketlab.js loads dist/serve/entry.js, which adds `serve`). */
 import { main } from './main.js';
 
 main(process.argv).then(
