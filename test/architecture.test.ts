@@ -30,6 +30,7 @@ const LAYERS = [
   'train',
   'lottery',
   'experiments',
+  'sweep',
   'report',
   'cli',
   'serve',

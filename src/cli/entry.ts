@@ -1,18 +1,8 @@
-/** The process entry point of the `ticketlab` command (bin/ticketlab.js loads the compiled copy). */
-import { interruptMessage, main } from './main.js';
+/** The process entry point of the CLI without the dashboard (bin/ticketlab.js loads dist/serve/entry.js, which adds `serve`). */
+import { main } from './main.js';
+import { exitOnSignals } from './signals.js';
 
-// Ctrl-C or a `kill`: say what is kept and how to go on, then exit with the signal's conventional
-// code. Every file is written atomically and finished units and checkpoints stay, so nothing is lost
-// that the message does not name.
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.once(signal, () => {
-    console.error(interruptMessage(process.argv, signal));
-    process.exit(code);
-  });
-}
+exitOnSignals();
 
 main(process.argv).then(
   (code) => {

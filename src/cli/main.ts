@@ -6,7 +6,8 @@ import { fsUserError } from '../util/fs-errors.js';
 import { registerCommands } from './commands/index.js';
 import { loadPlugins, pluginArgs } from './plugins.js';
 
-export function buildProgram(): Command {
+/** `extra`: commands of layers above cli/ (the dashboard's `serve`), added by their own entry point. */
+export function buildProgram(extra: ((program: Command) => void)[] = []): Command {
   const program = new Command('ticketlab')
     .description(
       'Lottery-ticket experiments (Frankle & Carbin, ICLR 2019): train, prune, reset, compare, export.\n' +
@@ -25,15 +26,16 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);
+  for (const register of extra) register(program);
   return program;
 }
 
 /** Runs the CLI; returns the process exit code. Users' mistakes print one message, never a stack trace. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], extra: ((program: Command) => void)[] = []): Promise<number> {
   try {
     // plugins first: the commands' options (e.g. --model's choices) list what they register
     await loadPlugins(pluginArgs(argv.slice(2)));
-    const program = buildProgram();
+    const program = buildProgram(extra);
     await program.parseAsync(argv);
     return 0;
   } catch (error) {

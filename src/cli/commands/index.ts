@@ -5,6 +5,9 @@ import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
 import { registerReportCommand } from './report.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
+import { registerRunsTableCommand } from './runs-table.js';
+import { registerSweepCommand } from './sweep.js';
+import { registerWorkerCommand } from './worker.js';
 
 /** Each command lives in its own module; this is the one place that lists them. */
 export function registerCommands(program: Command): void {
@@ -12,7 +15,10 @@ export function registerCommands(program: Command): void {
   registerTrainCommand(program);
   registerLotteryCommand(program);
   registerRunsCommand(program);
+  registerRunsTableCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
   registerReproduceCommand(program);
+  registerSweepCommand(program);
+  registerWorkerCommand(program);
 }

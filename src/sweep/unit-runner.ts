@@ -1,0 +1,218 @@
+/**
+ * Training one unit of one run, on request, in a worker process: the local scheduler's children and
+ * the queue worker's sandbox both run this. The data, model and engine of the last run are kept, so
+ * a process that trains several units of one run (the common case: a run's levels) builds them once.
+ * The unit is trained under its lease, exactly as `ticketlab lottery` trains it (lottery/units.ts),
+ * so several processes, sweeps and plain lottery commands can share a run store.
+ */
+import { type DatasetName, loadDataset } from '../data/index.js';
+import { TrainingEngine } from '../engine/engine.js';
+import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
+import { buildPlan } from '../lottery/plan.js';
+import { collectResults, machineInfo, prunableLayers } from '../lottery/procedure.js';
+import { modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
+import { SUMMARY_FILE, type LevelResult, type RunSummary } from '../lottery/summary.js';
+import { unitKey } from '../lottery/types.js';
+import { type UnitInfo, UnitWorker } from '../lottery/units.js';
+import {
+  type LeaseOptions,
+  type Run,
+  RunStore,
+  configDifferences,
+  stableStringify,
+  writeJsonAtomic,
+} from '../store/index.js';
+import { type TrainData, prepareData } from '../train/data.js';
+import { UserError } from '../util/errors.js';
+
+/** What a worker needs to train one unit: everything travels with the job (no shared state but the store). */
+export interface UnitJob {
+  runsDir: string;
+  name: string;
+  config: LotteryConfig;
+  key: string;
+  threads: number;
+  dataDir?: string;
+  lease?: LeaseOptions;
+}
+
+export type UnitOutcome =
+  | { status: 'done'; fractionRemaining: number; testAccuracyAtEarlyStop: number; wallSeconds: number }
+  /** Done already (by another process, sweep or command). */
+  | { status: 'skipped' }
+  /** Its dependencies are not all done yet. */
+  | { status: 'blocked'; waitingFor: string[] }
+  /** Another live process holds its lease. */
+  | { status: 'busy' }
+  /** The lease was taken over while training (this process was stopped too long). */
+  | { status: 'lost' };
+
+export interface UnitEvents {
+  start?(u: { resumedAt: number; fractionRemaining: number }): void;
+  progress?(p: { iteration: number; iterations: number; validationAccuracy?: number }): void;
+}
+
+interface Prepared {
+  signature: string;
+  run: Run;
+  data: TrainData;
+  engine: TrainingEngine;
+  config: LotteryConfig;
+  worker: UnitWorker;
+}
+
+/** Keeps the prepared run of the last job; trains units one at a time. */
+export class UnitRunner {
+  private prepared: Prepared | null = null;
+  private events: UnitEvents = {};
+
+  async run(job: UnitJob, events: UnitEvents = {}): Promise<UnitOutcome> {
+    this.events = events;
+    const p = await this.prepare(job);
+    const plan = buildPlan(job.config);
+    const unit = plan.byKey.get(job.key);
+    if (!unit) throw new Error(`unit ${job.key} is not in the plan of ${p.run.dir}`);
+    if (p.run.isDone(unit.key)) return { status: 'skipped' };
+    const waitingFor = unit.dependsOn.filter((k) => !p.run.isDone(k));
+    if (waitingFor.length > 0) return { status: 'blocked', waitingFor };
+    const lease = p.run.tryLease(unit.key, job.lease);
+    if (!lease) return { status: 'busy' };
+    try {
+      if (p.run.isDone(unit.key)) return { status: 'skipped' };
+      p.run.setPlanned(Math.max(plan.units.length, p.run.planned ?? 0));
+      const info: UnitInfo = {
+        trial: unit.trial,
+        level: unit.level,
+        condition: unit.condition,
+        fractionRemaining: Number.NaN,
+        index: unit.index,
+        total: plan.units.length,
+      };
+      const result = await p.worker.train(unit, lease, info);
+      if (!result) return { status: 'lost' };
+      writeSummary(p.run, job.config, plan.byKey, p.engine.threads);
+      return {
+        status: 'done',
+        fractionRemaining: result.fractionRemaining,
+        testAccuracyAtEarlyStop: result.testAccuracyAtEarlyStop,
+        wallSeconds: result.wallSeconds,
+      };
+    } finally {
+      lease.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.prepared) {
+      this.prepared.run.close();
+      await this.prepared.engine.release();
+    }
+    this.prepared = null;
+  }
+
+  private async prepare(job: UnitJob): Promise<Prepared> {
+    const { config } = job;
+    const identity = runIdentity(config);
+    const signature = stableStringify({
+      runsDir: job.runsDir,
+      name: job.name,
+      identity,
+      threads: job.threads,
+      dataDir: job.dataDir ?? null,
+    });
+    const current = this.prepared;
+    if (current?.signature === signature) {
+      if (stableStringify(current.config) !== stableStringify(config)) {
+        // more levels, trials or controls than the last job asked for: same data and engine
+        current.run = new RunStore({ root: job.runsDir }).openRun(job.name, identity, config);
+        current.config = config;
+        current.worker = this.newWorker(config, current.run, current.data, current.engine);
+      }
+      return current;
+    }
+    await this.close();
+    const store = new RunStore({ root: job.runsDir });
+    const previous = store.peekRun(job.name, identity);
+    if (previous) checkStoredSettings(previous, config);
+    const run = store.openRun(job.name, identity, config);
+    const loaded = await loadDataset(config.dataset as DatasetName, { dataDir: job.dataDir });
+    const data = await prepareData(
+      config.dataset as DatasetName,
+      {
+        validationSize: config.validationSize,
+        splitSeed: config.splitSeed,
+        normalization: config.normalization,
+        augment: config.augment,
+        trainEvalSize: config.trainEvalSize,
+      },
+      loaded,
+    );
+    const model = modelEntry(config.model).create({
+      inputShape: config.inputShape,
+      classes: data.classes,
+      init: { kind: config.init },
+      dropout: config.dropout,
+    });
+    const engine = await TrainingEngine.create(model, {
+      batchSize: config.batchSize,
+      optimizer: config.optimizer,
+      threads: job.threads,
+      masked: (decl) => isPrunable(config, decl),
+    });
+    this.prepared = {
+      signature,
+      run,
+      data,
+      engine,
+      config,
+      worker: this.newWorker(config, run, data, engine),
+    };
+    return this.prepared;
+  }
+
+  private newWorker(config: LotteryConfig, run: Run, data: TrainData, engine: TrainingEngine): UnitWorker {
+    return new UnitWorker(config, run, data, engine, prunableLayers(engine), {
+      unitStart: (u) =>
+        this.events.start?.({ resumedAt: u.resumedAt ?? 0, fractionRemaining: u.fractionRemaining }),
+      progress: (_u, p) =>
+        this.events.progress?.({
+          iteration: p.iteration,
+          iterations: p.iterations,
+          validationAccuracy: p.lastEval?.validationAccuracy,
+        }),
+    });
+  }
+}
+
+/** As executeLottery: a run directory made with other result-affecting settings is refused. */
+function checkStoredSettings(run: Run, config: LotteryConfig): void {
+  const stored = lotteryConfigSchema.safeParse(run.config);
+  if (!stored.success) return;
+  const diffs = configDifferences(resultSettings(stored.data), resultSettings(config));
+  if (diffs.length === 0) return;
+  throw new UserError(
+    `run directory ${run.dir} was made with other settings (${diffs.map((d) => d.replace(/^\$\./, '')).join(', ')}): ` +
+      'a default of the model or dataset has changed since; a run directory is never reused for other settings',
+    `move ${run.dir} away`,
+  );
+}
+
+/** summary.json, as the lottery procedure writes it: the results of the plan's units done so far. */
+function writeSummary(run: Run, config: LotteryConfig, planned: Map<string, unknown>, threads: number): void {
+  const results = collectResults(run).filter((r: LevelResult) =>
+    planned.has(unitKey(r.trial, r.level, r.condition)),
+  );
+  const summary: RunSummary = {
+    name: run.name,
+    dir: run.dir,
+    hash: run.hash,
+    createdAt: run.createdAt,
+    config: config as unknown as Record<string, unknown>,
+    model: config.model,
+    dataset: config.dataset,
+    machine: { ...machineInfo(), threads },
+    wallSeconds: results.reduce((s, r) => s + r.wallSeconds, 0),
+    results,
+  };
+  writeJsonAtomic(run.path(SUMMARY_FILE), summary);
+}
