@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLottery } from '../src/lottery/procedure.js';
 import { runIdentity } from '../src/lottery/resolve.js';
-import type { LevelResult } from '../src/lottery/summary.js';
+import { type LevelResult, runSummarySchema } from '../src/lottery/summary.js';
+import { labelRuns } from '../src/report/labels.js';
 import { unitKey } from '../src/lottery/types.js';
 import { RunStore, readJson } from '../src/store/index.js';
 import { UserError } from '../src/util/errors.js';
@@ -195,8 +196,7 @@ test('a diverged unit keeps its curve, is recorded as diverged, blocks its depen
       isDiverged,
     );
     const store = new RunStore({ root });
-    const [summary] = store.list();
-    const run = store.loadRun(summary.dir);
+    const run = store.loadRun(store.list()[0].dir);
     assert.equal(run.unitState(LEVEL0), 'diverged');
     const record = run.unitRecord(LEVEL0)!;
     assert.equal(record.state, 'diverged');
@@ -222,6 +222,10 @@ test('a diverged unit keeps its curve, is recorded as diverged, blocks its depen
     assert.deepEqual(trained, []);
     assert.equal(first, undefined);
     assert.ok(statSync(run.path('summary.json')).isFile(), 'a summary is written for the partial run');
+    // the report's input keeps the state, and its page says so
+    const summary = runSummarySchema.parse(readJson(run.path('summary.json')));
+    assert.equal(summary.results[0].state, 'diverged');
+    assert.match(labelRuns([summary], [undefined])[0].warnings.join(), /DIVERGED: trial 0 level 0 ticket/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

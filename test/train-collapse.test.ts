@@ -23,7 +23,7 @@ test('stuck at chance over the last evaluations after training started: collapse
   // at the margin's edge (1/classes + margin) still chance; just above it not
   assert.ok(collapsedToChance(curve([0.1, 0.1, 0.1, 0.1 + COLLAPSE_MARGIN]), 10));
   assert.equal(collapsedToChance(curve([0.1, 0.1, 0.1, 0.1 + COLLAPSE_MARGIN + 0.001]), 10), undefined);
-  // chance depends on the classes: 40% is chance-like for 2 classes... and well above it for 10
+  // chance depends on the classes: 55% is chance for 2 classes, well above it for 10
   assert.ok(collapsedToChance(curve([0.5, 0.5, 0.52, 0.55]), 2));
   assert.equal(collapsedToChance(curve([0.5, 0.5, 0.52, 0.55]), 10), undefined);
 });

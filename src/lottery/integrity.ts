@@ -22,6 +22,8 @@ export function parseUnitKey(key: string): { trial: number; level: number; condi
 /** The checks of one invocation: each recorded unit is read and verified once. */
 export class UnitChecks {
   private readonly checked = new Map<string, UnitCheck>();
+  /** Damaged units already reported (once each). */
+  private readonly told = new Set<string>();
 
   constructor(
     readonly run: Run,
@@ -35,11 +37,13 @@ export class UnitChecks {
     if (!check) {
       check = this.run.checkUnit(key, LEGACY_UNIT_FILES);
       this.checked.set(key, check);
-      if (check.problems.length > 0)
+      if (check.problems.length > 0 && !this.told.has(key)) {
+        this.told.add(key);
         notify(
           this.reporter,
           `${key} is recorded as done but ${check.problems.join('; ')}: it is computed again`,
         );
+      }
     }
     return check;
   }

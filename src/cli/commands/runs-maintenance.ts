@@ -142,7 +142,13 @@ export function registerRunsMaintenance(runs: Command): void {
       const store = new RunStore({ root: o.runsDir });
       const list = runsNamed(store, names);
       if (list.length === 0) console.log(`no runs under ${store.root}`);
-      if (printVerification(list) > 0) process.exitCode = 1;
+      const damaged = printVerification(list);
+      if (damaged > 0)
+        throw new UserError(
+          `${damaged} damaged unit(s)`,
+          '`ticketlab runs repair` recomputes them (or run the same lottery command again)',
+          1,
+        );
     });
   runs
     .command('repair [runs...]')

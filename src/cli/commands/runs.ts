@@ -7,10 +7,11 @@ import { collectResults, machineInfo } from '../../lottery/procedure.js';
 import { listRunStatus, runStatus, type RunStatus, stateSummary } from '../../lottery/status.js';
 import { SUMMARY_FILE, type RunSummary } from '../../lottery/summary.js';
 import { COLLAPSE_FIX, unitLabel } from '../../lottery/units.js';
-import { listRuns, RunStore, readJson } from '../../store/index.js';
+import { listRuns, RunStore, readJson, type UnitCheck } from '../../store/index.js';
+import { parseUnitKey } from '../../lottery/integrity.js';
 import { DIVERGENCE_FIX } from '../../train/callbacks.js';
 import { UserError } from '../../util/errors.js';
-import { registerRunsMaintenance } from './runs-maintenance.js';
+import { registerRunsMaintenance, verifyRun } from './runs-maintenance.js';
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
@@ -118,13 +119,29 @@ export function runsTable(list: RunStatus[]): string {
   return [col(header, widths), ...rows.map((row) => col(row, widths))].join('\n');
 }
 
-/** What `runs show` says above the table: where the run stands and, if unfinished, what to do. */
-export function statusLines(s: RunStatus): string[] {
+/**
+ * What `runs show` says above the table: where the run stands and, if unfinished, what to do.
+ * `damaged`: the recorded units whose files are missing or damaged (they count as not done).
+ */
+export function statusLines(s: RunStatus, damaged: UnitCheck[] = []): string[] {
   const lines: string[] = [];
+  if (damaged.length > 0) {
+    const keys = new Set(damaged.map((c) => c.key));
+    s = { ...s, complete: false, units: { ...s.units, done: s.units.done - keys.size } };
+    if (s.levels) {
+      const levels = new Set(damaged.map((c) => parseUnitKey(c.key)?.level));
+      s.levels = { ...s.levels, done: Math.max(0, s.levels.done - levels.size) };
+    }
+  }
   const levels = s.levels ? `, ${s.levels.done}/${s.levels.total} levels` : '';
   const progress = `${s.units.done}/${s.units.planned ?? '?'} units done${levels} (${stateSummary(s.states)})`;
   if (s.complete) lines.push(`complete: ${progress}`);
   else lines.push(`INCOMPLETE: ${progress}`);
+  for (const c of damaged) lines.push(`  damaged: ${c.problems.join('; ')}`);
+  if (damaged.length > 0)
+    lines.push(
+      `  \`ticketlab runs repair ${s.dir}\` (or the same command) recomputes those units, and only them`,
+    );
   for (const r of s.diverged) {
     const at = r.divergence ? ` at iteration ${r.divergence.iteration} (loss ${r.divergence.loss})` : '';
     lines.push(`  diverged: ${unitLabel(r)}${at}; its curve up to there is kept`);
@@ -189,7 +206,8 @@ export function registerRunsCommand(program: Command): void {
         return;
       }
       const stored = listRuns(dirname(summary.dir)).find((r) => r.dir === summary.dir);
-      if (stored) console.log(statusLines(runStatus(stored)).join('\n'));
+      const damaged = verifyRun(new RunStore().loadRun(summary.dir)).filter((c) => c.problems.length);
+      if (stored) console.log(statusLines(runStatus(stored), damaged).join('\n'));
       console.log(summaryTable(summary));
     });
   registerRunsMaintenance(runs);
