@@ -27,15 +27,18 @@ import { readJson, removeStaleTempFiles, writeJsonAtomic } from './atomic.js';
 import { configDifferences, HASH_LENGTH, hashConfig, stableStringify } from './hash.js';
 import { inspectLease, Lease, type LeaseOptions } from './lease.js';
 import {
+  checkKey,
   checkUnit,
+  doneKeysIn,
   fileChecksum,
+  readUnitTensors,
+  scanUnits,
   LEASE_FILE,
   readFailure,
   recordFailure,
   RESULT_FILE,
   resultSchema,
   runRelative,
-  SEGMENT_RE,
   type FailureRecord,
   type UnitCheck,
   type UnitRecord,
@@ -48,8 +51,6 @@ import {
 
 export const RUN_FORMAT = 1;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-// 'lock' was the whole-run lock of earlier versions; still reserved so old directories stay valid
-const RESERVED = new Set(['identity.json', 'config.json', 'run.json', 'lock']);
 const IDENTITY_FILE = 'identity.json';
 const DIR_RE = new RegExp(`^([A-Za-z0-9][A-Za-z0-9._-]*)-([0-9a-f]{${HASH_LENGTH}})$`);
 
@@ -301,6 +302,11 @@ export class Run {
     return readFailure(this.path(...checkKey(key)));
   }
 
+  /** A tensor file of a done unit, verified against the unit's record (see unit-files.ts). */
+  readUnitTensors(key: string, file: string): ReturnType<typeof readUnitTensors> {
+    return readUnitTensors(this.dir, key, file);
+  }
+
   /** Keys of every unit started in this run (done or not), sorted. */
   unitKeys(): string[] {
     return unitKeysIn(this.dir);
@@ -362,49 +368,6 @@ export class Run {
     if (!this.writable) throw new Error(`run ${this.dir} was opened read-only`);
     if (this.closed) throw new Error(`run ${this.dir} is closed`);
   }
-}
-
-function checkKey(key: string): string[] {
-  const parts = key.split('/');
-  if (
-    !parts.every((p) => SEGMENT_RE.test(p)) ||
-    RESERVED.has(parts[0]) ||
-    parts.some((p) => p === RESULT_FILE || p === LEASE_FILE)
-  ) {
-    throw new RangeError(
-      `invalid unit key "${key}": use "/"-separated segments of letters, digits, ".", "_", "-" ` +
-        `(not starting with "." and not ${[...RESERVED].join(', ')}, ${RESULT_FILE} or ${LEASE_FILE})`,
-    );
-  }
-  return parts;
-}
-
-function doneKeysIn(dir: string): string[] {
-  return scanUnits(dir).done;
-}
-
-/** Keys of the done units under a run directory (sorted), and the paths of unit leases in it. */
-function scanUnits(dir: string): { done: string[]; leases: string[] } {
-  const done: string[] = [];
-  const leases: string[] = [];
-  const walk = (d: string, prefix: string[]): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isFile() && e.name === LEASE_FILE && prefix.length > 0) leases.push(join(d, e.name));
-      if (!e.isDirectory() || !SEGMENT_RE.test(e.name)) continue;
-      const parts = [...prefix, e.name];
-      const sub = join(d, e.name);
-      if (existsSync(join(sub, RESULT_FILE))) done.push(parts.join('/'));
-      walk(sub, parts);
-    }
-  };
-  walk(dir, []);
-  return { done: done.sort(), leases };
 }
 
 /** Summaries of the runs under `root` (default: defaultRunsRoot()), oldest first. */

@@ -26,6 +26,8 @@ export const LEASE_FILE = 'lease';
 export const FAILED_FILE = 'failed.json';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+// 'lock' was the whole-run lock of earlier versions; still reserved so old directories stay valid
+const RESERVED = new Set(['identity.json', 'config.json', 'run.json', 'lock']);
 
 export const resultSchema = z.object({
   key: z.string(),
@@ -188,4 +190,82 @@ export function unitKeysIn(runDir: string): string[] {
 /** A path inside the run directory as recorded: relative, with "/" separators. */
 export function runRelative(runDir: string, path: string): string {
   return relative(runDir, path).split(/[\\/]/).join('/');
+}
+
+/** The segments of a unit key, checked (a RangeError names what is wrong). */
+export function checkKey(key: string): string[] {
+  const parts = key.split('/');
+  if (
+    !parts.every((p) => SEGMENT_RE.test(p)) ||
+    RESERVED.has(parts[0]) ||
+    parts.some((p) => p === RESULT_FILE || p === LEASE_FILE)
+  ) {
+    throw new RangeError(
+      `invalid unit key "${key}": use "/"-separated segments of letters, digits, ".", "_", "-" ` +
+        `(not starting with "." and not ${[...RESERVED].join(', ')}, ${RESULT_FILE} or ${LEASE_FILE})`,
+    );
+  }
+  return parts;
+}
+
+export function doneKeysIn(dir: string): string[] {
+  return scanUnits(dir).done;
+}
+
+/** Keys of the done units under a run directory (sorted), and the paths of unit leases in it. */
+export function scanUnits(dir: string): { done: string[]; leases: string[] } {
+  const done: string[] = [];
+  const leases: string[] = [];
+  const walk = (d: string, prefix: string[]): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isFile() && e.name === LEASE_FILE && prefix.length > 0) leases.push(join(d, e.name));
+      if (!e.isDirectory() || !SEGMENT_RE.test(e.name)) continue;
+      const parts = [...prefix, e.name];
+      const sub = join(d, e.name);
+      if (existsSync(join(sub, RESULT_FILE))) done.push(parts.join('/'));
+      walk(sub, parts);
+    }
+  };
+  walk(dir, []);
+  return { done: done.sort(), leases };
+}
+
+/**
+ * A tensor file of a recorded unit, verified: the unit is recorded, and the file is present, intact
+ * and the one the unit wrote (its checksum in result.json). The read path of everything that uses a
+ * unit's tensors after the fact (export, reports). Errors name the file and the repair.
+ */
+export function readUnitTensors(
+  runDir: string,
+  key: string,
+  file: string,
+): ReturnType<typeof readTensorFile> {
+  const unitDir = join(runDir, ...checkKey(key));
+  const path = join(unitDir, file);
+  const repair = `\`ticketlab runs repair ${runDir}\` (or the same lottery command) recomputes the unit`;
+  const state = unitStateIn(unitDir);
+  if (state !== 'done')
+    throw new UserError(
+      `${key} in ${runDir} is not done (${state}), so it has no ${file}`,
+      state === 'diverged'
+        ? 'it diverged: pick another unit (see `ticketlab runs show`)'
+        : 'finish the run (run the same command again), or pick a done unit (see `ticketlab runs show`)',
+    );
+  const record = readJson(join(unitDir, RESULT_FILE), resultSchema);
+  if (!existsSync(path))
+    throw new UserError(`${key} is recorded as done but its ${file} is missing (${path})`, repair);
+  const read = readTensorFile(path); // checks the file's own checksum
+  const recorded = record.files?.[runRelative(runDir, path)];
+  if (recorded !== undefined && read.checksum !== recorded)
+    throw new UserError(
+      `${path} is not the file ${key} wrote (its checksum differs from ${RESULT_FILE})`,
+      repair,
+    );
+  return read;
 }
