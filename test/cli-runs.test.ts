@@ -107,6 +107,14 @@ test('runs show says a run is incomplete; runs verify names damaged units, and a
       /trial-0\/level-00\/ticket\s+done, ok \(no checksums: written by an earlier version/,
     );
     assert.match(verify.stdout, /1 damaged unit\(s\): `ticketlab runs repair /);
+    // export reads through the store's verified read: not "unfinished", but what is wrong and the fix
+    const exported = cli(['export', run.dir, '--level', '1']);
+    assert.equal(exported.status, 2, exported.stderr);
+    assert.match(
+      exported.stderr,
+      /trial-0\/level-01\/ticket is recorded as done but its final\.safetensors is missing/,
+    );
+    assert.match(exported.stderr, /fix: `ticketlab runs repair /);
     const show = cli(['runs', 'show', run.dir]);
     assert.equal(show.status, 0, show.stderr);
     assert.match(show.stdout, /^INCOMPLETE: 1\/2 units done, 1\/2 levels/m);
@@ -205,6 +213,51 @@ test(
       )!;
       assert.equal(result.state, 'collapsed');
       assert.equal(result.collapse?.sinceIteration, 200);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "runs repair recomputes exactly the damaged unit, with the run's thread count, and the run verifies",
+  { skip: skipData },
+  () => {
+    const root = tmp();
+    try {
+      const args = [
+        'lottery',
+        '--levels',
+        '1',
+        '--iterations',
+        '40',
+        '--eval-every',
+        '20',
+        '--validation-size',
+        '1000',
+      ];
+      const first = cli([...args, '--threads', '1', '--runs-dir', root, '--json']);
+      assert.equal(first.status, 0, first.stderr);
+      const before = JSON.parse(first.stdout) as { dir: string; results: { wallSeconds: number }[] };
+      const run = new RunStore({ root }).loadRun(before.dir);
+      const masks = run.path(unitKey(0, 1, 'ticket'), 'masks.safetensors');
+      writeFileSync(masks, readFileSync(masks).subarray(0, 50)); // truncated
+      const repair = cli(['runs', 'repair', '--runs-dir', root]);
+      assert.equal(repair.status, 0, repair.stderr);
+      assert.match(repair.stdout, /: 1 unit\(s\) computed; it verifies/);
+      assert.match(
+        repair.stderr,
+        /level-01\/ticket is recorded as done but [^\n]*masks\.safetensors[^\n]*: it is computed again/,
+      );
+      const verify = cli(['runs', 'verify', '--runs-dir', root]);
+      assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+      const after = cli(['runs', 'show', before.dir, '--json']);
+      const strip = (rs: { wallSeconds: number }[]) => rs.map(({ wallSeconds: _w, ...r }) => r);
+      assert.deepEqual(
+        strip(JSON.parse(after.stdout).results),
+        strip(before.results),
+        'bit-identical (1 thread, as recorded)',
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
