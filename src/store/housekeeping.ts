@@ -11,7 +11,7 @@ import { pidAlive, removeStaleTempFiles } from './atomic.js';
 import { HASH_LENGTH } from './hash.js';
 import { inspectLease } from './lease.js';
 import { defaultRunsRoot } from './run-store.js';
-import { LEASE_FILE, type UnitState, unitKeysIn, unitStateIn } from './unit-files.js';
+import { CHECKPOINT_FILE, LEASE_FILE, type UnitState, unitKeysIn, unitStateIn } from './unit-files.js';
 
 const RUN_DIR_RE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{${HASH_LENGTH}}$`);
 /** A run directory being built by RunStore.create: `.<dir>.<pid>.<random>.creating`. */
@@ -46,8 +46,11 @@ function unitStates(dir: string): Map<string, UnitState> {
 
 /** Why the run at `dir` counts as a failed start (nothing done, running or resumable), or null. */
 function failedStart(dir: string): string | null {
-  const states = [...unitStates(dir).values()];
+  const units = unitStates(dir);
+  const states = [...units.values()];
   if (states.some((s) => s === 'done' || s === 'running' || s === 'interrupted')) return null;
+  // a failed unit with a checkpoint resumes from it: work worth keeping
+  if ([...units.keys()].some((k) => existsSync(join(dir, ...k.split('/'), CHECKPOINT_FILE)))) return null;
   if (ageMs(join(dir, 'run.json')) < START_GRACE_MS && states.length === 0) return null;
   const diverged = states.filter((s) => s === 'diverged').length;
   const failed = states.filter((s) => s === 'failed').length;
