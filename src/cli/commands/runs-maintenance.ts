@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { executeLottery } from '../../experiments/execute.js';
 import { lotteryConfigSchema } from '../../lottery/config.js';
 import { LEGACY_UNIT_FILES } from '../../lottery/integrity.js';
@@ -24,7 +24,12 @@ import {
 } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
 import { lotteryReporter } from '../progress.js';
-import { parseNumber } from './lottery.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
 
 /** The runs named on the command line (paths or names under the root), or every run under it. */
 function runsNamed(store: RunStore, names: string[]): Run[] {
@@ -159,11 +164,7 @@ export function registerRunsMaintenance(runs: Command): void {
     )
     .option('--runs-dir <dir>', 'runs directory (default: $TICKETLAB_RUNS or ./runs)')
     .option('--data-dir <dir>', 'where the datasets are (default: $TICKETLAB_DATA, the cache, a download)')
-    .option(
-      '--threads <n>',
-      'intra-op threads (default: the count the run was computed with)',
-      parseNumber('int', 1),
-    )
+    .option('--threads <n>', 'intra-op threads (default: the count the run was computed with)', positiveInt)
     .action(async (names: string[], o: { runsDir?: string; dataDir?: string; threads?: number }) => {
       const store = new RunStore({ root: o.runsDir });
       let list = runsNamed(store, names);
