@@ -92,6 +92,20 @@ export {
 
 // the run store
 export { RunStore, Run, listRuns, loadTensors, saveTensors, type UnitRecord } from './store/index.js';
+// integrity, unit states and housekeeping
+export {
+  readTensorFile,
+  TensorFileError,
+  findGarbage,
+  removeGarbage,
+  removeRun,
+  type Garbage,
+  type UnitCheck,
+  type UnitState,
+} from './store/index.js';
+export { runStatus, listRunStatus, type RunStatus } from './lottery/status.js';
+export { collapsedToChance, type Collapse } from './train/collapse.js';
+export { DivergedError } from './train/callbacks.js';
 
 // training: the trainer and its callbacks
 export { train, runTraining, standardCallbacks } from './train/trainer.js';

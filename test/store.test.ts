@@ -1,6 +1,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -299,6 +300,12 @@ describe('tensor files', () => {
     assert.equal((8 + n) % 8, 0, 'data aligned to 8 bytes');
     const header = JSON.parse(buf.toString('utf8', 8, 8 + n));
     assert.deepEqual(header, {
+      // the sha256 of the data section, checked by every read
+      __metadata__: {
+        sha256: createHash('sha256')
+          .update(buf.subarray(8 + n))
+          .digest('hex'),
+      },
       a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
       b: { dtype: 'U8', shape: [1], data_offsets: [8, 9] },
     });

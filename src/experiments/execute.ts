@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   lease?: LeaseOptions;
   /** How often to look again while every remaining unit is leased by another process (ms). */
   pollMs?: number;
+  /** Also recompute damaged units recorded by earlier invocations (`ticketlab runs repair`). */
+  repair?: boolean;
 }
 
 /** Refuses to reuse a run directory whose stored settings differ in anything that changes results. */
@@ -86,6 +88,7 @@ export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions
         labels: opts.labels,
         lease: opts.lease,
         pollMs: opts.pollMs,
+        repair: opts.repair,
       });
     } finally {
       await engine.release();

@@ -20,10 +20,13 @@ import type { TrainData } from '../train/data.js';
 import { versions } from '../util/versions.js';
 import type { LotteryConfig } from './config.js';
 import { type Plan, buildPlan } from './plan.js';
+import { repairPlan, UnitChecks } from './integrity.js';
 import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
 import { prunableLayers } from './tickets.js';
 import { unitKey } from './types.js';
-import { type LotteryReporter, type UnitCallbacks, type UnitInfo, UnitWorker } from './units.js';
+import { type LotteryReporter, type UnitCallbacks, type UnitInfo, UnitWorker, unitLabel } from './units.js';
+import { DIVERGENCE_FIX } from '../train/callbacks.js';
+import { UserError } from '../util/errors.js';
 
 export { prunableLayers } from './tickets.js';
 export { unitKey } from './types.js';
@@ -46,6 +49,11 @@ export interface LotteryContext {
    * unit's checkpoints and restored when the unit resumes.
    */
   callbacks?: UnitCallbacks;
+  /**
+   * Repair the whole run: besides this config's units, every unit recorded by any invocation whose
+   * files are missing or damaged is computed again (`ticketlab runs repair`).
+   */
+  repair?: boolean;
 }
 
 /** This process's machine and versions. */
@@ -65,8 +73,11 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
   const plan = buildPlan(config);
   run.setPlanned(plan.units.length);
   let trainedHere = false;
+  const checks = new UnitChecks(run, ctx.reporter);
+  // the units to work on: the plan's, or for a repair also every damaged unit of the run
+  const work = ctx.repair ? repairPlan(config, plan, checks) : { config, units: plan.units };
   const worker = new UnitWorker(
-    config,
+    work.config,
     run,
     data,
     engine,
@@ -74,42 +85,55 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
     ctx.reporter,
     ctx.callbacks,
   );
+  const units = work.units;
   const done = new Set<string>();
-  const info = (index: number): UnitInfo => {
-    const u = plan.units[index];
-    const r = run.result<LevelResult>(u.key);
+  /** Units that cannot be trained: one they depend on diverged (directly or through others). */
+  const blocked = new Set<string>();
+  const diverged: LevelResult[] = [];
+  const info = (u: (typeof units)[number]): UnitInfo => {
+    const r = checks.usable(u.key) ? run.result<LevelResult>(u.key) : undefined;
     return {
       trial: u.trial,
       level: u.level,
       condition: u.condition,
       fractionRemaining: r?.fractionRemaining ?? Number.NaN,
       index: u.index,
-      total: plan.units.length,
+      total: units.length,
     };
   };
+  const settled = (key: string) => done.has(key) || blocked.has(key);
+  const finish = (key: string, result: LevelResult | undefined) => {
+    done.add(key);
+    if (result?.state === 'diverged') diverged.push(result);
+  };
   let lastWaitingFor = '';
-  while (done.size < plan.units.length) {
+  while (!units.every((u) => settled(u.key))) {
     let trained = false;
     const leasedElsewhere: string[] = [];
-    for (let i = 0; i < plan.units.length; i++) {
-      const unit = plan.units[i];
-      if (done.has(unit.key)) continue;
-      if (run.isDone(unit.key)) {
-        done.add(unit.key);
-        ctx.reporter?.unitSkipped?.(info(i));
+    for (const unit of units) {
+      if (settled(unit.key)) continue;
+      if (checks.usable(unit.key)) {
+        finish(unit.key, run.result<LevelResult>(unit.key));
+        ctx.reporter?.unitSkipped?.(info(unit));
         continue;
       }
-      if (!unit.dependsOn.every((k) => done.has(k) || run.isDone(k))) continue;
+      if (unit.dependsOn.some((k) => blocked.has(k) || checks.diverged(k))) {
+        blocked.add(unit.key);
+        continue;
+      }
+      if (!unit.dependsOn.every((k) => done.has(k) || checks.usable(k))) continue;
       const lease = run.tryLease(unit.key, ctx.lease);
       if (!lease) {
         leasedElsewhere.push(unit.key);
         continue;
       }
       try {
-        if (run.isDone(unit.key)) continue; // finished by another process just before we leased it
-        const result = await worker.train(unit, lease, info(i));
+        // finished (or repaired) by another process just before we leased it?
+        if (checks.usable(unit.key, { fresh: true })) continue;
+        checks.forgetDamaged(unit.key);
+        const result = await worker.train(unit, lease, info(unit));
         if (result) {
-          done.add(unit.key);
+          finish(unit.key, result);
           trainedHere = true;
           writeSummary(ctx, plan, trainedHere);
         }
@@ -119,13 +143,31 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
       trained = true;
       break; // look again from the start: plan order, and a finished unit may unblock earlier ones
     }
-    if (trained || done.size === plan.units.length) continue;
+    if (trained || units.every((u) => settled(u.key))) continue;
+    if (leasedElsewhere.length === 0) break; // nothing runnable here, nothing to wait for
     const waitingFor = leasedElsewhere.join(',');
     if (waitingFor !== lastWaitingFor) ctx.reporter?.waiting?.(leasedElsewhere);
     lastWaitingFor = waitingFor;
     await new Promise((resolve) => setTimeout(resolve, ctx.pollMs ?? 1000));
   }
-  return writeSummary(ctx, plan, trainedHere);
+  const summary = writeSummary(ctx, plan, trainedHere);
+  if (diverged.length > 0) throw divergedError(diverged, blocked.size);
+  return summary;
+}
+
+/** Exit code 3: units of the run diverged (now or in an earlier invocation); what to change. */
+function divergedError(diverged: LevelResult[], blocked: number): UserError {
+  const first = diverged[0];
+  const at = first.divergence
+    ? `training diverged at iteration ${first.divergence.iteration}: the loss is ${first.divergence.loss}`
+    : 'training diverged';
+  const others = diverged.length > 1 ? `; ${diverged.length - 1} more unit(s) diverged` : '';
+  const skipped = blocked > 0 ? `; ${blocked} unit(s) that depend on it were not trained` : '';
+  return new UserError(
+    `${at} (${unitLabel(first)}; its curve up to there is kept, recorded as diverged)${others}${skipped}`,
+    `${DIVERGENCE_FIX}. The same settings diverge again: change one of them (a new run directory)`,
+    3,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -66,6 +66,14 @@ export const levelResultSchema = z.object({
   wallSeconds: z.number().nonnegative(),
   /** absent in results recorded before provenance was */
   provenance: provenanceSchema.optional(),
+  /**
+   * Absent: trained as asked. 'diverged': training blew up (the curve ends before `divergence`; the
+   * early-stopping point is the best evaluation before it). 'collapsed': trained to the end, but the
+   * accuracy sat at chance over the last evaluations (see train/collapse.ts).
+   */
+  state: z.enum(['diverged', 'collapsed']).optional(),
+  divergence: z.object({ iteration: count, loss: z.string() }).optional(),
+  collapse: z.object({ sinceIteration: count, validationAccuracy: accuracy, chance: accuracy }).optional(),
 });
 
 export const machineSchema = z.object({

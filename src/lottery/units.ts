@@ -5,10 +5,13 @@
  * the unit is left to the process that took it over.
  */
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { BatchSampler } from '../data/index.js';
 import type { TrainingEngine } from '../engine/engine.js';
 import { type Masks, type PrunableLayer, fullMasks, sparsityReport } from '../prune/index.js';
-import type { Lease, Run } from '../store/index.js';
+import { type Lease, type Run, readTensorFile } from '../store/index.js';
+import { collapsedToChance } from '../train/collapse.js';
+import { DivergedError } from '../train/callbacks.js';
 import type { TrainData } from '../train/data.js';
 import { makeSampler } from '../train/data.js';
 import { type TrainProgress, type TrainResult, train } from '../train/trainer.js';
@@ -22,7 +25,13 @@ import { resets } from './resets.js';
 import type { LevelResult } from './summary.js';
 import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
-import { loadCheckpoint, removeCheckpoint, saveCheckpoint, saveMasks, saveWeights } from './weights-io.js';
+import {
+  removeCheckpoint,
+  resumableCheckpoint,
+  saveCheckpoint,
+  saveMasks,
+  saveWeights,
+} from './weights-io.js';
 
 export interface UnitInfo {
   trial: number;
@@ -43,7 +52,21 @@ export interface LotteryReporter {
   waiting?(leasedElsewhere: string[]): void;
   /** The unit's lease was taken over by another process; this one dropped the unit. */
   leaseLost?(u: UnitInfo): void;
+  /**
+   * Something the user should know that changes no result: a damaged checkpoint or unit being
+   * recomputed, a unit that diverged or collapsed to chance. Printed to stderr when absent.
+   */
+  notice?(message: string): void;
 }
+
+/** Tells the reporter, or stderr if it has no notice. */
+export function notify(reporter: LotteryReporter | undefined, message: string): void {
+  if (reporter?.notice) reporter.notice(message);
+  else process.stderr.write(`ticketlab: ${message}\n`);
+}
+
+export const unitLabel = (u: { trial: number; level: number; condition: string }): string =>
+  `trial ${u.trial} level ${u.level} ${u.condition}`;
 
 /** A unit's extra training callbacks, made afresh for each unit it trains (or resumes). */
 export type UnitCallbacks = (unit: {
@@ -96,12 +119,30 @@ export class UnitWorker {
     return state.sampler;
   }
 
-  /** Trains `unit`, whose dependencies are done and whose `lease` this process holds. */
+  /**
+   * Trains `unit`, whose dependencies are done and whose `lease` this process holds. An error other
+   * than a lost lease is recorded in the unit (its state becomes failed) and thrown on.
+   */
   async train(unit: PlannedUnit, lease: Lease, info: UnitInfo): Promise<LevelResult | null> {
+    try {
+      return await this.attempt(unit, lease, info);
+    } catch (error) {
+      if (!lease.lost) {
+        try {
+          this.run.markFailed(unit.key, error);
+        } catch {
+          // the original error is the one to report (e.g. a full disk fails this write too)
+        }
+      }
+      throw error;
+    }
+  }
+
+  private async attempt(unit: PlannedUnit, lease: Lease, info: UnitInfo): Promise<LevelResult | null> {
     const { config, run, engine, layers } = this;
     const { trial, level, condition, seed, key } = unit;
     const initPath = run.path(trialKey(trial), 'init.safetensors');
-    if (!existsSync(initPath)) saveWeights(initPath, this.theta0(trial, seed));
+    if (!intact(initPath)) saveWeights(initPath, this.theta0(trial, seed)); // θ₀ is drawn again at will
     const cond = conditionNamed(condition);
     const position = { config, trial, level };
     const ctx: UnitContext = {
@@ -118,6 +159,7 @@ export class UnitWorker {
     const masks = level === 0 ? fullMasks(layers) : cond.masks(ctx);
     info.fractionRemaining = fractionKept(masks, layers);
     const dir = run.unitDir(key);
+    const files = (...names: string[]) => names.map((n) => relative(run.dir, `${dir}/${n}`));
     saveMasks(`${dir}/masks.safetensors`, masks, layers);
     const start =
       level === 0
@@ -129,7 +171,13 @@ export class UnitWorker {
     engine.setWeights(start.weights, start.buffers);
     engine.resetOptimizer();
     engine.setDropoutSeed(Rng.derive(seed, 'dropout', level, condition).uint32());
-    const checkpoint = loadCheckpoint(dir, engine.threads);
+    const { checkpoint, discarded } = resumableCheckpoint(dir, engine.threads);
+    if (discarded !== undefined)
+      notify(
+        this.reporter,
+        `${unitLabel(unit)}: its checkpoint cannot be resumed (${discarded}); it was removed and the unit ` +
+          'starts again from iteration 0 (same result as an uninterrupted run)',
+      );
     if (checkpoint) info.resumedAt = checkpoint.iteration;
     this.reporter?.unitStart?.(info);
     const holding = () => {
@@ -164,6 +212,8 @@ export class UnitWorker {
         checkpoint,
       );
     } catch (error) {
+      if (error instanceof DivergedError && error.partial && lease.renew())
+        return this.recordDiverged(unit, info, error, masks, files('masks.safetensors'));
       if (!(error instanceof LeaseLostError)) throw error;
       this.reporter?.leaseLost?.(info);
       return null;
@@ -174,14 +224,67 @@ export class UnitWorker {
       return null;
     }
     const rewindPath = run.path(trialKey(trial), 'rewind.safetensors');
-    if (result.rewind && !existsSync(rewindPath)) saveWeights(rewindPath, result.rewind);
+    if (result.rewind && !intact(rewindPath)) saveWeights(rewindPath, result.rewind);
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks, engine.threads);
-    run.markDone(key, levelResult, { threads: engine.threads });
+    const collapse = collapsedToChance(result.curve, this.data.classes);
+    if (collapse) {
+      levelResult.state = 'collapsed';
+      levelResult.collapse = collapse;
+      notify(
+        this.reporter,
+        `${unitLabel(unit)} collapsed to chance: validation accuracy at most ` +
+          `${(100 * collapse.validationAccuracy).toFixed(1)}% (chance ${(100 * collapse.chance).toFixed(1)}%) ` +
+          `from iteration ${collapse.sinceIteration} to the end; it is recorded as collapsed. ${COLLAPSE_FIX}`,
+      );
+    }
+    const unitFiles = files('masks.safetensors', 'final.safetensors', 'best.safetensors');
+    if (result.rewind) unitFiles.push(relative(run.dir, rewindPath));
+    run.markDone(key, levelResult, { threads: engine.threads, files: unitFiles });
     removeCheckpoint(dir);
     this.reporter?.unitEnd?.(info, levelResult);
     return levelResult;
+  }
+
+  /** Keeps a diverged unit: its curve up to the blow-up, recorded as diverged (never retried as is). */
+  private recordDiverged(
+    unit: PlannedUnit,
+    info: UnitInfo,
+    error: DivergedError,
+    masks: Masks,
+    files: string[],
+  ): LevelResult {
+    const levelResult = toLevelResult(
+      this.config,
+      unit,
+      error.partial!,
+      this.layers,
+      masks,
+      this.engine.threads,
+    );
+    levelResult.state = 'diverged';
+    levelResult.divergence = { iteration: error.iteration, loss: String(error.loss) };
+    this.run.markDone(unit.key, levelResult, { threads: this.engine.threads, state: 'diverged', files });
+    removeCheckpoint(this.run.path(unit.key));
+    notify(this.reporter, `${unitLabel(unit)}: ${error.message}; recorded as diverged`);
+    this.reporter?.unitEnd?.(info, levelResult);
+    return levelResult;
+  }
+}
+
+/** What to change when a unit collapses to chance. */
+export const COLLAPSE_FIX =
+  'A learning rate too high for the optimizer is the usual cause: lower --lr (or shorten --warmup).';
+
+/** Whether a tensor file is present and passes its checksum. */
+function intact(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    readTensorFile(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

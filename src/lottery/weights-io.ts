@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Masks, PrunableLayer } from '../prune/index.js';
-import { loadTensors, readJson, saveTensors } from '../store/index.js';
+import { loadTensors, readJson, saveTensors, TensorFileError } from '../store/index.js';
 import { loadTrainCheckpoint, removeTrainCheckpoint, saveTrainCheckpoint } from '../train/checkpoint.js';
 import type { TrainCheckpoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
@@ -77,4 +77,32 @@ export function loadCheckpoint(dir: string, threads: number): TrainCheckpoint | 
 
 export function removeCheckpoint(dir: string): void {
   removeTrainCheckpoint(dir);
+}
+
+/**
+ * The unit's checkpoint if it can be resumed. One that is damaged — checkpoint.safetensors missing,
+ * truncated, overwritten (its checksum differs) or from another save than checkpoint.json, or
+ * checkpoint.json unreadable — is removed, and `discarded` says why: the unit then starts again from
+ * iteration 0, which gives the same result as an uninterrupted run. A thread-count mismatch is still
+ * refused (see loadCheckpoint): that checkpoint is sound, and the user chooses.
+ */
+export function resumableCheckpoint(
+  dir: string,
+  threads: number,
+): { checkpoint?: TrainCheckpoint; discarded?: string } {
+  const jsonPath = `${dir}/checkpoint.json`;
+  if (!existsSync(jsonPath)) return {};
+  try {
+    readJson(jsonPath);
+  } catch (error) {
+    removeTrainCheckpoint(dir);
+    return { discarded: (error as Error).message };
+  }
+  try {
+    return { checkpoint: loadCheckpoint(dir, threads) };
+  } catch (error) {
+    if (!(error instanceof TensorFileError)) throw error;
+    removeTrainCheckpoint(dir);
+    return { discarded: error.message };
+  }
 }

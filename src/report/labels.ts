@@ -114,6 +114,15 @@ export function labelRuns(
       warnings.push('QUICK SCALE: a reduced preset (fewer iterations, levels or trials than the paper)');
     if (standIn.text)
       warnings.push(`STAND-IN DATASET: ${standIn.text}${standIn.inferred ? ' (inferred)' : ''}`);
+    // units not trained normally (lottery/summary.ts `state`): named, never shown as plain results
+    const units = (state: string) =>
+      s.results
+        .filter((r) => r.state === state)
+        .map((r) => `trial ${r.trial} level ${r.level} ${r.condition}`);
+    if (units('diverged').length)
+      warnings.push(`DIVERGED: ${units('diverged').join(', ')} (curves end at the divergence)`);
+    if (units('collapsed').length)
+      warnings.push(`COLLAPSED TO CHANCE: ${units('collapsed').join(', ')} (accuracy at chance at the end)`);
     return {
       label,
       slug,

@@ -126,9 +126,9 @@ export function readJson<T = unknown>(path: string, schema?: ZodType<T>): T {
  * pid is not running, or all of them if `all` (when the caller holds a lock that excludes every
  * other writer). With `olderThanMs`, only files not modified for that long: a directory shared by
  * several hosts holds other hosts' files in flight, whose pids mean nothing here. Returns the paths
- * removed.
+ * removed (with `dryRun`, those that would be, removing nothing).
  */
-export function removeStaleTempFiles(dir: string, all = false, olderThanMs = 0): string[] {
+export function removeStaleTempFiles(dir: string, all = false, olderThanMs = 0, dryRun = false): string[] {
   const removed: string[] = [];
   const walk = (d: string): void => {
     let entries;
@@ -147,6 +147,10 @@ export function removeStaleTempFiles(dir: string, all = false, olderThanMs = 0):
       if (!m) continue;
       const pid = Number(m[1]);
       if (all || (pid !== process.pid && !pidAlive(pid) && untouchedFor(p, olderThanMs))) {
+        if (dryRun) {
+          removed.push(p);
+          continue;
+        }
         try {
           unlinkSync(p);
           removed.push(p);

@@ -26,14 +26,31 @@ import { UserError } from '../util/errors.js';
 import { readJson, removeStaleTempFiles, writeJsonAtomic } from './atomic.js';
 import { configDifferences, HASH_LENGTH, hashConfig, stableStringify } from './hash.js';
 import { inspectLease, Lease, type LeaseOptions } from './lease.js';
+import {
+  checkKey,
+  checkUnit,
+  doneKeysIn,
+  fileChecksum,
+  readUnitTensors,
+  scanUnits,
+  LEASE_FILE,
+  readFailure,
+  recordFailure,
+  RESULT_FILE,
+  resultSchema,
+  runRelative,
+  type FailureRecord,
+  type UnitCheck,
+  type UnitRecord,
+  type UnitState,
+  unitKeysIn,
+  unitStateIn,
+  FAILED_FILE,
+  UNIT_STATES,
+} from './unit-files.js';
 
 export const RUN_FORMAT = 1;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-// 'lock' was the whole-run lock of earlier versions; still reserved so old directories stay valid
-const RESERVED = new Set(['identity.json', 'config.json', 'run.json', 'lock']);
-const RESULT_FILE = 'result.json';
-const LEASE_FILE = 'lease';
 const IDENTITY_FILE = 'identity.json';
 const DIR_RE = new RegExp(`^([A-Za-z0-9][A-Za-z0-9._-]*)-([0-9a-f]{${HASH_LENGTH}})$`);
 
@@ -46,14 +63,7 @@ const runMetaSchema = z.object({
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
 
-const resultSchema = z.object({
-  key: z.string(),
-  completedAt: z.string(),
-  /** onnxruntime intra-op threads the unit was computed with (float sums depend on it) */
-  threads: z.number().int().positive().optional(),
-  result: z.unknown(),
-});
-export type UnitRecord = z.infer<typeof resultSchema>;
+export type { FailureRecord, UnitCheck, UnitRecord, UnitState };
 
 /** The runs root: an explicit directory, else $TICKETLAB_RUNS, else ./runs (resolved to absolute). */
 export function defaultRunsRoot(root?: string): string {
@@ -70,6 +80,8 @@ export interface RunSummary {
   /** config.json: the full configuration of the latest invocation. */
   config: unknown;
   progress: { done: number; planned: number | null };
+  /** How many of the run's started units are in each state (pending: planned, not started). */
+  units: Record<UnitState, number>;
   /** A live process holds the lease of one of the run's units. */
   active: boolean;
   /** Set if the directory is damaged or inconsistent; the other fields are best effort. */
@@ -234,17 +246,70 @@ export class Run {
 
   /**
    * Records a completed unit: writes `<key>/result.json` atomically. `result` must be JSON data;
-   * `threads`, the intra-op thread count it was computed with, is recorded beside it.
+   * `threads`, the intra-op thread count it was computed with, is recorded beside it, and the
+   * checksum of each of its tensor `files` (paths inside the run, read back and checked here), which
+   * `checkUnit` verifies later. `state` 'diverged' records a unit whose training blew up.
    */
-  markDone(key: string, result: unknown, info: { threads?: number } = {}): void {
+  markDone(
+    key: string,
+    result: unknown,
+    info: { threads?: number; state?: 'diverged'; files?: string[] } = {},
+  ): void {
     this.assertWritable();
+    const files: Record<string, string> = {};
+    for (const f of info.files ?? []) {
+      const path = this.path(f);
+      files[runRelative(this.dir, path)] = fileChecksum(path);
+    }
     const record: UnitRecord = {
       key,
       completedAt: new Date().toISOString(),
       ...(info.threads === undefined ? {} : { threads: info.threads }),
+      ...(info.state === undefined ? {} : { state: info.state }),
+      ...(info.files === undefined ? {} : { files }),
       result: JSON.parse(stableStringify(result ?? null)),
     };
     writeJsonAtomic(this.path(...checkKey(key), RESULT_FILE), record);
+    rmSync(this.path(...checkKey(key), FAILED_FILE), { force: true });
+  }
+
+  /** The unit's state from its files (done, diverged, running, failed, interrupted, pending). */
+  unitState(key: string): UnitState {
+    return unitStateIn(this.path(...checkKey(key)));
+  }
+
+  /**
+   * The unit's state, and for a recorded unit whether its record and tensor files are intact (see
+   * unit-files.ts; `legacyFiles` are checked for records of earlier versions, which list none).
+   */
+  checkUnit(key: string, legacyFiles?: string[]): UnitCheck {
+    return checkUnit(this.dir, checkKey(key).join('/'), legacyFiles);
+  }
+
+  /** Forgets a recorded unit whose files are damaged, so it is computed again (hold its lease). */
+  invalidate(key: string): void {
+    this.assertWritable();
+    rmSync(this.path(...checkKey(key), RESULT_FILE), { force: true });
+  }
+
+  /** Records the error that stopped an attempt at the unit (cleared when the unit completes). */
+  markFailed(key: string, error: unknown): void {
+    this.assertWritable();
+    recordFailure(this.unitDir(key), error);
+  }
+
+  failure(key: string): FailureRecord | undefined {
+    return readFailure(this.path(...checkKey(key)));
+  }
+
+  /** A tensor file of a done unit, verified against the unit's record (see unit-files.ts). */
+  readUnitTensors(key: string, file: string): ReturnType<typeof readUnitTensors> {
+    return readUnitTensors(this.dir, key, file);
+  }
+
+  /** Keys of every unit started in this run (done or not), sorted. */
+  unitKeys(): string[] {
+    return unitKeysIn(this.dir);
   }
 
   /** The whole record of a done unit (result, completion time, threads), or undefined. */
@@ -305,49 +370,6 @@ export class Run {
   }
 }
 
-function checkKey(key: string): string[] {
-  const parts = key.split('/');
-  if (
-    !parts.every((p) => SEGMENT_RE.test(p)) ||
-    RESERVED.has(parts[0]) ||
-    parts.some((p) => p === RESULT_FILE || p === LEASE_FILE)
-  ) {
-    throw new RangeError(
-      `invalid unit key "${key}": use "/"-separated segments of letters, digits, ".", "_", "-" ` +
-        `(not starting with "." and not ${[...RESERVED].join(', ')}, ${RESULT_FILE} or ${LEASE_FILE})`,
-    );
-  }
-  return parts;
-}
-
-function doneKeysIn(dir: string): string[] {
-  return scanUnits(dir).done;
-}
-
-/** Keys of the done units under a run directory (sorted), and the paths of unit leases in it. */
-function scanUnits(dir: string): { done: string[]; leases: string[] } {
-  const done: string[] = [];
-  const leases: string[] = [];
-  const walk = (d: string, prefix: string[]): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isFile() && e.name === LEASE_FILE && prefix.length > 0) leases.push(join(d, e.name));
-      if (!e.isDirectory() || !SEGMENT_RE.test(e.name)) continue;
-      const parts = [...prefix, e.name];
-      const sub = join(d, e.name);
-      if (existsSync(join(sub, RESULT_FILE))) done.push(parts.join('/'));
-      walk(sub, parts);
-    }
-  };
-  walk(dir, []);
-  return { done: done.sort(), leases };
-}
-
 /** Summaries of the runs under `root` (default: defaultRunsRoot()), oldest first. */
 export function listRuns(root?: string): RunSummary[] {
   const base = defaultRunsRoot(root);
@@ -371,6 +393,7 @@ export function listRuns(root?: string): RunSummary[] {
       identity: null,
       config: null,
       progress: { done: 0, planned: null },
+      units: Object.fromEntries(UNIT_STATES.map((s) => [s, 0])) as Record<UnitState, number>,
       active: false,
     };
     const problems: string[] = [];
@@ -395,6 +418,10 @@ export function listRuns(root?: string): RunSummary[] {
     const units = scanUnits(dir);
     summary.progress.done = units.done.length;
     summary.active = units.leases.some((p) => inspectLease(p).state === 'held');
+    for (const key of unitKeysIn(dir)) summary.units[unitStateIn(join(dir, ...key.split('/')))]++;
+    const started = Object.values(summary.units).reduce((a, b) => a + b, 0);
+    if (summary.progress.planned !== null)
+      summary.units.pending += Math.max(0, summary.progress.planned - started);
     if (problems.length) summary.problem = problems.join('; ');
     out.push(summary);
   }

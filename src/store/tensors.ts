@@ -10,10 +10,36 @@
  *                   relative to the start of this section and together cover it exactly
  *
  * dtypes: F64 F32 I64 I32 I16 I8 U64 U32 U16 U8. Files are written atomically.
+ *
+ * Integrity: every file written here records the sha256 of its data section in the header's
+ * `__metadata__.sha256`, and every read checks it, so a damaged or overwritten tensor is an error
+ * naming the file, never a silently different number. Files of earlier versions have no checksum:
+ * they are read as before, and `checksum` says so.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { UserError } from '../util/errors.js';
+
+/** The `__metadata__` key holding the sha256 (hex) of the data section. */
+export const CHECKSUM_KEY = 'sha256';
+
+/** What is wrong with a tensor file that cannot be used: absent, unreadable or damaged. */
+export class TensorFileError extends UserError {
+  constructor(
+    readonly path: string,
+    readonly reason: 'missing' | 'corrupt',
+    message: string,
+  ) {
+    super(
+      message,
+      reason === 'missing'
+        ? `if it belongs to a run, \`ticketlab runs repair <run-dir>\` (or the same lottery command) recomputes its unit`
+        : `if it belongs to a run, \`ticketlab runs repair <run-dir>\` (or the same lottery command) recomputes its unit; ` +
+            'otherwise restore it from a backup',
+    );
+  }
+}
 
 export type TypedArray =
   | Float64Array
@@ -72,14 +98,12 @@ export function saveTensors(
   path: string,
   tensors: Map<string, TypedArray | { data: TypedArray; shape: readonly number[] }>,
   metadata?: Record<string, string>,
-): void {
+): string {
   assertLittleEndian();
   const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) {
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new TypeError(`tensor file metadata "${k}" must be a string`);
-    }
-    header.__metadata__ = metadata;
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (typeof v !== 'string') throw new TypeError(`tensor file metadata "${k}" must be a string`);
+    if (k === CHECKSUM_KEY) throw new TypeError(`tensor file metadata "${k}" is reserved for the checksum`);
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -96,33 +120,43 @@ export function saveTensors(
     chunks.push(bytes);
     offset += bytes.byteLength;
   }
-  let json = JSON.stringify(header);
+  const hash = createHash('sha256');
+  for (const chunk of chunks) hash.update(chunk);
+  const sha256 = hash.digest('hex');
+  // the checksum first, so the metadata comes before the tensors in the header as before
+  const ordered: Record<string, unknown> = { __metadata__: { ...metadata, [CHECKSUM_KEY]: sha256 } };
+  Object.assign(ordered, header);
+  let json = JSON.stringify(ordered);
   const jsonBytes = Buffer.byteLength(json, 'utf8');
   json += ' '.repeat((8 - ((8 + jsonBytes) % 8)) % 8);
   const headerBytes = Buffer.from(json, 'utf8');
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerBytes.byteLength));
   writeFileAtomic(path, [prefix, headerBytes, ...chunks]);
+  return sha256;
 }
 
-/** Reads a tensor file written by `saveTensors` (or any safetensors file with these dtypes). */
+/**
+ * Reads a tensor file written by `saveTensors` (or any safetensors file with these dtypes), checking
+ * its data against the recorded sha256. `metadata` is the caller's (without the checksum);
+ * `checksum` is the verified sha256, or null for a file without one (written by an earlier version).
+ */
 export function readTensorFile(path: string): {
   tensors: Map<string, StoredTensor>;
   metadata: Record<string, string>;
+  checksum: string | null;
 } {
   assertLittleEndian();
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${path} does not exist`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new TensorFileError(path, 'missing', `${path} does not exist`);
     throw new UserError(`cannot read ${path}: ${(error as Error).message}`);
   }
   const corrupt = (why: string) =>
-    new UserError(
-      `${path} is not a valid tensor file: ${why}`,
-      `delete ${path} so it is recomputed, or restore it`,
-    );
+    new TensorFileError(path, 'corrupt', `${path} is not a valid tensor file: ${why}`);
   if (buf.byteLength < 8) throw corrupt('shorter than its 8-byte header length');
   const n = buf.readBigUInt64LE(0);
   if (n > BigInt(buf.byteLength - 8))
@@ -190,7 +224,16 @@ export function readTensorFile(path: string): {
     covered = end;
   }
   if (covered !== dataLength) throw corrupt(`${dataLength - covered} bytes of trailing data`);
-  return { tensors, metadata };
+  const recorded = metadata[CHECKSUM_KEY];
+  delete metadata[CHECKSUM_KEY];
+  if (recorded === undefined) return { tensors, metadata, checksum: null };
+  const actual = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
+  if (actual !== recorded)
+    throw corrupt(
+      `its data does not match the checksum recorded when it was written (sha256 ${actual.slice(0, 12)}… ` +
+        `instead of ${recorded.slice(0, 12)}…): it was changed or damaged since`,
+    );
+  return { tensors, metadata, checksum: recorded };
 }
 
 /** The tensors of a file by name (shapes and metadata dropped; see `readTensorFile`). */

@@ -13,6 +13,7 @@ import type {
   TrainCheckpoint,
   TrainContext,
   TrainProgress,
+  TrainResult,
   WeightSnapshot,
 } from './types.js';
 
@@ -45,18 +46,35 @@ export const snapshot = (engine: TrainingEngine): WeightSnapshot => ({
   buffers: engine.getBuffers(),
 });
 
-/** Throws (exit code 3) when the last step's loss is not finite or above options.divergenceLoss. */
+/** What to change when training diverges (running the same settings again diverges again). */
+export const DIVERGENCE_FIX =
+  'lower the learning rate (--lr), add warmup (--warmup), or check the data normalization';
+
+/**
+ * Training blew up (exit code 3). `train` attaches what was learned up to that point — the curve,
+ * the early-stopping point among the evaluations before the blow-up — so the caller can keep it.
+ */
+export class DivergedError extends UserError {
+  /** The evaluations before the divergence (set by `runTraining`). */
+  curve?: EvalPoint[];
+  /** The run up to the divergence (set by `train`). */
+  partial?: TrainResult;
+
+  constructor(
+    readonly iteration: number,
+    readonly loss: number,
+  ) {
+    super(`training diverged at iteration ${iteration}: the loss is ${loss}`, DIVERGENCE_FIX, 3);
+  }
+}
+
+/** Throws a DivergedError when the last step's loss is not finite or above options.divergenceLoss. */
 export function divergenceCheck(): TrainCallback {
   return {
     name: 'divergence',
     onIteration(iteration, { loss, options }) {
-      if (loss !== undefined && (!Number.isFinite(loss) || loss > options.divergenceLoss)) {
-        throw new UserError(
-          `training diverged at iteration ${iteration}: the loss is ${loss}`,
-          'lower the learning rate (--lr), add warmup (--warmup), or check the data normalization',
-          3,
-        );
-      }
+      if (loss !== undefined && (!Number.isFinite(loss) || loss > options.divergenceLoss))
+        throw new DivergedError(iteration, loss);
       return 'continue';
     },
   };

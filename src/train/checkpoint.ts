@@ -5,7 +5,7 @@
  * only when there are some, so a checkpoint without them is byte-for-byte what it was.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { loadTensors, readJson, saveTensors, writeJsonAtomic } from '../store/index.js';
+import { readJson, readTensorFile, saveTensors, TensorFileError, writeJsonAtomic } from '../store/index.js';
 import type { CallbackState, RecordedValue, TrainCheckpoint, WeightSnapshot } from './types.js';
 
 interface CheckpointJson {
@@ -17,6 +17,8 @@ interface CheckpointJson {
   bestIteration: number | null;
   hasRewind: boolean;
   records?: RecordedValue[];
+  /** sha256 of checkpoint.safetensors' data: the pair was written by one save (absent in older ones) */
+  tensorsSha256?: string;
   /** Per callback: its JSON state and the names of its tensors (stored as callback:<name>:<tensor>). */
   callbacks?: Record<string, { json?: unknown; tensors: string[] }>;
 }
@@ -62,8 +64,9 @@ export function saveTrainCheckpoint(
       meta.callbacks[name] = { ...(state.json === undefined ? {} : { json: state.json }), tensors: names };
     }
   }
-  // tensors first, then the JSON that refers to them: a checkpoint.json always has its tensors
-  saveTensors(`${dir}/checkpoint.safetensors`, tensors);
+  // tensors first, then the JSON that refers to them (by checksum: a process killed between the two
+  // writes leaves new tensors beside an old checkpoint.json, which must not be resumed as a pair)
+  meta.tensorsSha256 = saveTensors(`${dir}/checkpoint.safetensors`, tensors);
   writeJsonAtomic(`${dir}/checkpoint.json`, { ...meta, ...extra });
 }
 
@@ -72,7 +75,16 @@ export function loadTrainCheckpoint(dir: string): TrainCheckpoint | undefined {
   const jsonPath = `${dir}/checkpoint.json`;
   if (!existsSync(jsonPath)) return undefined;
   const meta = readJson(jsonPath) as CheckpointJson;
-  const all = loadTensors(`${dir}/checkpoint.safetensors`) as Map<string, Float32Array>;
+  const tensorPath = `${dir}/checkpoint.safetensors`;
+  const file = readTensorFile(tensorPath);
+  if (meta.tensorsSha256 !== undefined && file.checksum !== meta.tensorsSha256)
+    throw new TensorFileError(
+      tensorPath,
+      'corrupt',
+      `${tensorPath} does not belong to ${dir}/checkpoint.json (another save wrote it: the process was ` +
+        'stopped between the two writes of a checkpoint)',
+    );
+  const all = new Map([...file.tensors].map(([k, t]) => [k, t.data as Float32Array]));
   const group = (prefix: string): WeightSnapshot => {
     const weights = new Map<string, Float32Array>();
     const buffers = new Map<string, Float32Array>();

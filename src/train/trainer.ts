@@ -10,6 +10,7 @@ import type { TrainingEngine } from '../engine/engine.js';
 import {
   type Evaluation,
   type RewindCapture,
+  DivergedError,
   checkpointing,
   divergenceCheck,
   evaluation,
@@ -35,6 +36,8 @@ export type * from './types.js';
 export {
   type Evaluation,
   type RewindCapture,
+  DIVERGENCE_FIX,
+  DivergedError,
   checkpointing,
   divergenceCheck,
   evaluateAll,
@@ -130,16 +133,21 @@ export async function runTraining(
     for (const c of callbacks)
       if ((await c.onIteration(iteration, context)) === 'stop') stopRequestedBy ??= c.name;
   };
-  if (iteration === 0) await runCallbacks();
-  const x = engine.inputBuffer;
-  const y = engine.labelBuffer;
-  while (stopRequestedBy === undefined && iteration < options.iterations) {
-    sampler.next();
-    x.set(sampler.x);
-    y.set(sampler.y);
-    loss = (await engine.step(learningRateAt(options.learningRate, options.schedule, iteration))).loss;
-    iteration++;
-    await runCallbacks();
+  try {
+    if (iteration === 0) await runCallbacks();
+    const x = engine.inputBuffer;
+    const y = engine.labelBuffer;
+    while (stopRequestedBy === undefined && iteration < options.iterations) {
+      sampler.next();
+      x.set(sampler.x);
+      y.set(sampler.y);
+      loss = (await engine.step(learningRateAt(options.learningRate, options.schedule, iteration))).loss;
+      iteration++;
+      await runCallbacks();
+    }
+  } catch (error) {
+    if (error instanceof DivergedError) error.curve = curve; // the evaluations before the blow-up
+    throw error;
   }
   for (const c of callbacks) await c.onEnd?.(iteration, context);
   return { iteration, curve, records, stoppedBy: stopRequestedBy, wallSeconds: elapsedSeconds() };
@@ -180,8 +188,19 @@ export async function train(
   resume?: TrainCheckpoint,
 ): Promise<TrainResult> {
   const standard = standardCallbacks(options, hooks);
-  const outcome = await runTraining(engine, data, sampler, options, standard.callbacks, resume);
-  return trainResult(outcome, standard.evaluation.best, standard.rewind.captured);
+  const started = performance.now();
+  try {
+    const outcome = await runTraining(engine, data, sampler, options, standard.callbacks, resume);
+    return trainResult(outcome, standard.evaluation.best, standard.rewind.captured);
+  } catch (error) {
+    // keep the run up to the blow-up: its curve and the early-stopping point before it
+    if (error instanceof DivergedError && error.curve && standard.evaluation.best) {
+      const wallSeconds = (resume?.elapsedSeconds ?? 0) + (performance.now() - started) / 1000;
+      const outcome = { iteration: error.iteration, curve: error.curve, records: [], wallSeconds };
+      error.partial = trainResult(outcome, standard.evaluation.best, null);
+    }
+    throw error;
+  }
 }
 
 /** The result of a run from its outcome, its early-stopping point and θ_k. */

@@ -9,7 +9,7 @@ import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { modelEntry } from '../../lottery/resolve.js';
-import { RunStore, loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
+import { RunStore, readJson, writeFileAtomic } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
@@ -63,18 +63,13 @@ export function registerExportCommand(program: Command): void {
         if (level === undefined)
           throw new UserError(`no finished level for trial ${o.trial}, condition ${o.condition} in ${dir}`);
       }
-      const unit = join(dir, unitKey(o.trial, level, o.condition));
-      const file = join(unit, `${o.weights}.safetensors`);
-      if (!existsSync(file)) {
-        throw new UserError(
-          `${file} does not exist: trial ${o.trial}, level ${level}, ${o.condition} is not finished`,
-          'pick a finished unit (see `ticketlab runs show`)',
-        );
-      }
+      // the store's verified read: the unit is done, its files present and the ones it wrote
+      const run = new RunStore().loadRun(dir);
+      const key = unitKey(o.trial, level, o.condition);
       const weights = new Map<string, Float32Array>();
       const buffers = new Map<string, Float32Array>();
-      for (const [k, v] of loadTensors(file))
-        (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v as Float32Array);
+      for (const [k, v] of run.readUnitTensors(key, `${o.weights}.safetensors`).tensors)
+        (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v.data as Float32Array);
       const model = modelEntry(config.model).create({
         inputShape: config.inputShape,
         init: { kind: config.init },
@@ -82,7 +77,9 @@ export function registerExportCommand(program: Command): void {
       });
       let kept = 0;
       let total = 0;
-      const masks = loadTensors(join(unit, 'masks.safetensors')) as Map<string, Uint8Array>;
+      const masks = new Map(
+        [...run.readUnitTensors(key, 'masks.safetensors').tensors].map(([k, t]) => [k, t.data as Uint8Array]),
+      );
       for (const m of masks.values()) {
         total += m.length;
         for (const v of m) kept += v;
