@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from './optimizer.js';
-import { type DefaultContext, inputShapeOf } from './defaults.js';
+import { BN_INITS, type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
 import {
@@ -20,7 +20,13 @@ import {
   setting,
 } from './table.js';
 
-export const INITS = ['glorot_normal', 'glorot_uniform', 'kaiming_normal', 'kaiming_uniform'] as const;
+export const INITS = [
+  'glorot_normal',
+  'glorot_uniform',
+  'kaiming_normal',
+  'kaiming_uniform',
+  'kaiming_normal_fan_out',
+] as const;
 
 const positiveInts = z.array(z.number().int().positive());
 
@@ -243,9 +249,18 @@ export const LOTTERY_SETTINGS = {
   init: setting({
     key: 'init',
     schema: z.enum(INITS),
-    default: 'glorot_normal',
+    default: fromModel((ctx) => ctx.model.defaults.init ?? 'glorot_normal'),
     flag: '--init <kind>',
-    help: 'weight initialization',
+    help: 'weight initialization (kaiming_normal: fan-in, as OpenLTH; kaiming_normal_fan_out: as torchvision)',
+    affectsResults: true,
+  }),
+  bnInit: setting({
+    key: 'bnInit',
+    schema: z.enum(BN_INITS),
+    optional: true,
+    default: fromModel((ctx) => ctx.model.defaults.bnInit),
+    flag: '--bn-init <kind>',
+    help: 'BatchNorm γ initialization: uniform U[0, 1) (OpenLTH), one (PyTorch), half (network slimming)',
     affectsResults: true,
   }),
   levels: setting({
