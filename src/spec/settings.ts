@@ -9,6 +9,7 @@ import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from '
 import { BN_INITS, type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
+import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
   type RequestOf,
   type ShapeValue,
@@ -154,7 +155,7 @@ export const LOTTERY_SETTINGS = {
       schema: z.number().int().min(0),
       default: fromModel((ctx) => ctx.model.defaults.schedule.warmup),
       flag: '--warmup <n>',
-      help: 'linear learning-rate warmup iterations (0 = none)',
+      help: 'linear learning-rate warmup iterations (0 = none; or epochs: 2ep, 1ep500it)',
       affectsResults: true,
     }),
     milestones: setting({
@@ -162,7 +163,7 @@ export const LOTTERY_SETTINGS = {
       schema: positiveInts,
       default: fromModel((ctx) => ctx.model.defaults.schedule.milestones),
       flag: '--milestones <list>',
-      help: 'step decay: iterations at which the rate is multiplied by --gamma (comma list)',
+      help: 'step decay: iterations (or epochs, 80ep) at which the rate is multiplied by --gamma (comma list)',
       affectsResults: true,
     }),
     gamma: setting({
@@ -187,7 +188,7 @@ export const LOTTERY_SETTINGS = {
     schema: z.number().int().positive(),
     default: fromModel((ctx) => ctx.model.defaults.iterations),
     flag: '--iterations <n>',
-    help: 'training iterations per level',
+    help: 'training iterations per level (or epochs: 160ep, 2ep500it)',
     affectsResults: true,
   }),
   evalEvery: setting({
@@ -196,8 +197,17 @@ export const LOTTERY_SETTINGS = {
     // never past the end of training: a longer interval is cut to the iterations
     default: fromModel((ctx) => Math.min(ctx.model.defaults.evalEvery, ctx.iterations)),
     flag: '--eval-every <n>',
-    help: 'evaluate on validation and test every n iterations',
+    help: 'evaluate on validation and test every n iterations (or epochs: 1ep)',
     affectsResults: true,
+  }),
+  durations: setting({
+    key: 'durations',
+    schema: z.partialRecord(z.enum(DURATION_KEYS), z.union([z.string(), z.array(z.string())])),
+    optional: true,
+    default: undefined,
+    derived: true,
+    help: 'the durations given with units, as given (e.g. {"iterations": "160ep"}); the settings above hold the iterations they come to',
+    affectsResults: false,
   }),
   validationSize: setting({
     key: 'validationSize',
@@ -288,7 +298,7 @@ export const LOTTERY_SETTINGS = {
     default: 0,
     flag: '--rewind-iteration <k>',
     commands: ['lottery'],
-    help: 'k for --reset rewind',
+    help: 'k for --reset rewind (iterations, or epochs: 1ep)',
     affectsResults: true,
   }),
   controls: setting({
@@ -373,4 +383,6 @@ export const INPUT_SETTINGS = {
 export const lotteryConfigSchema = schemaOf(LOTTERY_SETTINGS);
 export type LotteryConfig = ShapeValue<typeof LOTTERY_SETTINGS>;
 /** What a preset or a user asks for, by flat key; everything left out takes its default. */
-export type LotteryRequest = RequestOf<typeof LOTTERY_SETTINGS> & { target?: number };
+export type LotteryRequest = Omit<RequestOf<typeof LOTTERY_SETTINGS>, DurationKey> & {
+  [K in Exclude<DurationKey, 'milestones'>]?: Duration;
+} & { milestones?: Duration[]; target?: number };
