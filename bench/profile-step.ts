@@ -5,9 +5,9 @@
  *
  *   npx tsx bench/profile-step.ts --model resnet20 --batch 128 --steps 5 --threads 2
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
 import { TrainingEngine } from '../src/engine/engine.js';
@@ -60,9 +60,12 @@ const wall = (performance.now() - t0) / o.steps;
 const byOp = new Map<string, number>();
 const byNode = new Map<string, number>();
 let kernel = 0;
-for (const s of sessions) {
-  const file = (s as unknown as { endProfiling(): string }).endProfiling();
-  if (!file) continue;
+// onnxruntime-node writes each session's profile to <prefix>_<date>.json when profiling ends
+for (const s of sessions) s.endProfiling();
+const files = readdirSync(tmpdir())
+  .filter((f) => f.startsWith(basename(prefix)) && f.endsWith('.json'))
+  .map((f) => join(tmpdir(), f));
+for (const file of files) {
   const events = JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[];
   rmSync(file, { force: true });
   for (const e of events) {
