@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { TrainingEngine } from '../src/engine/engine.js';
+import type { OptimizerSpec } from '../src/engine/optimizers.js';
 import { MODELS } from '../src/models/zoo.js';
 import { pruneMasks } from '../src/prune/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -34,7 +35,14 @@ interface StepCase {
   steps: number;
   /** Prune like ../shared/bench/torch_step.py: 15 rounds' worth at once (fc 20%, output 10% per round). */
   sparse?: boolean;
+  /** Default 60 (the paper's LeNet and Conv batch). */
+  batchSize?: number;
+  /** Default: the model's own optimizer. */
+  optimizer?: OptimizerSpec;
 }
+
+/** The paper's ResNet/VGG optimizer, as torch_step.py's -sgd- cases: SGD, momentum 0.9, weight decay 1e-4. */
+const SGD: OptimizerSpec = { kind: 'sgd', momentum: 0.9, weightDecay: 1e-4 };
 
 const STEP_CASES: StepCase[] = [
   { name: 'lenet300-adam-b60', model: 'lenet300', inputShape: [784], lr: 1.2e-3, steps: 300 },
@@ -47,6 +55,24 @@ const STEP_CASES: StepCase[] = [
     sparse: true,
   },
   { name: 'conv2-adam-b60', model: 'conv2', inputShape: [3, 32, 32], lr: 2e-4, steps: 20 },
+  {
+    name: 'resnet20-sgd-b128',
+    model: 'resnet20',
+    inputShape: [3, 32, 32],
+    lr: 0.1,
+    steps: 10,
+    batchSize: 128,
+    optimizer: SGD,
+  },
+  {
+    name: 'vgg19-sgd-b64',
+    model: 'vgg19',
+    inputShape: [3, 32, 32],
+    lr: 0.1,
+    steps: 5,
+    batchSize: 64,
+    optimizer: SGD,
+  },
 ];
 
 function median(xs: number[]): number {
@@ -58,8 +84,8 @@ function median(xs: number[]): number {
 async function timeStepCase(c: StepCase, steps: number, threads: number): Promise<number> {
   const entry = MODELS[c.model];
   const engine = await TrainingEngine.create(entry.create({ inputShape: c.inputShape }), {
-    batchSize: 60,
-    optimizer: entry.defaults.optimizer,
+    batchSize: c.batchSize ?? 60,
+    optimizer: c.optimizer ?? entry.defaults.optimizer,
     threads,
   });
   engine.initialize(0);
@@ -89,7 +115,9 @@ async function timeStepCase(c: StepCase, steps: number, threads: number): Promis
 }
 
 function torchPeer(caseFilter: string, steps: number): BenchRecord[] {
-  const script = resolve(import.meta.dirname, '../../shared/bench/torch_step.py');
+  // beside the checkout by default; TICKETLAB_TORCH_PEER for checkouts elsewhere (git worktrees)
+  const script =
+    process.env.TICKETLAB_TORCH_PEER ?? resolve(import.meta.dirname, '../../shared/bench/torch_step.py');
   if (!existsSync(script)) throw new Error(`PyTorch peer not found at ${script}`);
   const args = [
     script,

@@ -23,6 +23,7 @@ import {
   type PruneSpec,
   type Weights,
 } from '../src/prune/index.js';
+import type { LayerKind } from '../src/prune/index.js';
 import { Rng } from '../src/util/rng.js';
 import { UserError } from '../src/util/errors.js';
 
@@ -459,7 +460,10 @@ describe('property tests', () => {
                 poolAfter += countKept(mag.get(l.name)!);
               } else {
                 const b = countKept(before);
-                assert.equal(countKept(mag.get(l.name)!), b - prunedCount(rates[l.kind] ?? 0, b));
+                assert.equal(
+                  countKept(mag.get(l.name)!),
+                  b - prunedCount((rates as Partial<Record<LayerKind, number>>)[l.kind] ?? 0, b),
+                );
               }
             }
             assert.equal(poolAfter, poolBefore - prunedCount(pool.rate, poolBefore));

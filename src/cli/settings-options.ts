@@ -9,6 +9,7 @@ import { datasetNames } from '../data/registry.js';
 import { CONFIG_LEAVES, defaultContext } from '../lottery/resolve.js';
 import { modelNames } from '../models/registry.js';
 import { describeDefault, describeIssue } from '../spec/describe.js';
+import { isDurationKey, isDurationString } from '../spec/durations.js';
 import { settingsReference } from '../spec/reference.js';
 import { INPUT_SETTINGS } from '../spec/settings.js';
 import type { AnySetting, CommandName } from '../spec/table.js';
@@ -40,7 +41,10 @@ function parserFor(s: AnySetting): (value: string) => unknown {
     if (!r.success) throw new InvalidArgumentError(describeIssue(r.error.issues[0], raw));
     return r.data;
   };
+  // durations with a unit ('160ep', '2ep500it') pass as given; resolving turns them into iterations
+  const withUnit = (raw: string) => isDurationKey(s.key) && isDurationString(raw) && /[a-z]/.test(raw);
   const scalar = (schema: z.ZodType, raw: string): unknown => {
+    if (withUnit(raw)) return raw.trim();
     if (defOf(schema).type !== 'number') return raw.trim();
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) {
@@ -60,13 +64,11 @@ function parserFor(s: AnySetting): (value: string) => unknown {
           throw new InvalidArgumentError(`"${item}" is not one of ${allowed.join(', ')}, none`);
         }
       }
-      return check(
-        items.map((v) => scalar(element, v)),
-        raw,
-      );
+      const values = items.map((v) => scalar(element, v));
+      return items.some(withUnit) ? values : check(values, raw);
     };
   }
-  return (raw) => check(scalar(s.schema, raw), raw);
+  return (raw) => (withUnit(raw) ? raw.trim() : check(scalar(s.schema, raw), raw));
 }
 
 /** One default context per registered model (on its default dataset), for "from the model" defaults. */

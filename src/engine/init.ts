@@ -36,6 +36,14 @@ export function fillInit(out: Float32Array, init: InitSpec, fanIn: number, fanOu
       for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
       return;
     }
+    case 'kaiming_normal_fan_out': {
+      const std = Math.sqrt(2 / fanOut);
+      for (let i = 0; i < out.length; i++) out[i] = rng.normal() * std;
+      return;
+    }
+    case 'uniform_between':
+      for (let i = 0; i < out.length; i++) out[i] = init.low + (init.high - init.low) * rng.float();
+      return;
     case 'kaiming_uniform': {
       const bound = Math.sqrt(6 / fanIn);
       for (let i = 0; i < out.length; i++) out[i] = (rng.float() * 2 - 1) * bound;

@@ -71,6 +71,7 @@ export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions
       classes: data.classes,
       init: { kind: config.init },
       dropout: config.dropout,
+      bnInit: config.bnInit,
     });
     const engine = await TrainingEngine.create(model, {
       batchSize: config.batchSize,

@@ -4,34 +4,11 @@
  * on a 2-core machine, and every output says so. Presets whose runs coincide (Figure 1 draws on the
  * same runs as Figures 4 and 5) resolve to identical configurations, so the run store computes them once.
  */
-import type { LotteryRequest } from '../lottery/resolve.js';
-import type { RunSummary } from '../lottery/summary.js';
 import { UserError } from '../util/errors.js';
+import { DEEP_PRESETS } from './deep-presets.js';
+import type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 
-export type Scale = 'quick' | 'paper';
-
-export interface PresetRun {
-  name: string;
-  request: LotteryRequest;
-  labels: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
-}
-
-export interface PresetOptions {
-  dataset?: string;
-  scale: Scale;
-  trials?: number;
-  /** Only the runs of these networks (e.g. ['conv2'] for a first look). */
-  models?: string[];
-}
-
-export interface Preset {
-  name: string;
-  description: string;
-  datasets: string[];
-  runs(opts: PresetOptions): PresetRun[];
-  /** What `quick` changes, printed with every quick run. */
-  quickNote: string;
-}
+export type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 
 /** Levels the paper's numbers refer to (LeNet: 0.8^n of the weights remain after n levels). */
 const LENET_QUICK_CONTROL_LEVELS = [3, 7, 9, 15, 16]; // 51.3%, 21.1%, 13.5%, 3.6%, 2.9% remaining
@@ -159,6 +136,7 @@ export const PRESETS: Record<string, Preset> = {
       ];
     },
   },
+  ...DEEP_PRESETS,
 };
 
 /**

@@ -12,6 +12,7 @@ import type { DefaultContext } from '../spec/defaults.js';
 import { inputShapeOf } from '../spec/defaults.js';
 import { describeIssue } from '../spec/describe.js';
 import { INPUT_SETTINGS, LOTTERY_SETTINGS } from '../spec/settings.js';
+import { iterationsPerEpoch, resolveDurations } from '../spec/durations.js';
 import {
   type Leaf,
   constantDefault,
@@ -80,10 +81,20 @@ function checkRequest(req: LotteryRequest): void {
   }
 }
 
-export function resolveConfig(req: LotteryRequest): LotteryConfig {
+/** Iterations in an epoch of the requested run: its training examples (less validation) per batch. */
+function epochLength(req: LotteryRequest): number {
+  const entry = modelNamed(req.model ?? constantDefault(LOTTERY_SETTINGS.model));
+  const d = datasetNamed(req.dataset ?? entry.defaults.dataset);
+  const validation = req.validationSize ?? constantDefault(LOTTERY_SETTINGS.validationSize);
+  return iterationsPerEpoch(d.trainCount - validation, req.batchSize ?? entry.defaults.batchSize);
+}
+
+export function resolveConfig(input: LotteryRequest): LotteryConfig {
+  // durations in epochs become iterations first; the run records what was given (config.durations)
+  const { request: req, given: givenDurations } = resolveDurations(input, () => epochLength(input));
   checkRequest(req);
   const model = req.model ?? constantDefault(LOTTERY_SETTINGS.model);
-  const ctx = defaultContext(model, req.dataset, req.optimizer, req.iterations);
+  const ctx = defaultContext(model, req.dataset, req.optimizer, req.iterations as number | undefined);
   const values = req as Record<string, unknown>;
   const config: Record<string, unknown> = {};
   for (const leaf of CONFIG_LEAVES) {
@@ -94,6 +105,7 @@ export function resolveConfig(req: LotteryRequest): LotteryConfig {
   config.model = ctx.model.name;
   config.dataset = ctx.dataset.name;
   if (req.target !== undefined) applyTarget(config, req.target);
+  if (Object.keys(givenDurations).length > 0) config.durations = givenDurations;
   const parsed = lotteryConfigSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -28,7 +28,7 @@ export const evalPointSchema = z.object({
 export const layerSparsitySchema = z
   .object({
     layer: z.string(),
-    kind: z.enum(['fc', 'conv', 'output']),
+    kind: z.enum(['fc', 'conv', 'output', 'shortcut']),
     total: count,
     kept: count,
   })

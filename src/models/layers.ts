@@ -44,6 +44,8 @@ export function dense(
 }
 
 export interface ConvOptions {
+  /** 'conv' by default; 'shortcut' for a residual projection (left out of global pruning's default pool). */
+  layerKind?: LayerKind;
   stride?: number;
   padding?: op.Padding;
   init?: InitSpec;
@@ -64,7 +66,7 @@ export function conv(
     shape: [filters, channels, kernel, kernel],
     init: opts.init ?? { kind: 'glorot_normal' },
     role: 'weight',
-    layerKind: 'conv',
+    layerKind: opts.layerKind ?? 'conv',
     fanIn: channels * kernel * kernel,
     fanOut: filters * kernel * kernel,
   });
@@ -76,7 +78,7 @@ export function conv(
           shape: [filters],
           init: { kind: 'constant', value: 0 },
           role: 'bias',
-          layerKind: 'conv',
+          layerKind: opts.layerKind ?? 'conv',
           fanIn: channels,
           fanOut: filters,
         });
@@ -87,13 +89,13 @@ export function batchNorm(
   ctx: ModelContext,
   name: string,
   x: Tensor,
-  opts: { momentum?: number; eps?: number } = {},
+  opts: { momentum?: number; eps?: number; gammaInit?: InitSpec } = {},
 ): Tensor {
   const c = x.shape[1];
   const gamma = ctx.param({
     name: `${name}.weight`,
     shape: [c],
-    init: { kind: 'constant', value: 1 },
+    init: opts.gammaInit ?? { kind: 'constant', value: 1 },
     role: 'bn_scale',
     fanIn: c,
     fanOut: c,
@@ -108,7 +110,11 @@ export function batchNorm(
   });
   const mean = ctx.buffer({ name: `${name}.running_mean`, shape: [c], init: 0 });
   const variance = ctx.buffer({ name: `${name}.running_var`, shape: [c], init: 1 });
-  const r = op.batchNorm(x, gamma, beta, mean, variance, { training: ctx.training, ...opts });
+  const r = op.batchNorm(x, gamma, beta, mean, variance, {
+    training: ctx.training,
+    momentum: opts.momentum,
+    eps: opts.eps,
+  });
   if (r.runningMean && r.runningVar) {
     ctx.updateBuffer(mean.name, r.runningMean);
     ctx.updateBuffer(variance.name, r.runningVar);

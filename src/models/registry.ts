@@ -7,6 +7,10 @@ import { UserError } from '../util/errors.js';
 import { Registry } from '../util/registry.js';
 import { conv2, conv4, conv6 } from './conv.js';
 import { lenet300, lenet5 } from './lenet.js';
+import { preresnet20Bottleneck } from './preresnet.js';
+import { resnet110, resnet20, resnet32, resnet44, resnet56 } from './resnet.js';
+import { resnet18 } from './resnet18.js';
+import { vgg11, vgg13, vgg16, vgg19 } from './vgg.js';
 import type { ModelEntry } from './types.js';
 
 export type { ModelDefaults, ModelEntry, ModelOptions } from './types.js';
@@ -29,6 +33,8 @@ export function modelNames(): string[] {
   return models.names();
 }
 
-/** The paper's networks. */
+/** The paper's networks, then the deep networks of its Section 4 and of studies built on it. */
 const BUILT_IN = [lenet300, lenet5, conv2, conv4, conv6];
+BUILT_IN.push(resnet20, resnet32, resnet44, resnet56, resnet110, vgg11, vgg13, vgg16, vgg19);
+BUILT_IN.push(preresnet20Bottleneck, resnet18);
 BUILT_IN.forEach(registerModel);

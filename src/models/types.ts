@@ -4,20 +4,24 @@
  * each parameter's init spec), so one model definition serves training, evaluation and export.
  */
 import type { DType, Tensor } from '../graph/graph.js';
-import type { InputLayout, ModelDefaults } from '../spec/defaults.js';
+import type { BnInit, InputLayout, ModelDefaults } from '../spec/defaults.js';
 import type { LayerKind } from '../spec/layers.js';
 
 export type { LayerKind } from '../spec/layers.js';
-export type { ModelDefaults } from '../spec/defaults.js';
+export type { BnInit, ModelDefaults } from '../spec/defaults.js';
 
 export type InitSpec =
   | { kind: 'glorot_normal' }
   | { kind: 'glorot_uniform' }
   | { kind: 'kaiming_normal' }
+  /** N(0, 2/fan_out): torchvision's ResNets and network-slimming's pre-activation ResNet */
+  | { kind: 'kaiming_normal_fan_out' }
   | { kind: 'kaiming_uniform' }
   | { kind: 'normal'; std: number }
   | { kind: 'uniform'; bound: number }
-  | { kind: 'constant'; value: number };
+  | { kind: 'constant'; value: number }
+  /** U[low, high): OpenLTH's BatchNorm γ ('uniform' = U[0, 1)) */
+  | { kind: 'uniform_between'; low: number; high: number };
 
 export type ParamRole = 'weight' | 'bias' | 'bn_scale' | 'bn_shift';
 
@@ -67,6 +71,8 @@ export interface ModelOptions {
   init?: InitSpec;
   /** Dropout rate for conv nets' fc layers (the paper's dropout experiments); 0 = none. */
   dropout?: number;
+  /** BatchNorm γ initialization (models with BatchNorm; default: the model's own). */
+  bnInit?: BnInit;
 }
 
 /** A registered model: how to build it, and its default for every setting "from the model". */

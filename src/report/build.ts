@@ -44,6 +44,7 @@ import {
   type Stat,
 } from './stats.js';
 import { comparisonTable, levelTable, sparsityTables, type Table } from './tables.js';
+import { fractionRemainingTable } from './fraction-table.js';
 
 /** What building needs from outside: where mask files come from, and the time to print. */
 export interface BuildContext {
@@ -375,6 +376,14 @@ export function buildReportModel(
     if (cmp.rows) {
       const title = `Comparison with the paper (${cmp.ref!.id})`;
       e.tables.unshift(namedTable(`${e.labels.slug}-paper`, title, comparisonTable(cmp.rows), cmp.notes));
+    }
+    const fr = fractionRemainingTable(e.summary);
+    if (fr) {
+      e.tables.push(
+        namedTable(`${e.labels.slug}-remaining`, 'Fraction of weights remaining per level', fr, [
+          'Trial 0’s ticket; per-kind columns show what global pruning took from each kind of layer.',
+        ]),
+      );
     }
     const sp = sparsityTables(e.summary);
     if (sp) {

@@ -8,6 +8,14 @@ import type { FullOptimizerSpec, OptimizerKind } from './optimizer.js';
 /** How a model takes its input: one flat vector per example (MLPs) or an image, channels first. */
 export type InputLayout = 'flat' | 'image';
 
+/** Weight initializations by name (the `init` setting). */
+export type InitName =
+  'glorot_normal' | 'glorot_uniform' | 'kaiming_normal' | 'kaiming_uniform' | 'kaiming_normal_fan_out';
+
+/** BatchNorm γ initializations of the references: OpenLTH U[0, 1), PyTorch 1, network slimming 0.5. */
+export const BN_INITS = ['uniform', 'one', 'half'] as const;
+export type BnInit = (typeof BN_INITS)[number];
+
 /** A model's default for every setting whose default is "from the model". */
 export interface ModelDefaults {
   dataset: string;
@@ -26,6 +34,10 @@ export interface ModelDefaults {
     /** Prune biases too (the paper prunes weights only). */
     pruneBiases: boolean;
   };
+  /** Weight initialization (default glorot_normal, the paper's). */
+  init?: InitName;
+  /** BatchNorm γ initialization, for models with BatchNorm (OpenLTH U[0, 1), PyTorch 1, slimming 0.5). */
+  bnInit?: BnInit;
 }
 
 /** A dataset's facts that settings depend on. */

@@ -3,8 +3,11 @@
  * layers), pruning (one rate per kind) and the engine (which parameters carry masks).
  */
 
-/** The kinds of prunable weight tensors; each kind has its own pruning rate (Frankle & Carbin, Section 2). */
-export const LAYER_KINDS = ['fc', 'conv', 'output'] as const;
+/**
+ * The kinds of prunable weight tensors; each kind has its own pruning rate (Frankle & Carbin, Section 2).
+ * 'shortcut': a residual projection (1×1 conv), which the paper's ResNet leaves unpruned (Appendix I).
+ */
+export const LAYER_KINDS = ['fc', 'conv', 'output', 'shortcut'] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];
 
 /**

@@ -79,6 +79,12 @@ export const PRUNING_SETTINGS = group({
       '--rate-output <p>',
       'fraction of remaining output-layer weights pruned per level',
     ),
+    shortcut: pruningRate(
+      'rateShortcut',
+      'shortcut',
+      '--rate-shortcut <p>',
+      'fraction of remaining residual-projection (shortcut) weights pruned per level',
+    ),
   }),
   pruneBiases: setting({
     key: 'pruneBiases',

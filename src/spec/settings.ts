@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from './optimizer.js';
-import { type DefaultContext, inputShapeOf } from './defaults.js';
+import { BN_INITS, type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
+import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
   type RequestOf,
   type ShapeValue,
@@ -21,7 +22,13 @@ import {
   setting,
 } from './table.js';
 
-export const INITS = ['glorot_normal', 'glorot_uniform', 'kaiming_normal', 'kaiming_uniform'] as const;
+export const INITS = [
+  'glorot_normal',
+  'glorot_uniform',
+  'kaiming_normal',
+  'kaiming_uniform',
+  'kaiming_normal_fan_out',
+] as const;
 
 const positiveInts = z.array(z.number().int().positive());
 
@@ -149,7 +156,7 @@ export const LOTTERY_SETTINGS = {
       schema: z.number().int().min(0),
       default: fromModel((ctx) => ctx.model.defaults.schedule.warmup),
       flag: '--warmup <n>',
-      help: 'linear learning-rate warmup iterations (0 = none)',
+      help: 'linear learning-rate warmup iterations (0 = none; or epochs: 2ep, 1ep500it)',
       affectsResults: true,
     }),
     milestones: setting({
@@ -157,7 +164,7 @@ export const LOTTERY_SETTINGS = {
       schema: positiveInts,
       default: fromModel((ctx) => ctx.model.defaults.schedule.milestones),
       flag: '--milestones <list>',
-      help: 'step decay: iterations at which the rate is multiplied by --gamma (comma list)',
+      help: 'step decay: iterations (or epochs, 80ep) at which the rate is multiplied by --gamma (comma list)',
       affectsResults: true,
     }),
     gamma: setting({
@@ -200,7 +207,7 @@ export const LOTTERY_SETTINGS = {
     schema: z.number().int().positive(),
     default: fromModel((ctx) => ctx.model.defaults.iterations),
     flag: '--iterations <n>',
-    help: 'training iterations per level',
+    help: 'training iterations per level (or epochs: 160ep, 2ep500it)',
     affectsResults: true,
   }),
   evalEvery: setting({
@@ -209,8 +216,17 @@ export const LOTTERY_SETTINGS = {
     // never past the end of training: a longer interval is cut to the iterations
     default: fromModel((ctx) => Math.min(ctx.model.defaults.evalEvery, ctx.iterations)),
     flag: '--eval-every <n>',
-    help: 'evaluate on validation and test every n iterations',
+    help: 'evaluate on validation and test every n iterations (or epochs: 1ep)',
     affectsResults: true,
+  }),
+  durations: setting({
+    key: 'durations',
+    schema: z.partialRecord(z.enum(DURATION_KEYS), z.union([z.string(), z.array(z.string())])),
+    optional: true,
+    default: undefined,
+    derived: true,
+    help: 'the durations given with units, as given (e.g. {"iterations": "160ep"}); the settings above hold the iterations they come to',
+    affectsResults: false,
   }),
   validationSize: setting({
     key: 'validationSize',
@@ -283,9 +299,18 @@ export const LOTTERY_SETTINGS = {
   init: setting({
     key: 'init',
     schema: z.enum(INITS),
-    default: 'glorot_normal',
+    default: fromModel((ctx) => ctx.model.defaults.init ?? 'glorot_normal'),
     flag: '--init <kind>',
-    help: 'weight initialization',
+    help: 'weight initialization (kaiming_normal: fan-in, as OpenLTH; kaiming_normal_fan_out: as torchvision)',
+    affectsResults: true,
+  }),
+  bnInit: setting({
+    key: 'bnInit',
+    schema: z.enum(BN_INITS),
+    optional: true,
+    default: fromModel((ctx) => ctx.model.defaults.bnInit),
+    flag: '--bn-init <kind>',
+    help: 'BatchNorm γ initialization: uniform U[0, 1) (OpenLTH), one (PyTorch), half (network slimming)',
     affectsResults: true,
   }),
   levels: setting({
@@ -313,7 +338,7 @@ export const LOTTERY_SETTINGS = {
     default: 0,
     flag: '--rewind-iteration <k>',
     commands: ['lottery'],
-    help: 'k for --reset rewind: survivors restart from the weights after k iterations (θ_k)',
+    help: 'k for --reset rewind: survivors restart from the weights after k iterations (θ_k; or epochs: 1ep)',
     affectsResults: true,
     appliesWhen: whenSetting('reset', ['rewind'], 'add --reset rewind, or leave --rewind-iteration out'),
     requiredWhenApplies: true,
@@ -430,4 +455,6 @@ export const INPUT_SETTINGS = {
 export const lotteryConfigSchema = schemaOf(LOTTERY_SETTINGS);
 export type LotteryConfig = ShapeValue<typeof LOTTERY_SETTINGS>;
 /** What a preset or a user asks for, by flat key; everything left out takes its default. */
-export type LotteryRequest = RequestOf<typeof LOTTERY_SETTINGS> & { target?: number };
+export type LotteryRequest = Omit<RequestOf<typeof LOTTERY_SETTINGS>, DurationKey> & {
+  [K in Exclude<DurationKey, 'milestones'>]?: Duration;
+} & { milestones?: Duration[]; target?: number };
