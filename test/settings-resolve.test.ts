@@ -22,7 +22,10 @@ const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.js
 
 test('every preset resolves to the configuration it resolved to before the settings table', () => {
   const now: Record<string, unknown> = {};
+  // the presets that existed before the settings table; later ones have no "before"
+  const earlier = new Set(Object.keys(before.presets).map((k) => k.split('/')[0]));
   for (const [name, p] of Object.entries(PRESETS)) {
+    if (!earlier.has(name)) continue;
     for (const scale of ['quick', 'paper'] as const) {
       for (const dataset of [undefined, ...p.datasets.filter((d) => d !== 'default')]) {
         for (const r of p.runs({ scale, dataset }))
