@@ -19,6 +19,7 @@ import { conditionNamed } from './controls.js';
 import type { PlannedUnit } from './plan.js';
 import { resets } from './resets.js';
 import type { LevelResult } from './summary.js';
+import { ensureTrialGradient, needsGradient } from './gradient-source.js';
 import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
 import { loadCheckpoint, removeCheckpoint, saveCheckpoint, saveMasks, saveWeights } from './weights-io.js';
@@ -101,6 +102,8 @@ export class UnitWorker {
     const { trial, level, condition, seed, key } = unit;
     const initPath = run.path(trialKey(trial), 'init.safetensors');
     if (!existsSync(initPath)) saveWeights(initPath, this.theta0(trial, seed));
+    if (level > 0 && needsGradient(config))
+      await ensureTrialGradient(run, engine, this.data, config, trial, seed, this.theta0(trial, seed));
     const cond = conditionNamed(condition);
     const position = { config, trial, level };
     const ctx: UnitContext = {

@@ -43,6 +43,7 @@ export function countKept(mask: Uint8Array): number {
 const SOURCE_LABEL: Record<WeightSource, string> = {
   initial: 'the initial weights (θ₀)',
   rewind: 'the rewind-point weights (θ_k)',
+  gradient: 'the gradient of one batch at θ₀',
 };
 
 /**
@@ -161,7 +162,7 @@ function scoreContext(layer: PrunableLayer, weights: Weights, masks: Masks, spec
   const trained = get(weights, 'weights');
   if (!trained) throw new RangeError(`no weights for layer ${layer.name}`);
   const ctx: ScoreContext = { layer, trained, mask: masks.get(layer.name)! };
-  const { initial, rewind } = spec.sources ?? {};
+  const { initial, rewind, gradient } = spec.sources ?? {};
   if (initial) {
     ctx.initial = get(initial, 'initial weights');
     if (!ctx.initial) throw new RangeError(`spec.sources.initial has no weights for layer ${layer.name}`);
@@ -169,6 +170,10 @@ function scoreContext(layer: PrunableLayer, weights: Weights, masks: Masks, spec
   if (rewind) {
     ctx.rewind = get(rewind, 'rewind-point weights');
     if (!ctx.rewind) throw new RangeError(`spec.sources.rewind has no weights for layer ${layer.name}`);
+  }
+  if (gradient) {
+    ctx.gradient = get(gradient, 'gradients');
+    if (!ctx.gradient) throw new RangeError(`spec.sources.gradient has no values for layer ${layer.name}`);
   }
   return ctx;
 }

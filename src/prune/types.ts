@@ -36,6 +36,8 @@ export interface WeightSources {
   initial?: Weights;
   /** θ_k, the weights at the rewind iteration. */
   rewind?: Weights;
+  /** The loss gradient of one batch at θ₀ (snip, grad). */
+  gradient?: Weights;
 }
 
 export interface PruneSpec {
