@@ -108,7 +108,10 @@ describe('built-in criteria', () => {
   test('the registry lists built-ins first and refuses duplicates and unknown names', () => {
     assert.deepEqual(criterionNames().slice(0, 2), ['magnitude', 'random']);
     assert.ok(criterionNames().includes('test_magnitude_increase'));
-    assert.throws(() => registerCriterion(magnitudeIncrease), /"test_magnitude_increase" is already registered/);
+    assert.throws(
+      () => registerCriterion(magnitudeIncrease),
+      /"test_magnitude_increase" is already registered/,
+    );
     assert.throws(
       () => criterionNamed('no_such_criterion'),
       (e: unknown) => {

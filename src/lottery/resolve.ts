@@ -25,6 +25,8 @@ import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from './
 // the registries that provide the choices of `reset` and `controls` (prune's come with rateForTarget)
 import './controls.js';
 import './resets.js';
+// the registries of the kept- and pruned-weights actions
+import './actions/registry.js';
 
 export type { LotteryRequest } from './config.js';
 

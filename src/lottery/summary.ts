@@ -53,6 +53,11 @@ export const levelResultSchema = z.object({
   curve: z.array(evalPointSchema),
   sparsity: z.array(layerSparsitySchema),
   wallSeconds: z.number().nonnegative(),
+  /**
+   * Test accuracy before training (`pruning.supermask`): the unit's mask on its starting weights, a
+   * random mask of the same per-layer sizes on them, and no mask.
+   */
+  supermask: z.object({ mask: accuracy, randomMask: accuracy, unmasked: accuracy }).optional(),
 });
 
 export const machineSchema = z.object({

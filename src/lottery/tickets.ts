@@ -58,6 +58,7 @@ export function pruneSpecFor(config: LotteryConfig, level: number): { spec: Prun
         scope: config.pruning.scope,
         rates: { fc: oneShot(rates.fc), conv: oneShot(rates.conv), output: oneShot(rates.output) },
         globalLayers: config.pruning.globalLayers,
+        ...thresholdOf(config),
       },
       fromFull: true,
     };
@@ -68,9 +69,19 @@ export function pruneSpecFor(config: LotteryConfig, level: number): { spec: Prun
       scope: config.pruning.scope,
       rates,
       globalLayers: config.pruning.globalLayers,
+      ...thresholdOf(config),
     },
     fromFull: false,
   };
+}
+
+/** The threshold rule of `pruning.keep` (nothing for 'rate'). */
+function thresholdOf(config: LotteryConfig): Pick<PruneSpec, 'threshold'> {
+  const { keep, thresholdAlpha, thresholdCentre, thresholdValue } = config.pruning;
+  if (keep === 'std-threshold')
+    return { threshold: { rule: 'std', alpha: thresholdAlpha, centre: thresholdCentre } };
+  if (keep === 'threshold') return { threshold: { rule: 'value', value: thresholdValue } };
+  return {};
 }
 
 /**

@@ -19,7 +19,9 @@ import { conditionNamed } from './controls.js';
 import type { PlannedUnit } from './plan.js';
 import { resets } from './resets.js';
 import type { LevelResult } from './summary.js';
+import { actionStart } from './actions/unit-start.js';
 import { ensureTrialGradient, needsGradient } from './gradient-source.js';
+import { supermaskAccuracy } from './supermask.js';
 import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
 import { loadCheckpoint, removeCheckpoint, saveCheckpoint, saveMasks, saveWeights } from './weights-io.js';
@@ -121,13 +123,26 @@ export class UnitWorker {
     info.fractionRemaining = fractionKept(masks, layers);
     const dir = run.unitDir(key);
     saveMasks(`${dir}/masks.safetensors`, masks, layers);
-    const start =
+    const reset =
       level === 0
         ? ctx.theta0()
         : cond.start
           ? cond.start.startingWeights(ctx)
           : resets.get(config.reset).startingWeights(ctx);
-    await engine.setMasks(masks);
+    const { start, frozen } =
+      level === 0 ? { start: reset, frozen: undefined } : actionStart(ctx, masks, reset);
+    const supermask = config.pruning.supermask
+      ? await supermaskAccuracy(
+          engine,
+          this.data,
+          layers,
+          masks,
+          start,
+          frozen,
+          Rng.derive(seed, 'supermask', level, condition),
+        )
+      : undefined;
+    await engine.setMasks(masks, frozen ? { frozen } : {});
     engine.setWeights(start.weights, start.buffers);
     engine.resetOptimizer();
     engine.setDropoutSeed(Rng.derive(seed, 'dropout', level, condition).uint32());
@@ -180,6 +195,7 @@ export class UnitWorker {
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks);
+    if (supermask) levelResult.supermask = supermask;
     run.markDone(key, levelResult, { threads: engine.threads });
     removeCheckpoint(dir);
     this.reporter?.unitEnd?.(info, levelResult);

@@ -3,6 +3,7 @@
  * Section 2). Defined once, in spec/layers.ts.
  */
 import type { LayerKind } from '../spec/layers.js';
+import type { ThresholdRule } from './threshold.js';
 
 export type { LayerKind };
 /** Every layer kind, in the order scopes list them. */
@@ -65,6 +66,11 @@ export interface PruneSpec {
   globalLayers?: string[];
   /** Seed for the random strategy when no `Rng` is passed to `pruneMasks`. */
   seed?: number;
+  /**
+   * Keep by a threshold on the trained values instead of by rates (see ./threshold.ts): every layer
+   * in one pool, which loses its remaining weights with |w| ≤ t (`scope` and `rates` are not used).
+   */
+  threshold?: ThresholdRule;
   /** θ₀ and θ_k, for criteria that score from them (see `Criterion.needs`). */
   sources?: WeightSources;
 }
