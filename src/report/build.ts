@@ -44,6 +44,7 @@ import {
   type Stat,
 } from './stats.js';
 import { comparisonTable, levelTable, sparsityTables, type Table } from './tables.js';
+import { supermaskTable } from './supermask.js';
 
 /** What building needs from outside: where mask files come from, and the time to print. */
 export interface BuildContext {
@@ -360,6 +361,14 @@ export function buildReportModel(
     if (cmp.rows) {
       const title = `Comparison with the paper (${cmp.ref!.id})`;
       e.tables.unshift(namedTable(`${e.labels.slug}-paper`, title, comparisonTable(cmp.rows), cmp.notes));
+    }
+    const supermask = supermaskTable(e.summary);
+    if (supermask) {
+      e.tables.push(
+        namedTable(`${e.labels.slug}-supermask`, 'Supermask: accuracy before training', supermask, [
+          'Test accuracy of each unit’s mask on its starting weights with no training, beside a random mask with the same number kept in each layer and no mask (Zhou et al. 2019, Section 5); the last accuracy is after training.',
+        ]),
+      );
     }
     const sp = sparsityTables(e.summary);
     if (sp) {
