@@ -37,6 +37,9 @@ function withoutAdded(config: LotteryConfig): unknown {
   return { ...config, pruning };
 }
 
+/** Presets added since (Zhou et al.'s); their configurations have no earlier form. */
+const ADDED_PRESETS = new Set(['zhou-criteria', 'lf-threshold']);
+
 const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.json', 'utf8')) as {
   presets: Record<string, unknown>;
   cli: Record<string, unknown>;
@@ -45,6 +48,7 @@ const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.js
 test('every preset resolves to the configuration it resolved to before the settings table', () => {
   const now: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(PRESETS)) {
+    if (ADDED_PRESETS.has(name)) continue;
     for (const scale of ['quick', 'paper'] as const) {
       for (const dataset of [undefined, ...p.datasets.filter((d) => d !== 'default')]) {
         for (const r of p.runs({ scale, dataset }))

@@ -7,6 +7,7 @@
 import type { LotteryRequest } from '../lottery/resolve.js';
 import type { RunSummary } from '../lottery/summary.js';
 import { UserError } from '../util/errors.js';
+import { ZHOU_PRESETS } from './zhou-presets.js';
 
 export type Scale = 'quick' | 'paper';
 
@@ -159,6 +160,7 @@ export const PRESETS: Record<string, Preset> = {
       ];
     },
   },
+  ...ZHOU_PRESETS,
 };
 
 /**
