@@ -3,8 +3,24 @@
  * it: mask criteria, weight actions and supermasks (`reproduce zhou-criteria`), and the large-final
  * threshold mask on LeNet-5 (`reproduce lf-threshold`).
  */
-import type { Preset, PresetRun, Scale } from './presets.js';
+import type { LotteryRequest } from '../lottery/resolve.js';
+import type { RunSummary } from '../lottery/summary.js';
 import { UserError } from '../util/errors.js';
+
+// presets.ts's Preset shape, restated so that presets.ts can include these without an import cycle
+type Scale = 'quick' | 'paper';
+interface PresetRun {
+  name: string;
+  request: LotteryRequest;
+  labels: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
+}
+interface Preset {
+  name: string;
+  description: string;
+  datasets: string[];
+  runs(opts: { dataset?: string; scale: Scale; trials?: number }): PresetRun[];
+  quickNote: string;
+}
 
 function mnistOnly(preset: string, dataset?: string): void {
   if (dataset && dataset !== 'mnist')

@@ -3,7 +3,6 @@
  * Section 2). Defined once, in spec/layers.ts.
  */
 import type { LayerKind } from '../spec/layers.js';
-import type { ThresholdRule } from './threshold.js';
 
 export type { LayerKind };
 /** Every layer kind, in the order scopes list them. */
@@ -40,6 +39,10 @@ export interface WeightSources {
   /** The loss gradient of one batch at θ₀ (snip, grad). */
   gradient?: Weights;
 }
+
+/** A threshold rule for how many weights to keep (see ./threshold.ts). */
+export type ThresholdRule =
+  { rule: 'std'; alpha: number; centre: 'abs-mean' | 'mean' } | { rule: 'value'; value: number };
 
 export interface PruneSpec {
   /**
