@@ -24,7 +24,7 @@ const PLUGIN = `
 import { registerCriterion } from ${JSON.stringify(PRUNE)};
 
 registerCriterion({
-  name: 'magnitude_increase',
+  name: 'plugin_magnitude_increase',
   description: 'keep the weights whose magnitude grew most in training: |w_f| - |w_i|',
   needs: ['initial'],
   score({ trained, initial }) {
@@ -39,10 +39,10 @@ test("a plugin's criterion is among --strategy's choices; without the plugin it 
   withPlugin(PLUGIN_FILE, PLUGIN, (plugin) => {
     const help = cli(['--plugin', plugin, 'lottery', '--help']);
     assert.equal(help.status, 0, help.stderr);
-    assert.match(help.stdout, /"magnitude_increase"/);
-    const without = cli(['lottery', '--strategy', 'magnitude_increase']);
+    assert.match(help.stdout, /"plugin_magnitude_increase"/);
+    const without = cli(['lottery', '--strategy', 'plugin_magnitude_increase']);
     assert.notEqual(without.status, 0);
-    assert.match(without.stderr, /magnitude_increase/);
+    assert.match(without.stderr, /plugin_magnitude_increase/);
     assert.match(without.stderr, /magnitude, random/);
   });
 });
@@ -55,7 +55,7 @@ test('a signed criterion from one plugin file prunes a lottery run from θ₀ an
       plugin,
       'lottery',
       '--strategy',
-      'magnitude_increase',
+      'plugin_magnitude_increase',
       '--levels',
       '1',
       '--iterations',
@@ -73,7 +73,7 @@ test('a signed criterion from one plugin file prunes a lottery run from θ₀ an
     assert.equal(r.status, 0, r.stderr);
     const [run] = readdirSync(runs).filter((d) => !d.startsWith('.'));
     const config = JSON.parse(readFileSync(join(runs, run, 'config.json'), 'utf8'));
-    assert.equal(config.pruning.strategy, 'magnitude_increase');
+    assert.equal(config.pruning.strategy, 'plugin_magnitude_increase');
     const trial = join(runs, run, 'trial-0');
     const floats = (path: string) => loadTensors(path) as Map<string, Float32Array>;
     const initial = floats(join(trial, 'init.safetensors'));

@@ -28,6 +28,8 @@ import { checkSettingRules, modelFacts } from './setting-rules.js';
 // the registries that provide the choices of `reset` and `controls` (prune's come with rateForTarget)
 import './controls.js';
 import './resets.js';
+// the registries of the kept- and pruned-weights actions
+import './actions/registry.js';
 
 export type { LotteryRequest } from './config.js';
 

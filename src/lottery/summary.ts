@@ -74,6 +74,11 @@ export const levelResultSchema = z.object({
   state: z.enum(['diverged', 'collapsed']).optional(),
   divergence: z.object({ iteration: count, loss: z.string() }).optional(),
   collapse: z.object({ sinceIteration: count, validationAccuracy: accuracy, chance: accuracy }).optional(),
+  /**
+   * Test accuracy before training (`pruning.supermask`): the unit's mask on its starting weights, a
+   * random mask of the same per-layer sizes on them, and no mask.
+   */
+  supermask: z.object({ mask: accuracy, randomMask: accuracy, unmasked: accuracy }).optional(),
 });
 
 export const machineSchema = z.object({

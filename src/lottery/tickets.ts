@@ -22,6 +22,7 @@ import { Rng } from '../util/rng.js';
 import type { LotteryConfig } from './config.js';
 import { type Condition, type UnitPosition, type WeightSet, trialKey, unitKey } from './types.js';
 import { loadMasks, loadWeights } from './weights-io.js';
+import { GRADIENT_FILE } from './gradient-source.js';
 
 export function prunableLayers(engine: TrainingEngine): PrunableLayer[] {
   const byName = new Map<string, ParamDecl>(engine.params.map((p) => [p.name, p]));
@@ -57,6 +58,7 @@ export function pruneSpecFor(config: LotteryConfig, level: number): { spec: Prun
         scope: config.pruning.scope,
         rates: { fc: oneShot(rates.fc), conv: oneShot(rates.conv), output: oneShot(rates.output) },
         globalLayers: config.pruning.globalLayers,
+        ...thresholdOf(config),
       },
       fromFull: true,
     };
@@ -67,23 +69,42 @@ export function pruneSpecFor(config: LotteryConfig, level: number): { spec: Prun
       scope: config.pruning.scope,
       rates,
       globalLayers: config.pruning.globalLayers,
+      ...thresholdOf(config),
     },
     fromFull: false,
   };
 }
 
+/** The threshold rule of `pruning.keep` (nothing for 'rate'). */
+function thresholdOf(config: LotteryConfig): Pick<PruneSpec, 'threshold'> {
+  const { keep, thresholdAlpha, thresholdCentre, thresholdValue } = config.pruning;
+  if (keep === 'std-threshold')
+    return { threshold: { rule: 'std', alpha: thresholdAlpha, centre: thresholdCentre } };
+  if (keep === 'threshold') return { threshold: { rule: 'value', value: thresholdValue } };
+  return {};
+}
+
 /**
- * θ₀ (the trial's init.safetensors) and θ_k (its rewind.safetensors, when the run has a rewind point)
- * for criteria that score from them. Only the sources the criterion `needs` are read, so a criterion
- * that needs none (magnitude, random) costs no file reads; a missing one is left out, and pruneMasks
- * then names it.
+ * θ₀ (the trial's init.safetensors), θ_k (its rewind.safetensors, when the run has a rewind point)
+ * and the one-batch gradient at θ₀ (its gradient.safetensors) for criteria that score from them.
+ * Only the sources the criterion `needs` are read, so a criterion that needs none (magnitude, random)
+ * costs no file reads; a missing one is left out, and pruneMasks then names it. In a rewinding run
+ * (`rewinding`), a criterion that needs θ₀ also gets θ_k, which it compares with instead (Zhou et
+ * al.'s w_i is the value the kept weights restart from).
  */
-export function pruneSources(run: Run, trial: number, strategy: string): WeightSources | undefined {
-  const needs = criterionNamed(strategy).needs ?? [];
+export function pruneSources(
+  run: Run,
+  trial: number,
+  strategy: string,
+  rewinding = false,
+): WeightSources | undefined {
+  const needs = [...(criterionNamed(strategy).needs ?? [])];
   if (needs.length === 0) return undefined;
+  if (rewinding && needs.includes('initial') && !needs.includes('rewind')) needs.push('rewind');
+  const files = { initial: 'init.safetensors', rewind: 'rewind.safetensors', gradient: GRADIENT_FILE };
   const sources: WeightSources = {};
   for (const source of needs) {
-    const path = run.path(trialKey(trial), source === 'initial' ? 'init.safetensors' : 'rewind.safetensors');
+    const path = run.path(trialKey(trial), files[source]);
     if (existsSync(path)) sources[source] = loadWeights(path).weights;
   }
   return sources;
@@ -114,7 +135,7 @@ export function ticketMasks(
   const previous = fromFull
     ? fullMasks(layers)
     : loadMasks(run.path(unitKey(trial, source, 'ticket'), 'masks.safetensors'), layers);
-  const sources = pruneSources(run, trial, spec.strategy);
+  const sources = pruneSources(run, trial, spec.strategy, config.reset === 'rewind');
   return pruneMasks(layers, trained.weights, previous, {
     ...spec,
     seed: Rng.derive(seed, 'prune', level).uint32(),

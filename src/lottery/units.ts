@@ -23,6 +23,9 @@ import { conditionNamed } from './controls.js';
 import type { PlannedUnit } from './plan.js';
 import { resets } from './resets.js';
 import type { LevelResult } from './summary.js';
+import { actionStart } from './actions/unit-start.js';
+import { ensureTrialGradient, needsGradient } from './gradient-source.js';
+import { supermaskAccuracy } from './supermask.js';
 import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
 import {
@@ -143,6 +146,8 @@ export class UnitWorker {
     const { trial, level, condition, seed, key } = unit;
     const initPath = run.path(trialKey(trial), 'init.safetensors');
     if (!intact(initPath)) saveWeights(initPath, this.theta0(trial, seed)); // θ₀ is drawn again at will
+    if (level > 0 && needsGradient(config))
+      await ensureTrialGradient(run, engine, this.data, config, trial, seed, this.theta0(trial, seed));
     const cond = conditionNamed(condition);
     const position = { config, trial, level };
     const ctx: UnitContext = {
@@ -161,13 +166,26 @@ export class UnitWorker {
     const dir = run.unitDir(key);
     const files = (...names: string[]) => names.map((n) => relative(run.dir, `${dir}/${n}`));
     saveMasks(`${dir}/masks.safetensors`, masks, layers);
-    const start =
+    const reset =
       level === 0
         ? ctx.theta0()
         : cond.start
           ? cond.start.startingWeights(ctx)
           : resets.get(config.reset).startingWeights(ctx);
-    await engine.setMasks(masks);
+    const { start, frozen } =
+      level === 0 ? { start: reset, frozen: undefined } : actionStart(ctx, masks, reset);
+    const supermask = config.pruning.supermask
+      ? await supermaskAccuracy(
+          engine,
+          this.data,
+          layers,
+          masks,
+          start,
+          frozen,
+          Rng.derive(seed, 'supermask', level, condition),
+        )
+      : undefined;
+    await engine.setMasks(masks, frozen ? { frozen } : {});
     engine.setWeights(start.weights, start.buffers);
     engine.resetOptimizer();
     engine.setDropoutSeed(Rng.derive(seed, 'dropout', level, condition).uint32());
@@ -228,6 +246,7 @@ export class UnitWorker {
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks, engine.threads);
+    if (supermask) levelResult.supermask = supermask;
     const collapse = collapsedToChance(result.curve, this.data.classes);
     if (collapse) {
       levelResult.state = 'collapsed';

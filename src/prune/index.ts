@@ -23,3 +23,5 @@ export type { ChooseContext, Criterion, ScoreContext, WeightSource } from './cri
 export { registerScope, scopeNamed, scopeNames } from './scopes/registry.js';
 export type { PrunePool, Scope } from './scopes/types.js';
 export { globalPool } from './scopes/global.js';
+export { thresholdStats } from './threshold.js';
+export type { ThresholdRule, ThresholdStats } from './threshold.js';

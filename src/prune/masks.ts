@@ -14,6 +14,7 @@ import { checkRate, prunedCount } from './schedule.js';
 import { scopeNamed } from './scopes/registry.js';
 import type { PrunePool } from './scopes/types.js';
 import { countOnes } from './count.js';
+import { thresholdStats } from './threshold.js';
 import { pruneLowest, type ScoreSegment } from './select.js';
 import { LAYER_KINDS, type Masks, type PrunableLayer, type PruneSpec, type Weights } from './types.js';
 
@@ -43,6 +44,7 @@ export function countKept(mask: Uint8Array): number {
 const SOURCE_LABEL: Record<WeightSource, string> = {
   initial: 'the initial weights (θ₀)',
   rewind: 'the rewind-point weights (θ_k)',
+  gradient: 'the gradient of one batch at θ₀',
 };
 
 /**
@@ -95,10 +97,12 @@ export function pruneMasks(
       throw new RangeError(`mask of ${layer.name} has ${m.length} entries, its weight has ${n}`);
   }
 
-  const pools = scope.pools(layers, spec);
+  // a threshold rule pools every layer and fixes how many go; otherwise the scope's pools and rates
+  const pools: PrunePool[] = spec.threshold ? [{ layers: [...layers], rate: 0 }] : scope.pools(layers, spec);
+  const fixed = spec.threshold ? thresholdStats(layers, weights, masks, spec.threshold) : undefined;
   checkPools(pools, seen, scope.name);
   // Only a choosing criterion can do without scores, and only where a layer is pruned alone.
-  const scored = pools.map((p) => !criterion.choose || p.layers.length > 1);
+  const scored = pools.map((p) => !criterion.choose || p.layers.length > 1 || fixed !== undefined);
   const contexts = new Map<string, ScoreContext>();
   pools.forEach((pool, i) => {
     if (scored[i])
@@ -120,7 +124,9 @@ export function pruneMasks(
       // a choosing criterion only needs the counts: select on copies
       mask: criterion.choose ? out.get(l.name)!.slice() : out.get(l.name)!,
     }));
-    const pruned = pruneLowest(segments, (remaining) => prunedCount(pool.rate, remaining), {
+    const count = (remaining: number) =>
+      fixed ? fixed.remaining - fixed.kept : prunedCount(pool.rate, remaining);
+    const pruned = pruneLowest(segments, count, {
       label: `the "${criterion.name}" score`,
       absolute: fast,
     });
@@ -161,7 +167,7 @@ function scoreContext(layer: PrunableLayer, weights: Weights, masks: Masks, spec
   const trained = get(weights, 'weights');
   if (!trained) throw new RangeError(`no weights for layer ${layer.name}`);
   const ctx: ScoreContext = { layer, trained, mask: masks.get(layer.name)! };
-  const { initial, rewind } = spec.sources ?? {};
+  const { initial, rewind, gradient } = spec.sources ?? {};
   if (initial) {
     ctx.initial = get(initial, 'initial weights');
     if (!ctx.initial) throw new RangeError(`spec.sources.initial has no weights for layer ${layer.name}`);
@@ -169,6 +175,10 @@ function scoreContext(layer: PrunableLayer, weights: Weights, masks: Masks, spec
   if (rewind) {
     ctx.rewind = get(rewind, 'rewind-point weights');
     if (!ctx.rewind) throw new RangeError(`spec.sources.rewind has no weights for layer ${layer.name}`);
+  }
+  if (gradient) {
+    ctx.gradient = get(gradient, 'gradients');
+    if (!ctx.gradient) throw new RangeError(`spec.sources.gradient has no values for layer ${layer.name}`);
   }
   return ctx;
 }

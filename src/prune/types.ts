@@ -36,7 +36,13 @@ export interface WeightSources {
   initial?: Weights;
   /** θ_k, the weights at the rewind iteration. */
   rewind?: Weights;
+  /** The loss gradient of one batch at θ₀ (snip, grad). */
+  gradient?: Weights;
 }
+
+/** A threshold rule for how many weights to keep (see ./threshold.ts). */
+export type ThresholdRule =
+  { rule: 'std'; alpha: number; centre: 'abs-mean' | 'mean' } | { rule: 'value'; value: number };
 
 export interface PruneSpec {
   /**
@@ -63,6 +69,11 @@ export interface PruneSpec {
   globalLayers?: string[];
   /** Seed for the random strategy when no `Rng` is passed to `pruneMasks`. */
   seed?: number;
+  /**
+   * Keep by a threshold on the trained values instead of by rates (see ./threshold.ts): every layer
+   * in one pool, which loses its remaining weights with |w| ≤ t (`scope` and `rates` are not used).
+   */
+  threshold?: ThresholdRule;
   /** θ₀ and θ_k, for criteria that score from them (see `Criterion.needs`). */
   sources?: WeightSources;
 }

@@ -45,6 +45,7 @@ import {
 } from './stats.js';
 import { comparisonTable, levelTable, sparsityTables, type Table } from './tables.js';
 import { fractionRemainingTable } from './fraction-table.js';
+import { supermaskTable } from './supermask.js';
 
 /** What building needs from outside: where mask files come from, and the time to print. */
 export interface BuildContext {
@@ -382,6 +383,14 @@ export function buildReportModel(
       e.tables.push(
         namedTable(`${e.labels.slug}-remaining`, 'Fraction of weights remaining per level', fr, [
           'Trial 0’s ticket; per-kind columns show what global pruning took from each kind of layer.',
+        ]),
+      );
+    }
+    const supermask = supermaskTable(e.summary);
+    if (supermask) {
+      e.tables.push(
+        namedTable(`${e.labels.slug}-supermask`, 'Supermask: accuracy before training', supermask, [
+          'Test accuracy of each unit’s mask on its starting weights with no training, beside a random mask with the same number kept in each layer and no mask (Zhou et al. 2019, Section 5); the last accuracy is after training.',
         ]),
       );
     }

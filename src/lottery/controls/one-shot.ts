@@ -13,7 +13,7 @@ export const oneShotControl: Condition = {
     const schedule = { ...ctx.config.pruning, schedule: 'one-shot' as const };
     const { spec } = pruneSpecFor({ ...ctx.config, pruning: schedule }, ctx.level);
     const trained = trainedTicket(ctx.run, ctx.trial, 0);
-    const sources = pruneSources(ctx.run, ctx.trial, spec.strategy);
+    const sources = pruneSources(ctx.run, ctx.trial, spec.strategy, ctx.config.reset === 'rewind');
     return pruneMasks(ctx.layers, trained.weights, fullMasks(ctx.layers), {
       ...spec,
       seed: Rng.derive(ctx.seed, 'one-shot', ctx.level).uint32(),

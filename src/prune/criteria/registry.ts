@@ -3,6 +3,7 @@ import { provideChoices } from '../../spec/choices.js';
 import { Registry } from '../../util/registry.js';
 import { magnitude } from './magnitude.js';
 import { random } from './random.js';
+import { ZHOU_CRITERIA } from './zhou.js';
 import type { Criterion } from './types.js';
 
 const criteria = new Registry<Criterion>('pruning criterion');
@@ -13,7 +14,7 @@ export function registerCriterion(criterion: Criterion): Criterion {
     throw new TypeError(`pruning criterion "${criterion.name}" has no score function`);
   }
   for (const source of criterion.needs ?? []) {
-    if (source !== 'initial' && source !== 'rewind') {
+    if (source !== 'initial' && source !== 'rewind' && source !== 'gradient') {
       throw new TypeError(
         `pruning criterion "${criterion.name}" needs unknown weight source "${String(source)}"`,
       );
@@ -34,4 +35,5 @@ export function criterionNames(): string[] {
 
 registerCriterion(magnitude);
 registerCriterion(random);
+for (const criterion of ZHOU_CRITERIA) registerCriterion(criterion);
 provideChoices('pruning.strategy', criterionNames);

@@ -3,7 +3,7 @@ import type { Rng } from '../../util/rng.js';
 import type { PrunableLayer } from '../types.js';
 
 /** Weights besides the trained ones that a criterion can ask for. */
-export type WeightSource = 'initial' | 'rewind';
+export type WeightSource = 'initial' | 'rewind' | 'gradient';
 
 /** What a criterion sees of one layer. Arrays are flat, in the layer's stored layout; read-only. */
 export interface ScoreContext {
@@ -14,6 +14,8 @@ export interface ScoreContext {
   initial?: Float32Array | Float64Array;
   /** θ_k: present whenever the criterion `needs` 'rewind' (and whenever the caller gave it). */
   rewind?: Float32Array | Float64Array;
+  /** The loss gradient of one batch at θ₀: present whenever the criterion `needs` 'gradient'. */
+  gradient?: Float32Array | Float64Array;
   /** The current mask: 1 = remaining, 0 = already pruned (already-pruned positions are never revived). */
   mask: Uint8Array;
 }
