@@ -14,29 +14,7 @@ import { PRESETS } from '../src/experiments/presets.js';
 import { type LotteryConfig, lotteryConfigSchema } from '../src/lottery/config.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
 import { UserError } from '../src/util/errors.js';
-
-/**
- * Settings added since, at their defaults: Zhou et al.'s mask settings (pruning.keep and the threshold,
- * the kept- and pruned-weights actions, supermask measurements). Left out before comparing, so only
- * a configuration that sets them differs.
- */
-const ADDED_PRUNING: Record<string, unknown> = {
-  keep: 'rate',
-  thresholdAlpha: 1,
-  thresholdCentre: 'mean',
-  thresholdValue: 0,
-  keptWeights: 'reset',
-  prunedWeights: 'zero',
-  supermask: false,
-};
-function withoutAdded(config: LotteryConfig): unknown {
-  const pruning: Record<string, unknown> = { ...config.pruning };
-  for (const [key, value] of Object.entries(ADDED_PRUNING)) {
-    assert.deepEqual(pruning[key], value, key);
-    delete pruning[key];
-  }
-  return { ...config, pruning };
-}
+import { ADDED_PRUNING, withoutAdded } from './helpers/added-settings.js';
 
 const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.json', 'utf8')) as {
   presets: Record<string, unknown>;

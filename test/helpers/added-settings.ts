@@ -1,0 +1,26 @@
+/** Settings added after test/fixtures/resolved-configs-before.json was recorded. */
+import assert from 'node:assert/strict';
+import type { LotteryConfig } from '../../src/lottery/config.js';
+
+/**
+ * Settings added since, at their defaults: Zhou et al.'s mask settings (pruning.keep and the threshold,
+ * the kept- and pruned-weights actions, supermask measurements). Left out before comparing, so only
+ * a configuration that sets them differs.
+ */
+export const ADDED_PRUNING: Record<string, unknown> = {
+  keep: 'rate',
+  thresholdAlpha: 1,
+  thresholdCentre: 'mean',
+  thresholdValue: 0,
+  keptWeights: 'reset',
+  prunedWeights: 'zero',
+  supermask: false,
+};
+export function withoutAdded(config: LotteryConfig): unknown {
+  const pruning: Record<string, unknown> = { ...config.pruning };
+  for (const [key, value] of Object.entries(ADDED_PRUNING)) {
+    assert.deepEqual(pruning[key], value, key);
+    delete pruning[key];
+  }
+  return { ...config, pruning };
+}
