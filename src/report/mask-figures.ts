@@ -3,7 +3,8 @@
  * maps of surviving connections per input pixel (a chart, with the counts as CSV tables) and grids
  * of per-unit masks (PNG). Reads masks only through the MaskReader it is given.
  */
-import { heatmapSpec, maskGridSpec, type HeatmapPanel } from './charts.js';
+import { heatmapSpec, type HeatmapPanel } from './charts.js';
+import { maskGridSpec } from './mask-grid-chart.js';
 import {
   GRID_COLORS,
   imageShapeFor,
