@@ -260,6 +260,13 @@ test('evaluation: at every evalEvery, at the last iteration, and at a stop; earl
   const stopped = evaluation(async (_e, _d, it) => point(it, 1));
   const c2 = { engine, data: noData, curve: [point(3, 1)], options: OPTIONS } as unknown as TrainContext;
   await stopped.onEnd!(4, c2);
+  // and with nothing evaluated yet (a callback before it stopped training at once)
+  const empty = { engine, data: noData, curve: [], options: OPTIONS } as unknown as TrainContext;
+  await evaluation(async (_e, _d, it) => point(it, 1)).onEnd!(0, empty);
+  assert.deepEqual(
+    empty.curve.map((p) => p.iteration),
+    [0],
+  );
   assert.deepEqual(
     c2.curve.map((p) => p.iteration),
     [3, 4],
