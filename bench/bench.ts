@@ -34,6 +34,10 @@ interface StepCase {
   steps: number;
   /** Prune like ../shared/bench/torch_step.py: 15 rounds' worth at once (fc 20%, output 10% per round). */
   sparse?: boolean;
+  /** Pruning rounds for `sparse` (default 15: 3.6% remaining; 12: 7.0%; 7: 21.1%). */
+  rounds?: number;
+  /** Train with the sparse MLP kernels (engine option sparseKernelsBelow); else the onnxruntime step. */
+  kernels?: boolean;
 }
 
 const STEP_CASES: StepCase[] = [
@@ -46,6 +50,20 @@ const STEP_CASES: StepCase[] = [
     steps: 300,
     sparse: true,
   },
+  ...[
+    { suffix: '', rounds: 15 },
+    { suffix: '-7', rounds: 12 },
+    { suffix: '-21', rounds: 7 },
+  ].map(({ suffix, rounds }) => ({
+    name: `lenet300-adam-b60-sparse-kernels${suffix}`,
+    model: 'lenet300',
+    inputShape: [784],
+    lr: 1.2e-3,
+    steps: 300,
+    sparse: true,
+    rounds,
+    kernels: true,
+  })),
   { name: 'conv2-adam-b60', model: 'conv2', inputShape: [3, 32, 32], lr: 2e-4, steps: 20 },
 ];
 
@@ -61,16 +79,18 @@ async function timeStepCase(c: StepCase, steps: number, threads: number): Promis
     batchSize: 60,
     optimizer: entry.defaults.optimizer,
     threads,
+    sparseKernelsBelow: c.kernels ? 0.5 : 0,
   });
   engine.initialize(0);
   if (c.sparse) {
+    const n = c.rounds ?? 15;
     const layers = engine.params
       .filter((p) => engine.maskedParams.includes(p.name))
       .map((p) => ({ name: p.name, kind: p.layerKind!, shape: p.shape }));
     const masks = pruneMasks(layers, engine.getWeights(), engine.getMasks(), {
       strategy: 'magnitude',
       scope: 'layerwise',
-      rates: { fc: 1 - 0.8 ** 15, output: 1 - 0.9 ** 15 },
+      rates: { fc: 1 - 0.8 ** n, output: 1 - 0.9 ** n },
     });
     await engine.setMasks(masks);
   }
@@ -144,14 +164,21 @@ async function main() {
     const steps = opts.steps ?? c.steps;
     const ours: { ms: number; threads: number }[] = [];
     const peers: BenchRecord[] = [];
-    for (let r = 0; r < rounds; r++) {
+    // sparse-kernel cases: our dense step in the same rounds, so the ratio compares like with like
+    const denseMs: number[] = [];
+    const fastest = async (sc: StepCase) => {
       let best = { ms: Infinity, threads: 0 };
       for (const t of threadCounts) {
-        const ms = await timeStepCase(c, steps, t);
+        const ms = await timeStepCase(sc, steps, t);
         if (ms < best.ms) best = { ms, threads: t };
       }
-      ours.push(best);
-      if (opts.torch) {
+      return best;
+    };
+    const caseRounds = c.kernels ? (opts.rounds ?? 3) : rounds;
+    for (let r = 0; r < caseRounds; r++) {
+      ours.push(await fastest(c));
+      if (c.kernels) denseMs.push((await fastest(STEP_CASES[0])).ms);
+      else if (opts.torch) {
         const [peer] = torchPeer(c.name, opts.steps ?? 0);
         if (!peer) throw new Error(`the PyTorch peer has no case ${c.name}`);
         peers.push(peer);
@@ -159,17 +186,31 @@ async function main() {
     }
     const oursMs = median(ours.map((o) => o.ms));
     const threadsUsed = ours.find((o) => o.ms === oursMs)?.threads ?? ours[0].threads;
+    const denseRatios = denseMs.map((d, r) => ours[r].ms / d);
     const record: BenchRecord = {
       case: c.name,
       ms_per_step: Number(oursMs.toFixed(4)),
       steps,
       threads: threadsUsed,
       engine: 'ticketlab',
-      ...(rounds > 1 ? { rounds: ours.map((o) => Number(o.ms.toFixed(4))) } : {}),
+      ...(caseRounds > 1 ? { rounds: ours.map((o) => Number(o.ms.toFixed(4))) } : {}),
+      ...(c.kernels
+        ? {
+            dense_ms_per_step: Number(median(denseMs).toFixed(4)),
+            ratio_vs_dense: Number(median(denseRatios).toFixed(3)),
+            round_ratios_vs_dense: denseRatios.map((x) => Number(x.toFixed(3))),
+          }
+        : {}),
     };
+    const vsDense = c.kernels
+      ? `  vs dense ${fmt(median(denseMs))} ms: ${median(denseRatios).toFixed(2)}x (rounds: ${denseRatios.map((x) => x.toFixed(2)).join(', ')})`
+      : '';
     if (opts.json) console.log(JSON.stringify(record));
-    else console.log(`${c.name.padEnd(28)} ${fmt(oursMs)} ms/step  (threads=${threadsUsed}, ticketlab)`);
-    if (!opts.torch) continue;
+    else
+      console.log(
+        `${c.name.padEnd(36)} ${fmt(oursMs)} ms/step  (threads=${threadsUsed}, ticketlab)${vsDense}`,
+      );
+    if (!opts.torch || c.kernels) continue;
     const ratios = peers.map((p, r) => ours[r].ms / p.ms_per_step);
     const ratio = median(ratios);
     const peerMs = median(peers.map((p) => p.ms_per_step));
