@@ -140,7 +140,8 @@ async function main() {
         'median of its rounds and the ratio is the median of the per-round ratios (default 3)',
       (v) => Number(v),
     )
-    .option('--case <name>', 'run one case only')
+    .option('--case <name>', 'run one case only (lenet300-level: a whole level, dense vs 3.6% sparse)')
+    .option('--iterations <n>', 'iterations of the lenet300-level case (default 10000)', (v) => Number(v))
     .option('--steps <n>', 'timed steps per case (default: per case)', (v) => Number(v))
     .option('--threads <list>', 'intra-op thread counts to try; the fastest is reported', '1,2')
     .parse(process.argv);
@@ -150,6 +151,7 @@ async function main() {
     rounds?: number;
     case?: string;
     steps?: number;
+    iterations?: number;
     threads: string;
   }>();
   const threadCounts = opts.threads.split(',').map(Number);
@@ -230,6 +232,22 @@ async function main() {
           `ticketlab/torch = ${ratio.toFixed(2)}x${spread}`,
       );
     }
+  }
+  if (opts.case === 'lenet300-level') {
+    const { levelBench } = await import('./level-bench.js');
+    const rows = await levelBench(opts.rounds ?? 2, opts.iterations ?? 10_000);
+    for (const [dense, sparse] of rows) {
+      const ratio = sparse.seconds / dense.seconds;
+      if (opts.json)
+        console.log(JSON.stringify({ ...sparse, dense_seconds: dense.seconds, ratio_vs_dense: ratio }));
+      else
+        console.log(
+          `lenet300 level (${opts.iterations ?? 10_000} it, eval every 100): dense ${dense.seconds} s ` +
+            `(test acc ${dense.test_accuracy.toFixed(4)}), ${(100 * sparse.fraction_remaining).toFixed(1)}% ` +
+            `remaining with sparse kernels ${sparse.seconds} s (test acc ${sparse.test_accuracy.toFixed(4)}): ${ratio.toFixed(2)}x`,
+        );
+    }
+    return;
   }
   const dataBench = resolve(import.meta.dirname, 'data-bench.ts');
   if ((!opts.case || opts.case.startsWith('batch-fill')) && existsSync(dataBench)) {
