@@ -126,7 +126,8 @@ function runCase(args: string[]): Record<string, Record<string, unknown>> {
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { dir: string; results: Record<string, unknown>[] };
     const units: Record<string, Record<string, unknown>> = {};
-    for (const { wallSeconds: _w, trial, level, condition, ...metrics } of summary.results) {
+    // cost: accounting derived from the weights, and a wall time (not a result)
+    for (const { wallSeconds: _w, cost: _c, trial, level, condition, ...metrics } of summary.results) {
       units[`trial-${trial}/level-${level}/${condition}`] = metrics;
     }
     units.tensors = tensorHashes(summary.dir);

@@ -34,6 +34,19 @@ export const layerSparsitySchema = z
   })
   .refine((s) => s.kept <= s.total, { message: 'kept exceeds total' });
 
+/** What the level's network costs (engine/cost.ts, ShrinkBench's definitions), and its measured time. */
+export const levelCostSchema = z.object({
+  parameters: count,
+  nonzeroParameters: count,
+  compressionRatio: z.number(),
+  /** multiply-adds of one example's forward pass through the fc and conv layers */
+  flops: z.number(),
+  nonzeroFlops: z.number(),
+  theoreticalSpeedup: z.number(),
+  /** wall milliseconds per training iteration, evaluation included (wallSeconds / iterations) */
+  wallMsPerIteration: z.number(),
+});
+
 export const levelResultSchema = z.object({
   trial: count,
   seed: z.number().int(),
@@ -53,6 +66,7 @@ export const levelResultSchema = z.object({
   curve: z.array(evalPointSchema),
   sparsity: z.array(layerSparsitySchema),
   wallSeconds: z.number().nonnegative(),
+  cost: levelCostSchema.optional(),
 });
 
 export const machineSchema = z.object({

@@ -22,6 +22,7 @@ import type { LevelResult } from './summary.js';
 import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
 import { loadCheckpoint, removeCheckpoint, saveCheckpoint, saveMasks, saveWeights } from './weights-io.js';
+import { modelCost } from '../engine/cost.js';
 
 export interface UnitInfo {
   trial: number;
@@ -177,6 +178,10 @@ export class UnitWorker {
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks);
+    levelResult.cost = {
+      ...modelCost(engine.model, engine.getWeights()),
+      wallMsPerIteration: (1000 * result.wallSeconds) / Math.max(1, config.iterations),
+    };
     run.markDone(key, levelResult, { threads: engine.threads });
     removeCheckpoint(dir);
     this.reporter?.unitEnd?.(info, levelResult);
