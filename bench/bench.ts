@@ -140,7 +140,10 @@ async function main() {
         'median of its rounds and the ratio is the median of the per-round ratios (default 3)',
       (v) => Number(v),
     )
-    .option('--case <name>', 'run one case only (lenet300-level: a whole level, dense vs 3.6% sparse)')
+    .option(
+      '--case <name>',
+      'run one case only (lenet300-level: a whole level, dense vs 3.6% sparse; crossover: per layer shape)',
+    )
     .option('--iterations <n>', 'iterations of the lenet300-level case (default 10000)', (v) => Number(v))
     .option('--steps <n>', 'timed steps per case (default: per case)', (v) => Number(v))
     .option('--threads <list>', 'intra-op thread counts to try; the fastest is reported', '1,2')
@@ -232,6 +235,24 @@ async function main() {
           `ticketlab/torch = ${ratio.toFixed(2)}x${spread}`,
       );
     }
+  }
+  if (opts.case === 'crossover') {
+    const { crossoverBench } = await import('./crossover-bench.js');
+    for (const r of await crossoverBench(opts.steps ?? 200, opts.rounds ?? 3)) {
+      if (opts.json) console.log(JSON.stringify(r));
+      else
+        console.log(
+          `${r.case.padEnd(20)} dense ${r.dense_ms.toFixed(3)} ms; sparse kernels ` +
+            Object.entries(r.sparse_ms)
+              .map(
+                ([d, ms]) =>
+                  `${(100 * Number(d)).toFixed(0)}%: ${ms.toFixed(3)} ms (${r.ratios[d].toFixed(2)}x)`,
+              )
+              .join(', ') +
+            `; crossover ≈ ${r.crossover === null ? 'none (never faster)' : `${(100 * r.crossover).toFixed(0)}%`}`,
+        );
+    }
+    return;
   }
   if (opts.case === 'lenet300-level') {
     const { levelBench } = await import('./level-bench.js');
