@@ -88,11 +88,13 @@ export async function crossoverBench(steps = 200, rounds = 3): Promise<Crossover
       ratios.push([d, median(perRound)]);
     }
     await denseEngine.release();
-    // the highest density at which the sparse step is no slower, interpolated against the next higher one
+    // the highest density at and below which the sparse step is never slower (densities descend),
+    // interpolated against the next higher one
     let crossover: number | null = null;
-    const k = ratios.findIndex(([, r]) => r <= 1);
+    let k = ratios.length;
+    while (k > 0 && ratios[k - 1][1] <= 1) k--;
     if (k === 0) crossover = ratios[0][0];
-    else if (k > 0) {
+    else if (k < ratios.length) {
       const [[d1, r1], [d0, r0]] = [ratios[k - 1], ratios[k]];
       crossover = d0 + ((1 - r0) * (d1 - d0)) / (r1 - r0);
     }
