@@ -126,7 +126,7 @@ function runCase(args: string[]): Record<string, Record<string, unknown>> {
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { dir: string; results: Record<string, unknown>[] };
     const units: Record<string, Record<string, unknown>> = {};
-    // cost: accounting derived from the weights, and a wall time (not a result)
+    // cost: accounting derived from the final weights (added after the golden file was recorded)
     for (const { wallSeconds: _w, cost: _c, trial, level, condition, ...metrics } of summary.results) {
       units[`trial-${trial}/level-${level}/${condition}`] = metrics;
     }

@@ -34,7 +34,10 @@ export const layerSparsitySchema = z
   })
   .refine((s) => s.kept <= s.total, { message: 'kept exceeds total' });
 
-/** What the level's network costs (engine/cost.ts, ShrinkBench's definitions), and its measured time. */
+/**
+ * What the level's network costs (engine/cost.ts, ShrinkBench's definitions); derived from the final
+ * weights, so a resumed run records the same. Its measured time is wallSeconds / iterations.
+ */
 export const levelCostSchema = z.object({
   parameters: count,
   nonzeroParameters: count,
@@ -43,8 +46,6 @@ export const levelCostSchema = z.object({
   flops: z.number(),
   nonzeroFlops: z.number(),
   theoreticalSpeedup: z.number(),
-  /** wall milliseconds per training iteration, evaluation included (wallSeconds / iterations) */
-  wallMsPerIteration: z.number(),
 });
 
 export const levelResultSchema = z.object({

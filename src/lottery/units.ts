@@ -178,10 +178,7 @@ export class UnitWorker {
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks);
-    levelResult.cost = {
-      ...modelCost(engine.model, engine.getWeights()),
-      wallMsPerIteration: (1000 * result.wallSeconds) / Math.max(1, config.iterations),
-    };
+    levelResult.cost = modelCost(engine.model, engine.getWeights());
     run.markDone(key, levelResult, { threads: engine.threads });
     removeCheckpoint(dir);
     this.reporter?.unitEnd?.(info, levelResult);

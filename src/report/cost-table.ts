@@ -40,7 +40,7 @@ export function costTable(summary: RunSummary): Table | null {
         c.flops,
         c.nonzeroFlops,
         c.theoreticalSpeedup,
-        c.wallMsPerIteration,
+        (1000 * r.wallSeconds) / Math.max(1, r.iterations),
       ];
     }),
   };
