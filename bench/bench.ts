@@ -39,6 +39,10 @@ interface StepCase {
   batchSize?: number;
   /** Default: the model's own optimizer. */
   optimizer?: OptimizerSpec;
+  /** Pruning rounds for `sparse` (default 15: 3.6% remaining; 12: 7.0%; 7: 21.1%). */
+  rounds?: number;
+  /** Train with the sparse MLP kernels (engine option sparseKernelsBelow); else the onnxruntime step. */
+  kernels?: boolean;
 }
 
 /** The paper's ResNet/VGG optimizer, as torch_step.py's -sgd- cases: SGD, momentum 0.9, weight decay 1e-4. */
@@ -54,6 +58,20 @@ const STEP_CASES: StepCase[] = [
     steps: 300,
     sparse: true,
   },
+  ...[
+    { suffix: '', rounds: 15 },
+    { suffix: '-7', rounds: 12 },
+    { suffix: '-21', rounds: 7 },
+  ].map(({ suffix, rounds }) => ({
+    name: `lenet300-adam-b60-sparse-kernels${suffix}`,
+    model: 'lenet300',
+    inputShape: [784],
+    lr: 1.2e-3,
+    steps: 300,
+    sparse: true,
+    rounds,
+    kernels: true,
+  })),
   { name: 'conv2-adam-b60', model: 'conv2', inputShape: [3, 32, 32], lr: 2e-4, steps: 20 },
   {
     name: 'resnet20-sgd-b128',
@@ -87,16 +105,18 @@ async function timeStepCase(c: StepCase, steps: number, threads: number): Promis
     batchSize: c.batchSize ?? 60,
     optimizer: c.optimizer ?? entry.defaults.optimizer,
     threads,
+    sparseKernelsBelow: c.kernels ? 0.5 : 0,
   });
   engine.initialize(0);
   if (c.sparse) {
+    const n = c.rounds ?? 15;
     const layers = engine.params
       .filter((p) => engine.maskedParams.includes(p.name))
       .map((p) => ({ name: p.name, kind: p.layerKind!, shape: p.shape }));
     const masks = pruneMasks(layers, engine.getWeights(), engine.getMasks(), {
       strategy: 'magnitude',
       scope: 'layerwise',
-      rates: { fc: 1 - 0.8 ** 15, output: 1 - 0.9 ** 15 },
+      rates: { fc: 1 - 0.8 ** n, output: 1 - 0.9 ** n },
     });
     await engine.setMasks(masks);
   }
@@ -148,7 +168,11 @@ async function main() {
         'median of its rounds and the ratio is the median of the per-round ratios (default 3)',
       (v) => Number(v),
     )
-    .option('--case <name>', 'run one case only')
+    .option(
+      '--case <name>',
+      'run one case only (lenet300-level: a whole level, dense vs 3.6% sparse; crossover: per layer shape)',
+    )
+    .option('--iterations <n>', 'iterations of the lenet300-level case (default 10000)', (v) => Number(v))
     .option('--steps <n>', 'timed steps per case (default: per case)', (v) => Number(v))
     .option('--threads <list>', 'intra-op thread counts to try; the fastest is reported', '1,2')
     .parse(process.argv);
@@ -158,6 +182,7 @@ async function main() {
     rounds?: number;
     case?: string;
     steps?: number;
+    iterations?: number;
     threads: string;
   }>();
   const threadCounts = opts.threads.split(',').map(Number);
@@ -172,14 +197,21 @@ async function main() {
     const steps = opts.steps ?? c.steps;
     const ours: { ms: number; threads: number }[] = [];
     const peers: BenchRecord[] = [];
-    for (let r = 0; r < rounds; r++) {
+    // sparse-kernel cases: our dense step in the same rounds, so the ratio compares like with like
+    const denseMs: number[] = [];
+    const fastest = async (sc: StepCase) => {
       let best = { ms: Infinity, threads: 0 };
       for (const t of threadCounts) {
-        const ms = await timeStepCase(c, steps, t);
+        const ms = await timeStepCase(sc, steps, t);
         if (ms < best.ms) best = { ms, threads: t };
       }
-      ours.push(best);
-      if (opts.torch) {
+      return best;
+    };
+    const caseRounds = c.kernels ? (opts.rounds ?? 3) : rounds;
+    for (let r = 0; r < caseRounds; r++) {
+      ours.push(await fastest(c));
+      if (c.kernels) denseMs.push((await fastest(STEP_CASES[0])).ms);
+      else if (opts.torch) {
         const [peer] = torchPeer(c.name, opts.steps ?? 0);
         if (!peer) throw new Error(`the PyTorch peer has no case ${c.name}`);
         peers.push(peer);
@@ -187,17 +219,31 @@ async function main() {
     }
     const oursMs = median(ours.map((o) => o.ms));
     const threadsUsed = ours.find((o) => o.ms === oursMs)?.threads ?? ours[0].threads;
+    const denseRatios = denseMs.map((d, r) => ours[r].ms / d);
     const record: BenchRecord = {
       case: c.name,
       ms_per_step: Number(oursMs.toFixed(4)),
       steps,
       threads: threadsUsed,
       engine: 'ticketlab',
-      ...(rounds > 1 ? { rounds: ours.map((o) => Number(o.ms.toFixed(4))) } : {}),
+      ...(caseRounds > 1 ? { rounds: ours.map((o) => Number(o.ms.toFixed(4))) } : {}),
+      ...(c.kernels
+        ? {
+            dense_ms_per_step: Number(median(denseMs).toFixed(4)),
+            ratio_vs_dense: Number(median(denseRatios).toFixed(3)),
+            round_ratios_vs_dense: denseRatios.map((x) => Number(x.toFixed(3))),
+          }
+        : {}),
     };
+    const vsDense = c.kernels
+      ? `  vs dense ${fmt(median(denseMs))} ms: ${median(denseRatios).toFixed(2)}x (rounds: ${denseRatios.map((x) => x.toFixed(2)).join(', ')})`
+      : '';
     if (opts.json) console.log(JSON.stringify(record));
-    else console.log(`${c.name.padEnd(28)} ${fmt(oursMs)} ms/step  (threads=${threadsUsed}, ticketlab)`);
-    if (!opts.torch) continue;
+    else
+      console.log(
+        `${c.name.padEnd(36)} ${fmt(oursMs)} ms/step  (threads=${threadsUsed}, ticketlab)${vsDense}`,
+      );
+    if (!opts.torch || c.kernels) continue;
     const ratios = peers.map((p, r) => ours[r].ms / p.ms_per_step);
     const ratio = median(ratios);
     const peerMs = median(peers.map((p) => p.ms_per_step));
@@ -217,6 +263,40 @@ async function main() {
           `ticketlab/torch = ${ratio.toFixed(2)}x${spread}`,
       );
     }
+  }
+  if (opts.case === 'crossover') {
+    const { crossoverBench } = await import('./crossover-bench.js');
+    for (const r of await crossoverBench(opts.steps ?? 200, opts.rounds ?? 3)) {
+      if (opts.json) console.log(JSON.stringify(r));
+      else
+        console.log(
+          `${r.case.padEnd(20)} dense ${r.dense_ms.toFixed(3)} ms; sparse kernels ` +
+            Object.entries(r.sparse_ms)
+              .map(
+                ([d, ms]) =>
+                  `${(100 * Number(d)).toFixed(0)}%: ${ms.toFixed(3)} ms (${r.ratios[d].toFixed(2)}x)`,
+              )
+              .join(', ') +
+            `; crossover ≈ ${r.crossover === null ? 'none (never faster)' : `${(100 * r.crossover).toFixed(0)}%`}`,
+        );
+    }
+    return;
+  }
+  if (opts.case === 'lenet300-level') {
+    const { levelBench } = await import('./level-bench.js');
+    const rows = await levelBench(opts.rounds ?? 2, opts.iterations ?? 10_000);
+    for (const [dense, sparse] of rows) {
+      const ratio = sparse.seconds / dense.seconds;
+      if (opts.json)
+        console.log(JSON.stringify({ ...sparse, dense_seconds: dense.seconds, ratio_vs_dense: ratio }));
+      else
+        console.log(
+          `lenet300 level (${opts.iterations ?? 10_000} it, eval every 100): dense ${dense.seconds} s ` +
+            `(test acc ${dense.test_accuracy.toFixed(4)}), ${(100 * sparse.fraction_remaining).toFixed(1)}% ` +
+            `remaining with sparse kernels ${sparse.seconds} s (test acc ${sparse.test_accuracy.toFixed(4)}): ${ratio.toFixed(2)}x`,
+        );
+    }
+    return;
   }
   const dataBench = resolve(import.meta.dirname, 'data-bench.ts');
   if ((!opts.case || opts.case.startsWith('batch-fill')) && existsSync(dataBench)) {

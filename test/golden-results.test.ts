@@ -126,8 +126,17 @@ function runCase(args: string[]): Record<string, Record<string, unknown>> {
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as { dir: string; results: Record<string, unknown>[] };
     const units: Record<string, Record<string, unknown>> = {};
-    // wall time and provenance (threads, versions) say how a unit ran, not what it computed
-    for (const { wallSeconds: _w, provenance: _p, trial, level, condition, ...metrics } of summary.results) {
+    // wall time and provenance (threads, versions) say how a unit ran, not what it computed; cost is
+    // accounting derived from the final weights (pinned below by their hashes), added after recording
+    for (const {
+      wallSeconds: _w,
+      provenance: _p,
+      cost: _c,
+      trial,
+      level,
+      condition,
+      ...metrics
+    } of summary.results) {
       units[`trial-${trial}/level-${level}/${condition}`] = metrics;
     }
     units.tensors = tensorHashes(summary.dir);

@@ -48,6 +48,8 @@ import {
   discover,
 } from './step-graph.js';
 import { type UpdatePlan, chooseUpdatePlan } from './update-plans.js';
+import { mlpLayers } from './compact.js';
+import { SparseMlp } from './sparse-mlp.js';
 
 export type { EngineOptions, LossFunction } from './options.js';
 export { softmaxCrossEntropyLoss } from './options.js';
@@ -85,6 +87,11 @@ export class TrainingEngine {
   private readonly dropouts: DropoutDecl[];
   private dropoutSeed = 0;
   stepCount = 0;
+  /** The sparse MLP step (options.sparseKernelsBelow), when the model is an MLP. */
+  private sparseMlp: SparseMlp | null = null;
+  /** Whether the sparse step runs now, and whether it holds newer θ and optimizer state than the arrays. */
+  private sparseActive = false;
+  private sparseDirty = false;
 
   private constructor(
     readonly model: Model,
@@ -117,6 +124,13 @@ export class TrainingEngine {
     const total = discovery.params.reduce((s, p) => s + sizeOf(p.decl.shape), 0);
     const arena = options.update === 'graph' ? null : await UpdateArena.create(options.optimizer, total);
     const engine = new TrainingEngine(model, options, discovery, arena);
+    const layers = (options.sparseKernelsBelow ?? 0) > 0 && !options.loss ? mlpLayers(model) : null;
+    if (layers)
+      engine.sparseMlp = await SparseMlp.create(layers, engine.layout, {
+        optimizer: options.optimizer,
+        batchSize: options.batchSize,
+        evalBatchSize: options.evalBatchSize ?? 1000,
+      });
     // everything kept, all state 0 until initialize() or setWeights()
     const zeros = new Map<string, Float32Array>([[THETA, new Float32Array(total)]]);
     for (const s of stateNames(options.optimizer)) zeros.set(s, new Float32Array(total));
@@ -143,11 +157,51 @@ export class TrainingEngine {
 
   /** The current state with optimizer state expanded to θ's layout (shares arrays with the live state). */
   private denseState(): Map<string, Float32Array> {
+    this.pullSparse();
     return this.arrays.dense(this.plan, this.parameterCount);
   }
 
   private get theta(): Float32Array {
+    this.pullSparse();
     return this.arrays.current.get(THETA)!;
+  }
+
+  /** Brings θ and the optimizer state the sparse step has moved back into the engine's arrays. */
+  private pullSparse(): void {
+    if (!this.sparseActive || !this.sparseDirty) return;
+    this.sparseDirty = false;
+    const dense = this.arrays.dense(this.plan, this.parameterCount);
+    this.sparseMlp!.writeBack(dense.get(THETA)!, dense);
+    // the gather/scatter plan keeps its optimizer state packed: install the updated dense copies
+    if (this.plan.sparse) this.arrays.install(this.program, this.plan, dense, this.io);
+  }
+
+  /**
+   * After any change of masks or state: the sparse step runs when enabled, the mask policy freezes
+   * pruned weights at 0 and the kept fraction of the masked weights is below sparseKernelsBelow.
+   */
+  private refreshSparse(): void {
+    const { kept, total } = this.masks.keptOfMasked();
+    this.sparseActive =
+      this.sparseMlp !== null &&
+      kept < (this.options.sparseKernelsBelow ?? 0) * total &&
+      this.masks.frozenAtZero();
+    this.sparseDirty = false;
+    if (this.sparseActive) {
+      const dense = this.arrays.dense(this.plan, this.parameterCount);
+      this.sparseMlp!.install(dense.get(THETA)!, dense, this.masks.get());
+    }
+  }
+
+  /** True when steps and evaluation run the sparse MLP kernels; their multiply-adds per step. */
+  get sparseKernels(): { macsPerStep: number; inputs: number; units: number[] } | null {
+    if (!this.sparseActive) return null;
+    const c = this.sparseMlp!.units;
+    return {
+      macsPerStep: this.sparseMlp!.macsPerStep,
+      inputs: c.inputs.length,
+      units: c.units.map((u) => u.length),
+    };
   }
 
   /** Draws θ₀ from the parameters' init specs; resets optimizer state, buffers and the step count. */
@@ -158,6 +212,7 @@ export class TrainingEngine {
     this.dropoutSeed = seed;
     this.resetOptimizer();
     this.applyMask();
+    this.refreshSparse();
   }
 
   /** Seeds the dropout masks' stream (each step draws from (seed, step, layer)). */
@@ -167,8 +222,10 @@ export class TrainingEngine {
 
   /** Zeroes optimizer moments and the step count (a fresh optimizer, as at the start of each level). */
   resetOptimizer(): void {
+    this.pullSparse();
     for (const [name, data] of this.arrays.current) if (isOptimizerState(name)) data.fill(0);
     this.stepCount = 0;
+    this.refreshSparse();
   }
 
   /** The input batch buffer to fill before calling step(): [batch, ...inputShape] floats. */
@@ -195,6 +252,10 @@ export class TrainingEngine {
     this.stepCount++;
     const values = optimizerScalars(this.options.optimizer).values(lr, this.stepCount);
     values.forEach((v, i) => (this.io.scalars[i][0] = v));
+    if (this.sparseActive) {
+      this.sparseDirty = true;
+      return this.sparseMlp!.step(this.io.x, this.io.labels, values);
+    }
     if (this.dropouts.length) this.fillDropoutMasks();
     const { feeds, fetches } = this.arrays.args;
     await this.program.compiled.runInto(feeds, fetches);
@@ -213,6 +274,10 @@ export class TrainingEngine {
 
   /** Mean loss (the engine's loss option) and accuracy over a whole set, in chunks of evalBatchSize. */
   async evaluate(x: Float32Array, labels: Int32Array, count: number): Promise<EvalResult> {
+    if (this.sparseActive) {
+      const { lossSum, correct } = this.sparseMlp!.evaluate(x, labels, count);
+      return { loss: lossSum / count, accuracy: correct / count, correct, count };
+    }
     const chunk = this.options.evalBatchSize ?? 1000;
     const exampleSize = sizeOf(this.model.inputShape);
     let lossSum = 0;
@@ -302,6 +367,7 @@ export class TrainingEngine {
       }
     }
     this.applyMask();
+    this.refreshSparse();
   }
 
   getMasks(): Map<string, Uint8Array> {
@@ -319,6 +385,7 @@ export class TrainingEngine {
     // install from the dense state taken before the switch, then freeze what the mask removed
     await this.usePlan(this.choosePlan(), dense);
     this.applyMask();
+    this.refreshSparse();
   }
 
   private applyMask(): void {
@@ -340,6 +407,7 @@ export class TrainingEngine {
     const dense = restoreDense(this.denseState(), state);
     this.arrays.install(this.program, this.plan, dense, this.io);
     this.masks.freezeFrom(this.theta);
+    this.refreshSparse();
     this.stepCount = state.step;
     if (dropoutSeed !== undefined) this.dropoutSeed = dropoutSeed;
   }

@@ -24,6 +24,7 @@ declare global {
     class Memory {
       constructor(descriptor: { initial: number });
       readonly buffer: ArrayBuffer;
+      grow(pages: number): number;
     }
     class Module {}
     interface Instance {
@@ -128,7 +129,8 @@ export function updateKernelText(spec: OptimizerSpec, masked: boolean): string {
         (br $next)))))`;
 }
 
-async function assemble(text: string): Promise<WebAssembly.Module> {
+/** Assembles WebAssembly text (SIMD enabled) into a compiled module. */
+export async function assemble(text: string): Promise<WebAssembly.Module> {
   const w = await (wabt ??= import('wabt').then((m) => m.default()));
   const parsed = w.parseWat('update.wat', text, { simd: true });
   try {

@@ -67,6 +67,23 @@ export class MaskPolicy {
     for (const data of states) for (let i = 0; i < mask.length; i++) if (mask[i] === 0) data[i] = 0;
   }
 
+  /** Whether every pruned entry is frozen at 0 (pruned weights then contribute nothing). */
+  frozenAtZero(): boolean {
+    return this.frozen.every((v) => v === 0);
+  }
+
+  /** Kept entries of the masked parameters, and their total. */
+  keptOfMasked(): { kept: number; total: number } {
+    let kept = 0;
+    let total = 0;
+    for (const p of this.maskedParams) {
+      const m = this.layout.view(this.mask, p);
+      total += m.length;
+      for (let i = 0; i < m.length; i++) kept += m[i];
+    }
+    return { kept, total };
+  }
+
   /** The frozen values as θ holds them (a restored checkpoint's θ carries its policy). */
   freezeFrom(theta: Float32Array): void {
     const { mask, frozen } = this;

@@ -30,6 +30,14 @@ export interface EngineOptions {
   /** Use the sparse (gather/scatter) update when the kept fraction of θ falls below this (default 0.5). */
   sparseBelow?: number;
   /**
+   * Train and evaluate with the sparse WebAssembly step (sparse-mlp.ts: the compacted network, kept
+   * weights only) when the model is an MLP, pruned weights are frozen at 0 and the kept fraction of
+   * the masked weights is below this (default 0: never). Its sums run in another order than the dense
+   * step's, so results agree to float32 rounding, not bit for bit: the setting is part of a run's
+   * identity.
+   */
+  sparseKernelsBelow?: number;
+  /**
    * Parameters with at least this many entries are graph inputs of their own in the training step;
    * smaller neighbours share one (default 65536). Only speed depends on it, never a result.
    */

@@ -44,6 +44,20 @@ export const provenanceSchema = z.object({
   onnxruntime: z.string(),
 });
 
+/**
+ * What the level's network costs (engine/cost.ts, ShrinkBench's definitions); derived from the final
+ * weights, so a resumed run records the same. Its measured time is wallSeconds / iterations.
+ */
+export const levelCostSchema = z.object({
+  parameters: count,
+  nonzeroParameters: count,
+  compressionRatio: z.number(),
+  /** multiply-adds of one example's forward pass through the fc and conv layers */
+  flops: z.number(),
+  nonzeroFlops: z.number(),
+  theoreticalSpeedup: z.number(),
+});
+
 export const levelResultSchema = z.object({
   trial: count,
   seed: z.number().int(),
@@ -79,6 +93,7 @@ export const levelResultSchema = z.object({
    * random mask of the same per-layer sizes on them, and no mask.
    */
   supermask: z.object({ mask: accuracy, randomMask: accuracy, unmasked: accuracy }).optional(),
+  cost: levelCostSchema.optional(),
 });
 
 export const machineSchema = z.object({

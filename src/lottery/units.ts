@@ -35,6 +35,7 @@ import {
   saveMasks,
   saveWeights,
 } from './weights-io.js';
+import { modelCost } from '../engine/cost.js';
 
 export interface UnitInfo {
   trial: number;
@@ -247,6 +248,7 @@ export class UnitWorker {
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks, engine.threads);
     if (supermask) levelResult.supermask = supermask;
+    levelResult.cost = modelCost(engine.model, engine.getWeights());
     const collapse = collapsedToChance(result.curve, this.data.classes);
     if (collapse) {
       levelResult.state = 'collapsed';

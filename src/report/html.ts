@@ -3,6 +3,7 @@
  * URIs), tables, hyperparameters, machine and wall time, and labels for quick-scale runs and
  * stand-in datasets. No scripts, no external resources.
  */
+import { costTable } from './cost-table.js';
 import { formatPercentRemaining } from './paper.js';
 import {
   configTable,
@@ -159,6 +160,9 @@ function experimentSection(e: ExperimentReport, model: ReportModel): string {
       ? tableBlock(sparsity.table, sparsity, sparsity.notes)
       : '<p class="notes">The run recorded no per-layer sparsity.</p>',
   );
+
+  const cost = costTable(e.summary);
+  if (cost) parts.push('<h3>Cost per level (ShrinkBench definitions)</h3>', tableBlock(cost));
 
   parts.push('<h3>Mask pictures</h3>');
   const masks = e.figures.filter((f) => f.group === 'mask');

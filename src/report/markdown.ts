@@ -3,6 +3,7 @@
  * images linking to their SVGs and tables inline.
  */
 import { formatPercentRemaining } from './paper.js';
+import { costTable } from './cost-table.js';
 import { configTable, formatDuration, levelTable, machineTable, toMarkdown, type Table } from './tables.js';
 import type { ExperimentReport, Figure, ReportModel } from './model.js';
 
@@ -74,6 +75,9 @@ function experimentMd(e: ExperimentReport, model: ReportModel): string {
   out.push('### Per-layer sparsity', '');
   const sp = e.tables.find((t) => t.id === `${e.labels.slug}-sparsity`);
   out.push(sp ? tableMd(sp.table, sp, sp.notes) : 'The run recorded no per-layer sparsity.', '');
+
+  const cost = costTable(s);
+  if (cost) out.push('### Cost per level (ShrinkBench definitions)', '', tableMd(cost), '');
 
   out.push('### Mask pictures', '');
   const masks = e.figures.filter((f) => f.group === 'mask');

@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { TrainingEngine } from '../../engine/engine.js';
 import { exportWeights } from '../../engine/export.js';
+import { exportTicket, inferenceLatency } from '../../engine/export-ticket.js';
 import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
@@ -20,6 +21,7 @@ interface ExportOptions {
   condition: string;
   weights: 'final' | 'best';
   out?: string;
+  format: 'smallest' | 'dense';
 }
 
 export function registerExportCommand(program: Command): void {
@@ -39,6 +41,14 @@ export function registerExportCommand(program: Command): void {
         .default('ticket'),
     )
     .option('--weights <which>', 'final weights, or best (at the early-stopping iteration)', 'final')
+    .addOption(
+      new Option(
+        '--format <kind>',
+        'smallest: the smallest of dense, ONNX sparse initializers and (MLPs) the compacted network; dense: all weights',
+      )
+        .choices(['smallest', 'dense'])
+        .default('smallest'),
+    )
     .option('--out <file>', 'output file (default: <run-dir>/export/<trial>-<level>-<condition>.onnx)')
     .action(async (runDir: string, o: ExportOptions) => {
       if (o.weights !== 'final' && o.weights !== 'best') {
@@ -84,14 +94,16 @@ export function registerExportCommand(program: Command): void {
         total += m.length;
         for (const v of m) kept += v;
       }
-      const bytes = exportWeights(model, weights, buffers, {
+      const metadata = {
         trial: o.trial,
         level,
         condition: o.condition,
         weights: o.weights,
         fractionRemaining: kept / total,
         run: dir,
-      });
+      };
+      const ticket = o.format === 'dense' ? null : exportTicket(model, weights, buffers, masks, metadata);
+      const bytes = ticket?.bytes ?? exportWeights(model, weights, buffers, metadata);
       // check: the exported model reproduces the engine's forward pass on a random batch
       const engine = await TrainingEngine.create(model, {
         batchSize: 1,
@@ -112,7 +124,7 @@ export function registerExportCommand(program: Command): void {
         const got = out.logits.data as Float32Array;
         let maxDiff = 0;
         got.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]))));
-        if (!(maxDiff <= 1e-4))
+        if (!(maxDiff <= 1e-5))
           throw new Error(`exported model disagrees with the engine (max |Δ| = ${maxDiff})`);
         const target = resolve(
           o.out ??
@@ -126,6 +138,15 @@ export function registerExportCommand(program: Command): void {
         console.log(
           `${target}: ${(bytes.length / 1e6).toFixed(2)} MB, ${((100 * kept) / total).toFixed(2)}% of weights remaining, matches the engine (max |Δ logits| ${maxDiff.toExponential(1)})`,
         );
+        if (ticket) {
+          const dense = exportWeights(model, weights, buffers, metadata);
+          const latency = async (b: number) =>
+            `${(await inferenceLatency(bytes, config.inputShape, b)).toFixed(3)} ms vs ${(await inferenceLatency(dense, config.inputShape, b)).toFixed(3)} ms dense`;
+          console.log(
+            `  stored as ${ticket.format}: ${bytes.length} bytes, ${(bytes.length / ticket.denseBytes).toFixed(3)}x the dense export (${ticket.denseBytes} bytes); ` +
+              `onnxruntime-node latency batch 1: ${await latency(1)}, batch 64: ${await latency(64)}`,
+          );
+        }
       } finally {
         await engine.release();
       }
