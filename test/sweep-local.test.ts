@@ -168,8 +168,10 @@ test(
       writeFileSync(
         plugin,
         `import { lenet300, registerModel } from ${JSON.stringify(resolve('src/models/index.ts'))};\n` +
-          `registerModel({ name: 'crasher', description: 'dies when built', input: 'flat', defaults: lenet300.defaults,\n` +
-          `  create: () => { process.kill(process.pid, 'SIGKILL'); throw new Error('unreachable'); } });\n`,
+          `registerModel({ name: 'crasher', description: 'dies when built in a unit process', input: 'flat', defaults: lenet300.defaults,\n` +
+          // the sweep's own process builds the model too (to check which settings apply): only units die
+          `  create: (o) => { if (/unit-process/.test(process.argv[1] ?? '')) { process.kill(process.pid, 'SIGKILL'); }\n` +
+          `    return lenet300.create(o); } });\n`,
       );
       const file = spec(dir, 's.yaml', `${SMALL}grid: { model: [crasher, lenet300], levels: [1] }\n`);
       const r = spawnSync(
