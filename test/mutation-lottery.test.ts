@@ -8,6 +8,11 @@ import { controls } from '../src/lottery/controls.js';
 import { resets } from '../src/lottery/resets.js';
 import { type Condition, type UnitContext, type UnitPosition, unitKey } from '../src/lottery/types.js';
 import { smallConfig } from './helpers/small-lottery.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { saveWeights } from '../src/lottery/weights-io.js';
+import type { WeightSet } from '../src/lottery/types.js';
 
 const key = unitKey;
 
@@ -134,4 +139,50 @@ test('random-prune: the ticket’s per-layer counts at random positions, seeded 
   assert.notDeepEqual(masksAt(4, 2).get('a'), m.get('a'), 'another trial seed draws anew');
   const reinit = controls.get('random-reinit');
   assert.equal(reinit.masks({ ticketMasks: () => ticket } as unknown as UnitContext), ticket);
+});
+
+test('starting weights: reinit and the random-reinit control draw fresh values per level; none continues the trained ticket', () => {
+  const decl = (name: string, shape: number[]) => ({
+    name,
+    shape,
+    init: { kind: 'kaiming_uniform' as const },
+    fanIn: shape[1] ?? shape[0],
+    fanOut: shape[0],
+  });
+  const engine = {
+    params: [decl('fc1.weight', [4, 3]), decl('fc1.bias', [4])],
+    buffers: [{ name: 'bn.running_var', shape: [2], init: 1 }],
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'ticketlab-starts-'));
+  try {
+    const trained: WeightSet = {
+      weights: new Map([['fc1.weight', Float32Array.from({ length: 12 }, (_, i) => i / 10)]]),
+      buffers: new Map(),
+    };
+    const ticketFile = join(dir, unitKey(0, 1, 'ticket'), 'final.safetensors');
+    mkdirSync(dirname(ticketFile), { recursive: true });
+    saveWeights(ticketFile, trained);
+    const run = { path: (...parts: string[]) => join(dir, ...parts) };
+    const ctx = (level: number, seed = 3) =>
+      ({ engine, run, trial: 0, level, seed, sourceLevel: 1 }) as unknown as UnitContext;
+    for (const start of [
+      (c: UnitContext) => resets.get('reinit').startingWeights(c),
+      (c: UnitContext) => controls.get('random-reinit').start!.startingWeights(c),
+    ]) {
+      const a = start(ctx(1));
+      assert.deepEqual([...a.weights.keys()], ['fc1.weight', 'fc1.bias']);
+      assert.equal(a.weights.get('fc1.weight')!.length, 12);
+      assert.ok(
+        a.weights.get('fc1.weight')!.some((v) => v !== 0),
+        'drawn, not zero',
+      );
+      assert.deepEqual([...a.buffers.get('bn.running_var')!], [1, 1]);
+      assert.deepEqual(start(ctx(1)).weights, a.weights, 'same seed and level: same draw');
+      assert.notDeepEqual(start(ctx(2)).weights, a.weights, 'another level: another draw');
+    }
+    const none = resets.get('none').startingWeights(ctx(2));
+    assert.deepEqual([...none.weights.get('fc1.weight')!], [...trained.weights.get('fc1.weight')!]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
