@@ -38,9 +38,7 @@ export function registerReproduceCommand(program: Command): void {
         '\nRuns live in the run store, so presets that share runs compute them once, and running the ' +
         'same command again resumes.',
     )
-    .summary(
-      "reproduce one of the paper's experiments (lenet-iterative, conv-iterative, figure-1) and report it",
-    )
+    .summary(`reproduce a published experiment and report it (${Object.keys(PRESETS).join(', ')})`)
     .option(
       '--trials <n>',
       'trials per experiment (default: 5 at paper scale; 3 for LeNet and 1 for conv nets at quick scale)',
