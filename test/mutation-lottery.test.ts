@@ -186,3 +186,46 @@ test('starting weights: reinit and the random-reinit control draw fresh values p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the one-shot control scores criteria that read initial weights against θ₀, or θ_k when rewinding', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ticketlab-oneshot-'));
+  try {
+    const n = 20;
+    const layers = [{ name: 'fc1.weight', kind: 'fc' as const, shape: [4, 5] }];
+    const set = (values: (i: number) => number): WeightSet => ({
+      weights: new Map([['fc1.weight', Float32Array.from({ length: n }, (_, i) => values(i))]]),
+      buffers: new Map(),
+    });
+    const file = (...parts: string[]) => {
+      const path = join(dir, ...parts);
+      mkdirSync(dirname(path), { recursive: true });
+      return path;
+    };
+    // |w_f| = 1 everywhere: magnitude_increase prunes the 4 largest |w_i| (fc rate 20% of 20)
+    saveWeights(
+      file(unitKey(0, 0, 'ticket'), 'final.safetensors'),
+      set(() => 1),
+    );
+    saveWeights(
+      file('trial-0', 'init.safetensors'),
+      set((i) => (i < 4 ? 0.9 : 0.1)),
+    ); // θ₀: first four
+    saveWeights(
+      file('trial-0', 'rewind.safetensors'),
+      set((i) => (i >= 16 ? 0.9 : 0.1)),
+    ); // θ_k: last four
+    const run = { path: (...parts: string[]) => join(dir, ...parts) };
+    const prunedBy = (request: Record<string, unknown>) => {
+      const config = smallConfig({ strategy: 'magnitude_increase', ...request });
+      const masks = controls
+        .get('one-shot')
+        .masks({ config, run, layers, trial: 0, level: 1, seed: 1 } as unknown as UnitContext);
+      const m = masks.get('fc1.weight')!;
+      return [...m.keys()].filter((i) => m[i] === 0);
+    };
+    assert.deepEqual(prunedBy({ reset: 'init' }), [0, 1, 2, 3]);
+    assert.deepEqual(prunedBy({ reset: 'rewind', rewindIteration: 10 }), [16, 17, 18, 19]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
