@@ -55,3 +55,20 @@ test('a unit is pending, running, failed, interrupted, done or diverged, by its 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('loadRun takes a run as a path from the working directory (as `runs show` does) or as a name under the root', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'ticketlab-cwd-'));
+  const before = process.cwd();
+  try {
+    const store = new RunStore({ root: join(cwd, 'runs') });
+    const run = store.openRun('typed', { seed: 1 });
+    const name = run.dir.split('/').pop()!;
+    process.chdir(cwd);
+    assert.equal(store.loadRun(join('runs', name)).dir, run.dir, 'runs/<name> from the working directory');
+    assert.equal(store.loadRun(name).dir, run.dir, '<name> under the root');
+    assert.throws(() => store.loadRun('runs/missing'), /is not a run directory/);
+  } finally {
+    process.chdir(before);
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});

@@ -143,7 +143,10 @@ export class RunStore {
 
   /** Opens an existing run directory (a path, or a directory name under the root) read-only. */
   loadRun(dirOrName: string): Run {
-    const dir = resolve(this.root, dirOrName);
+    // a path as the user typed it (relative to the working directory, as `runs show` takes it), else a
+    // name under the root
+    const typed = resolve(dirOrName);
+    const dir = existsSync(join(typed, 'config.json')) ? typed : resolve(this.root, dirOrName);
     if (!existsSync(join(dir, 'config.json')))
       throw new UserError(`${dir} is not a run directory (no config.json)`);
     return loadRun(dir, false);
