@@ -11,7 +11,7 @@ import { modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
 import type { RunSummary } from '../lottery/summary.js';
 import { type LeaseOptions, type Run, RunStore, configDifferences } from '../store/index.js';
 import { UserError } from '../util/errors.js';
-import { prepareData } from '../train/data.js';
+import { type TrainData, prepareData } from '../train/data.js';
 
 export interface ExecuteOptions {
   runsDir?: string;
@@ -44,41 +44,56 @@ function checkStoredSettings(run: Run, config: LotteryConfig): void {
   );
 }
 
+/**
+ * The run directory of `config` in `store`, opened (or resumed); refused when it was made with other
+ * result-affecting settings. Every way of training units (a command, a sweep's unit process) opens runs here.
+ */
+export function openRunFor(store: RunStore, name: string, config: LotteryConfig): Run {
+  const identity = runIdentity(config);
+  const previous = store.peekRun(name, identity);
+  if (previous) checkStoredSettings(previous, config);
+  return store.openRun(name, identity, config);
+}
+
+/** The data, model and engine a run of `config` trains with (the caller releases the engine). */
+export async function setUpTraining(
+  config: LotteryConfig,
+  opts: { dataDir?: string; threads: number },
+): Promise<{ data: TrainData; engine: TrainingEngine }> {
+  const loaded = await loadDataset(config.dataset as DatasetName, { dataDir: opts.dataDir });
+  const data = await prepareData(
+    config.dataset as DatasetName,
+    {
+      validationSize: config.validationSize,
+      splitSeed: config.splitSeed,
+      normalization: config.normalization,
+      augment: config.augment,
+      trainEvalSize: config.trainEvalSize,
+    },
+    loaded,
+  );
+  const model = modelEntry(config.model).create({
+    inputShape: config.inputShape,
+    classes: data.classes,
+    init: { kind: config.init },
+    dropout: config.dropout,
+    bnInit: config.bnInit,
+  });
+  const engine = await TrainingEngine.create(model, {
+    batchSize: config.batchSize,
+    optimizer: config.optimizer,
+    threads: opts.threads,
+    masked: (decl) => isPrunable(config, decl),
+  });
+  return { data, engine };
+}
+
 /** Opens (or resumes) the run for `config`, trains everything not yet done, returns the summary. */
 export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions): Promise<RunSummary> {
-  const store = new RunStore({ root: opts.runsDir });
-  const identity = runIdentity(config);
-  const previous = store.peekRun(opts.name, identity);
-  if (previous) checkStoredSettings(previous, config);
-  const run = store.openRun(opts.name, identity, config);
+  const run = openRunFor(new RunStore({ root: opts.runsDir }), opts.name, config);
   try {
     process.stderr.write(`run directory: ${run.dir}\n`);
-    const entry = modelEntry(config.model);
-    const loaded = await loadDataset(config.dataset as DatasetName, { dataDir: opts.dataDir });
-    const data = await prepareData(
-      config.dataset as DatasetName,
-      {
-        validationSize: config.validationSize,
-        splitSeed: config.splitSeed,
-        normalization: config.normalization,
-        augment: config.augment,
-        trainEvalSize: config.trainEvalSize,
-      },
-      loaded,
-    );
-    const model = entry.create({
-      inputShape: config.inputShape,
-      classes: data.classes,
-      init: { kind: config.init },
-      dropout: config.dropout,
-      bnInit: config.bnInit,
-    });
-    const engine = await TrainingEngine.create(model, {
-      batchSize: config.batchSize,
-      optimizer: config.optimizer,
-      threads: opts.threads,
-      masked: (decl) => isPrunable(config, decl),
-    });
+    const { data, engine } = await setUpTraining(config, opts);
     try {
       return await runLottery({
         config,

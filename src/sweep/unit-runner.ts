@@ -5,25 +5,17 @@
  * The unit is trained under its lease, exactly as `ticketlab lottery` trains it (lottery/units.ts),
  * so several processes, sweeps and plain lottery commands can share a run store.
  */
-import { type DatasetName, loadDataset } from '../data/index.js';
 import { TrainingEngine } from '../engine/engine.js';
-import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
+import type { LotteryConfig } from '../lottery/config.js';
 import { buildPlan } from '../lottery/plan.js';
 import { collectResults, machineInfo, prunableLayers } from '../lottery/procedure.js';
-import { modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
+import { runIdentity } from '../lottery/resolve.js';
 import { SUMMARY_FILE, type LevelResult, type RunSummary } from '../lottery/summary.js';
 import { unitKey } from '../lottery/types.js';
 import { type UnitInfo, UnitWorker } from '../lottery/units.js';
-import {
-  type LeaseOptions,
-  type Run,
-  RunStore,
-  configDifferences,
-  stableStringify,
-  writeJsonAtomic,
-} from '../store/index.js';
-import { type TrainData, prepareData } from '../train/data.js';
-import { UserError } from '../util/errors.js';
+import { type LeaseOptions, type Run, RunStore, stableStringify, writeJsonAtomic } from '../store/index.js';
+import type { TrainData } from '../train/data.js';
+import { openRunFor, setUpTraining } from '../experiments/execute.js';
 
 /** What a worker needs to train one unit: everything travels with the job (no shared state but the store). */
 export interface UnitJob {
@@ -131,34 +123,8 @@ export class UnitRunner {
       return current;
     }
     await this.close();
-    const store = new RunStore({ root: job.runsDir });
-    const previous = store.peekRun(job.name, identity);
-    if (previous) checkStoredSettings(previous, config);
-    const run = store.openRun(job.name, identity, config);
-    const loaded = await loadDataset(config.dataset as DatasetName, { dataDir: job.dataDir });
-    const data = await prepareData(
-      config.dataset as DatasetName,
-      {
-        validationSize: config.validationSize,
-        splitSeed: config.splitSeed,
-        normalization: config.normalization,
-        augment: config.augment,
-        trainEvalSize: config.trainEvalSize,
-      },
-      loaded,
-    );
-    const model = modelEntry(config.model).create({
-      inputShape: config.inputShape,
-      classes: data.classes,
-      init: { kind: config.init },
-      dropout: config.dropout,
-    });
-    const engine = await TrainingEngine.create(model, {
-      batchSize: config.batchSize,
-      optimizer: config.optimizer,
-      threads: job.threads,
-      masked: (decl) => isPrunable(config, decl),
-    });
+    const run = openRunFor(new RunStore({ root: job.runsDir }), job.name, config);
+    const { data, engine } = await setUpTraining(config, { dataDir: job.dataDir, threads: job.threads });
     this.prepared = {
       signature,
       run,
@@ -182,19 +148,6 @@ export class UnitRunner {
         }),
     });
   }
-}
-
-/** As executeLottery: a run directory made with other result-affecting settings is refused. */
-function checkStoredSettings(run: Run, config: LotteryConfig): void {
-  const stored = lotteryConfigSchema.safeParse(run.config);
-  if (!stored.success) return;
-  const diffs = configDifferences(resultSettings(stored.data), resultSettings(config));
-  if (diffs.length === 0) return;
-  throw new UserError(
-    `run directory ${run.dir} was made with other settings (${diffs.map((d) => d.replace(/^\$\./, '')).join(', ')}): ` +
-      'a default of the model or dataset has changed since; a run directory is never reused for other settings',
-    `move ${run.dir} away`,
-  );
 }
 
 /** summary.json, as the lottery procedure writes it: the results of the plan's units done so far. */
