@@ -14,14 +14,12 @@
  *
  * An axis over a name that is not a setting (`prune` above) is a parameter of the derived settings.
  */
-import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { LotteryRequest } from '../lottery/config.js';
 import { CONFIG_LEAVES, resolveConfig } from '../lottery/resolve.js';
 import { requestFromConfigFile } from '../spec/config-file.js';
 import { INPUT_SETTINGS } from '../spec/settings.js';
+import { readYamlOrJson } from '../util/yaml-or-json.js';
 import { getPath } from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -81,20 +79,7 @@ export interface ExpandedSweep {
 
 /** Reads a spec file (YAML or JSON) and expands it. */
 export function readSweepSpec(file: string): ExpandedSweep {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read sweep spec ${path}: ${(error as Error).message}`);
-  }
-  const yaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
-  let content: unknown;
-  try {
-    content = yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
-  }
+  const { path, content } = readYamlOrJson(file, 'sweep spec');
   return expandSweep(content, path);
 }
 
