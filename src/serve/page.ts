@@ -1,105 +1,69 @@
 /**
- * The dashboard page: runs with live progress (polled), a filter by any setting (`key=value`, as
- * `runs table --where`), a parallel-coordinates plot of the last level of each run, trial and
- * condition (settings that vary → best validation accuracy), and accuracy against the fraction of
- * weights remaining grouped by any setting (mean line, min–max band over trials), drawn with
- * vega-embed. Plain script, no build step.
+ * The dashboard page: the comparison view (runs with live progress, a filter by any setting, the
+ * parallel-coordinates plot with brushes, accuracy against the fraction of weights remaining grouped
+ * by any setting) and the single-run view (`#run=<dir>`), drawn with vega-embed. Plain script, no
+ * build step; its parts are ./client-*.ts. Every address is relative, so the same page works served
+ * (`ticketlab serve`) and as a static export opened from file:// (which adds data.js, its data).
  */
-export function dashboardPage(): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ticketlab runs</title>
-<style>
+import { CORE_SCRIPT, START_SCRIPT } from './client-core.js';
+import { PARALLEL_SCRIPT } from './client-parallel.js';
+import { RUN_SCRIPT } from './client-run.js';
+
+const STYLE = `
 body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; font-variant-numeric: tabular-nums; }
-input { width: 28em; padding: 3px; } select { padding: 2px; }
+input#filter { width: 28em; padding: 3px; } select { padding: 2px; }
 .figure { margin: 1em 0 2em; }
-</style>
-<script src="/vendor/vega.js"></script><script src="/vendor/vega-lite.js"></script><script src="/vendor/vega-embed.js"></script>
+#parallel-wrap { position: relative; display: inline-block; }
+#brush-layer { position: absolute; pointer-events: none; }
+#brush-layer .handle { fill: transparent; pointer-events: all; cursor: ns-resize; }
+#brush-layer .handle:hover { fill: rgba(70, 130, 180, 0.08); }
+#brush-layer .brush { fill: rgba(70, 130, 180, 0.25); stroke: steelblue; pointer-events: none; }
+#brushes { color: #555; }
+.columns { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
+`;
+
+export function dashboardPage(options: { exported?: boolean } = {}): string {
+  const vendor = ['vega', 'vega-lite', 'vega-embed'].map((f) => `<script src="vendor/${f}.js"></script>`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ticketlab runs</title>
+<style>${STYLE}</style>
+${vendor.join('')}${options.exported ? '<script src="data.js"></script>' : ''}
 </head><body>
+<section id="overview">
 <h1>ticketlab runs</h1>
 <p><label>Filter: <input id="filter" placeholder="pruning.strategy=random level>=1"></label>
 <label>Group by: <select id="group"></select></label> <span id="count"></span></p>
 <table id="runs"><thead><tr><th>run</th><th>units</th><th>state</th></tr></thead><tbody></tbody></table>
 <h2>Parallel coordinates (last level of each run, trial and condition)</h2>
-<div id="parallel" class="figure"></div>
+<p>Drag along an axis to select a range; click an axis to clear its range.
+<span id="brushes"></span> <button id="clear-brushes" hidden>clear selection</button></p>
+<div id="parallel-wrap" class="figure"><div id="parallel"></div><svg id="brush-layer"></svg></div>
 <h2>Best validation accuracy vs weights remaining</h2>
 <div id="accuracy" class="figure"></div>
-<script>
-let data = { rows: [], settings: [] };
-const conditions = () => document.getElementById('filter').value.split(/[\\s,]+/).filter(Boolean).map((t) => {
-  const m = /^([^=<>!]+)(!=|<=|>=|=|<|>)(.*)$/.exec(t);
-  return m ? { column: m[1], op: m[2], value: m[3] } : null;
-}).filter(Boolean);
-function keep(row) {
-  return conditions().every((c) => {
-    const cell = row[c.column];
-    const numeric = typeof cell === 'number' && c.value !== '' && Number.isFinite(Number(c.value));
-    const a = numeric ? cell : String(cell ?? ''); const b = numeric ? Number(c.value) : c.value;
-    return c.op === '=' ? a === b : c.op === '!=' ? a !== b : c.op === '<' ? a < b : c.op === '<=' ? a <= b : c.op === '>' ? a > b : a >= b;
-  });
-}
-const varying = (rows) => data.settings.filter((s) => !['levels', 'trials', 'controls', 'checkpointEvery'].includes(s)
-  && new Set(rows.map((r) => JSON.stringify(r[s] ?? null))).size > 1);
-async function refreshRuns() {
-  const runs = await (await fetch('/api/runs')).json();
-  const visible = new Set(data.rows.filter(keep).map((r) => r.run));
-  const filtered = conditions().length ? runs.filter((r) => visible.has(r.name + '-' + r.hash)) : runs;
-  document.querySelector('#runs tbody').innerHTML = filtered.map((r) =>
-    '<tr><td>' + r.name + '-' + r.hash + '</td><td>' + r.done + '/' + (r.planned ?? '?') + '</td><td>' +
-    (r.problem ? 'problem' : r.active ? 'running' : r.done === r.planned ? 'done' : 'incomplete') + '</td></tr>').join('');
-}
-function draw() {
-  const rows = data.rows.filter(keep);
-  document.getElementById('count').textContent = rows.length + ' of ' + data.rows.length + ' units';
-  const group = document.getElementById('group').value || 'condition';
-  // parallel coordinates: the deepest level of each (run, trial, condition)
-  const last = new Map();
-  for (const r of rows) { const k = r.run + '/' + r.trial + '/' + r.condition; if (!last.has(k) || last.get(k).level < r.level) last.set(k, r); }
-  const dims = [...varying(rows), 'condition', 'fractionRemaining', 'maxValidationAccuracy'].filter((d, i, a) => a.indexOf(d) === i);
-  const long = [];
-  let id = 0;
-  const scale = {};
-  for (const d of dims) {
-    const values = [...last.values()].map((r) => r[d]);
-    if (values.every((v) => typeof v === 'number')) { const lo = Math.min(...values), hi = Math.max(...values); scale[d] = (v) => hi > lo ? (v - lo) / (hi - lo) : 0.5; }
-    else { const cats = [...new Set(values.map(String))].sort(); scale[d] = (v) => cats.length > 1 ? cats.indexOf(String(v)) / (cats.length - 1) : 0.5; }
-  }
-  for (const r of last.values()) { id++; for (const d of dims) long.push({ id, axis: d, position: scale[d](r[d]), value: String(r[d]), accuracy: r.maxValidationAccuracy }); }
-  vegaEmbed('#parallel', {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: Math.max(300, 140 * dims.length), height: 260,
-    data: { values: long },
-    layer: [
-      { mark: { type: 'line', opacity: 0.6 }, encoding: { x: { field: 'axis', type: 'nominal', sort: dims, title: null },
-        y: { field: 'position', type: 'quantitative', axis: null }, detail: { field: 'id' },
-        color: { field: 'accuracy', type: 'quantitative', title: 'best val acc' }, tooltip: [{ field: 'axis' }, { field: 'value' }] } },
-      { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { x: { field: 'axis', type: 'nominal', sort: dims }, y: { field: 'position', type: 'quantitative' }, text: { field: 'value' } } },
-    ],
-  }, { renderer: 'svg', actions: false });
-  vegaEmbed('#accuracy', {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 520, height: 300,
-    data: { values: rows.map((r) => ({ remaining: r.fractionRemaining, accuracy: r.maxValidationAccuracy, group: String(r[group]) })) },
-    encoding: { x: { field: 'remaining', type: 'quantitative', scale: { type: 'log', reverse: true }, title: 'fraction of weights remaining' },
-      color: { field: 'group', type: 'nominal', title: group } },
-    layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { aggregate: 'min', field: 'accuracy', type: 'quantitative', title: 'best validation accuracy', scale: { zero: false } }, y2: { aggregate: 'max', field: 'accuracy' } } },
-      { mark: { type: 'line', point: true }, encoding: { y: { aggregate: 'mean', field: 'accuracy', type: 'quantitative' } } },
-    ],
-  }, { renderer: 'svg', actions: false });
-}
-async function load() {
-  data = await (await fetch('/api/rows')).json();
-  const select = document.getElementById('group');
-  const current = select.value;
-  select.innerHTML = ['condition', 'level', ...data.settings].map((s) => '<option>' + s + '</option>').join('');
-  if (current) select.value = current;
-  draw();
-  await refreshRuns();
-  document.body.dataset.ready = 'yes';
-}
-document.getElementById('filter').addEventListener('change', () => { draw(); refreshRuns(); });
-document.getElementById('group').addEventListener('change', draw);
-load();
-setInterval(() => refreshRuns(), 5000);
-</script></body></html>`;
+</section>
+<section id="run" hidden>
+<p><a href="#">← all runs</a></p>
+<h1 id="run-title"></h1>
+<div id="run-body">
+<p id="run-summary"></p>
+<h2>Validation accuracy</h2>
+<p><label>Condition: <select id="run-condition"></select></label> <label>Trial: <select id="run-trial"></select></label>
+<label><input type="checkbox" id="smooth"> smoothed</label>
+<label>weight <input type="number" id="smooth-weight" min="0" max="0.99" step="0.05" value="0.6" style="width:4em"></label>
+(diamonds: early stop, the iteration of minimum validation loss)</p>
+<div id="run-curves" class="figure"></div>
+<h2>Weights remaining per layer</h2>
+<table id="run-sparsity"></table>
+<h2>Levels and conditions</h2>
+<table id="run-levels"></table>
+<div class="columns">
+<div><h2>Units</h2><table id="run-units"></table></div>
+<div><h2>Settings</h2><table id="run-settings"></table></div>
+</div>
+</div>
+</section>
+<script>${CORE_SCRIPT}${PARALLEL_SCRIPT}${RUN_SCRIPT}${START_SCRIPT}</script>
+</body></html>`;
 }

@@ -1,0 +1,132 @@
+/**
+ * What the dashboard shows, read from the run store: the runs with their progress, one row per
+ * finished unit (src/sweep/table.ts), and one run in detail — its settings, every unit's state (and
+ * error, if it failed), each finished unit's curve, early stop, accuracies, fraction remaining,
+ * per-layer sparsity and provenance. The server answers these as JSON; the static export embeds them.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { listRuns, RunStore, type UnitState } from '../store/index.js';
+import { runStatus } from '../lottery/status.js';
+import type { LevelResult } from '../lottery/summary.js';
+import { unitRows, type Row } from '../sweep/table.js';
+import { UserError } from '../util/errors.js';
+
+export interface RunListing {
+  /** The run's directory name, `<name>-<hash>`: the key of its detail and of rows' `run` column. */
+  dir: string;
+  name: string;
+  hash: string;
+  createdAt: string | null;
+  done: number;
+  planned: number | null;
+  states: Record<UnitState, number>;
+  active: boolean;
+  problem: string | null;
+}
+
+export interface UnitDetail {
+  key: string;
+  state: UnitState;
+  /** The error that stopped the unit's last attempt (failed units). */
+  failure: { message: string; fix?: string; at: string; hostname: string } | null;
+  completedAt: string | null;
+  threads: number | null;
+  /** The unit's LevelResult (its curve included), for recorded units. */
+  result: LevelResult | null;
+}
+
+export interface RunDetail extends RunListing {
+  config: unknown;
+  levels: { done: number; total: number } | null;
+  units: UnitDetail[];
+  /** The distinct provenances of its units: thread counts and versions. */
+  provenance: { threads: number[]; ticketlab: string[]; onnxruntime: string[] };
+}
+
+export interface DashboardData {
+  runs: RunListing[];
+  rows: Row[];
+  settings: string[];
+}
+
+/** The runs root the user named must exist: one clear message instead of an empty page. */
+export function checkRunsRoot(root: string | undefined): string {
+  const store = new RunStore({ root });
+  if (!existsSync(store.root) || !statSync(store.root).isDirectory()) {
+    throw new UserError(
+      `no runs directory at ${store.root}`,
+      'pass the directory that holds your runs (ticketlab serve path/to/runs), or run a lottery first',
+    );
+  }
+  return store.root;
+}
+
+export function listRunsForDashboard(root?: string): RunListing[] {
+  return listRuns(root).map((r) => ({
+    dir: `${r.name}-${r.hash}`,
+    name: r.name,
+    hash: r.hash,
+    createdAt: r.createdAt,
+    done: r.progress.done,
+    planned: r.progress.planned,
+    states: r.units,
+    active: r.active,
+    problem: r.problem ?? null,
+  }));
+}
+
+export function dashboardData(root?: string): DashboardData {
+  return { runs: listRunsForDashboard(root), ...unitRows(root) };
+}
+
+const distinct = <T>(xs: (T | undefined)[]): T[] =>
+  [...new Set(xs.filter((x): x is T => x !== undefined))].sort();
+
+/** One run in detail, by directory name (only runs listed under the root: no path from the page is opened). */
+export function runDetail(root: string | undefined, dir: string): RunDetail | undefined {
+  const stored = listRuns(root).find((r) => `${r.name}-${r.hash}` === dir);
+  if (!stored) return undefined;
+  const listing = listRunsForDashboard(root).find((r) => r.dir === dir)!;
+  const status = runStatus(stored);
+  const units: UnitDetail[] = [];
+  if (!stored.problem) {
+    const run = new RunStore({ root }).loadRun(stored.dir);
+    for (const key of run.unitKeys()) {
+      let record;
+      try {
+        record = run.unitRecord(key);
+      } catch {
+        record = undefined; // a damaged record: `runs verify` names it
+      }
+      const failure = run.failure(key);
+      const result = record?.result as LevelResult | undefined;
+      units.push({
+        key,
+        state: run.unitState(key),
+        failure: failure
+          ? {
+              message: failure.message,
+              ...(failure.fix ? { fix: failure.fix } : {}),
+              at: failure.at,
+              hostname: failure.hostname,
+            }
+          : null,
+        completedAt: record?.completedAt ?? null,
+        threads: record?.threads ?? null,
+        result: result && typeof result.level === 'number' ? result : null,
+      });
+    }
+  }
+  const provenances = units.map((u) => u.result?.provenance);
+  return {
+    ...listing,
+    config: stored.config,
+    levels: status.levels,
+    units,
+    provenance: {
+      threads: distinct([...provenances.map((p) => p?.threads), ...units.map((u) => u.threads ?? undefined)]),
+      ticketlab: distinct(provenances.map((p) => p?.ticketlab)),
+      onnxruntime: distinct(provenances.map((p) => p?.onnxruntime)),
+    },
+  };
+}
