@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDashboard } from '../src/serve/app.js';
+import { exportDashboard } from '../src/serve/export.js';
 import { unitRows, type Row } from '../src/sweep/table.js';
 import {
   chromiumSkip as skip,
@@ -20,6 +21,8 @@ import {
   drawn,
   lastLevels,
   launchChromium,
+  FAILED_KEY,
+  FAILED_MESSAGE,
   lineKey,
   makeDashboardRuns,
 } from './helpers/dashboard.js';
@@ -28,11 +31,12 @@ let root: string;
 let dashboard: { url: string; close(): Promise<void> };
 let browser: Browser;
 let rows: Row[];
+let dirs: { magnitude: string; random: string };
 
 before(async () => {
   if (skip) return;
   root = mkdtempSync(join(tmpdir(), 'ticketlab-serve-'));
-  await makeDashboardRuns(root);
+  dirs = await makeDashboardRuns(root);
   rows = unitRows(root).rows;
   dashboard = await startDashboard({ root, port: 0 });
   browser = await launchChromium();
@@ -44,11 +48,11 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
+async function openPage(url = dashboard.url): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(dashboard.url);
+  await page.goto(url);
   await page.waitForSelector('body[data-ready=yes]', { timeout: 60_000 });
   return { page, errors };
 }
@@ -140,5 +144,123 @@ test(
     await assertFollows(page, new Set(lines.keys()), lines.size);
     assert.deepEqual(errors, []);
     await page.close();
+  },
+);
+
+const cells = (page: Page, table: string) =>
+  page
+    .locator(`${table} tbody tr`)
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+const percent = (f: unknown) => `${(100 * (f as number)).toFixed(2)}%`;
+
+/** The run view of the random run, checked against its rows and its failed unit. */
+async function assertRunView(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-run-ready=yes]');
+  assert.equal(await page.textContent('#run-title'), dirs.random);
+  assert.ok(await page.isHidden('#overview'));
+  const summary = (await page.textContent('#run-summary')) ?? '';
+  assert.match(summary, /units: 3 done, 1 failed/);
+  assert.match(summary, /levels done: 2\/2 · .* threads 1 · ticketlab \d/);
+  const mine = rows.filter((r) => r.run === dirs.random);
+  // every finished unit: its fraction remaining, early-stop iteration and test accuracy, as the rows say
+  const levels = await cells(page, '#run-levels');
+  assert.equal(levels.length, mine.length);
+  for (const r of mine) {
+    const row = levels.find(
+      (c) => c[0] === String(r.trial) && c[1] === String(r.level) && c[2] === r.condition,
+    );
+    assert.ok(row, `${r.condition} level ${r.level}`);
+    assert.deepEqual(row.slice(3, 6), [
+      percent(r.fractionRemaining),
+      String(r.earlyStopIteration),
+      percent(r.testAccuracyAtEarlyStop),
+    ]);
+  }
+  const units = await cells(page, '#run-units');
+  assert.deepEqual(units.map((u) => u[1]).sort(), ['done', 'done', 'done', 'failed']);
+  assert.deepEqual(units.find((u) => u[0] === FAILED_KEY)?.slice(1, 2), ['failed']);
+  assert.match(units.find((u) => u[0] === FAILED_KEY)![4], new RegExp(FAILED_MESSAGE.slice(0, 20)));
+  const settings = await cells(page, '#run-settings');
+  assert.deepEqual(
+    settings.find((c) => c[0] === 'pruning.strategy'),
+    ['pruning.strategy', 'random'],
+  );
+  // the ticket's curves: one line and one early-stop mark per level, one sparsity row per level
+  const ticketLevels = mine.filter((r) => r.condition === 'ticket' && r.trial === 0).length;
+  assert.equal(await page.inputValue('#run-condition'), 'ticket');
+  assert.equal(await count(page, '#run-curves g.curves_marks path'), ticketLevels);
+  assert.equal(await count(page, '#run-curves g.stops_marks path'), ticketLevels);
+  const sparsity = await cells(page, '#run-sparsity');
+  assert.equal(sparsity.length, ticketLevels);
+  assert.deepEqual(
+    sparsity.map((c) => c[1]),
+    mine.filter((r) => r.condition === 'ticket').map((r) => percent(r.fractionRemaining)),
+  );
+  // smoothing redraws the curves with other values; the control has its one pruned level
+  const shape = () =>
+    page
+      .locator('#run-curves g.curves_marks path')
+      .evaluateAll((ps) => ps.map((p) => p.getAttribute('d')).join());
+  const raw = await shape();
+  await page.check('#smooth');
+  await page.waitForFunction(
+    `[...document.querySelectorAll('#run-curves g.curves_marks path')].map((p) => p.getAttribute('d')).join() !== ${JSON.stringify(raw)}`,
+  );
+  assert.notEqual(await shape(), raw);
+  await page.selectOption('#run-condition', 'random-reinit');
+  await page.waitForFunction("document.querySelectorAll('#run-curves g.curves_marks path').length === 1");
+}
+
+test(
+  'dashboard: a click on a run opens its view — levels, curves (smoothed on demand), units, settings, provenance',
+  { skip },
+  async () => {
+    const { page, errors } = await openPage();
+    await page.click(`#runs tr[data-run="${dirs.random}"] a`);
+    await assertRunView(page);
+    await page.click('text=← all runs');
+    await page.waitForSelector('#overview:not([hidden])');
+    // a link to the run view opens it directly
+    const direct = await openPage(`${dashboard.url}#run=${dirs.random}`);
+    await assertRunView(direct.page);
+    assert.deepEqual([...errors, ...direct.errors], []);
+    await page.close();
+    await direct.page.close();
+  },
+);
+
+test(
+  'dashboard: the static export opens from file:// without a server, with the same views',
+  { skip },
+  async () => {
+    const out = join(root, '..', `${root.split('/').pop()}-export`);
+    try {
+      const written = exportDashboard(root, out);
+      assert.deepEqual({ runs: written.runs, units: written.units }, { runs: 2, units: rows.length });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const requests: string[] = [];
+      const errors: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('pageerror', (e) => errors.push(e.message));
+      await dashboard.close(); // no server behind the export
+      await page.goto(`file://${written.index}`);
+      await page.waitForSelector('body[data-ready=yes]', { timeout: 60_000 });
+      assert.equal(await page.textContent('#count'), `${rows.length} of ${rows.length} units`);
+      assert.equal(await count(page, '#runs tbody tr'), 2);
+      assert.equal(await count(page, '#parallel g.mark-line path'), lastLevels(rows).size);
+      await dragOnAxis(page, 'pruning.strategy', 0, 0.3);
+      assert.equal(await count(page, '#parallel g.selected_marks path'), 2);
+      await page.click(`#runs tr[data-run="${dirs.random}"] a`);
+      await assertRunView(page);
+      assert.deepEqual(
+        requests.filter((u) => !u.startsWith('file://')),
+        [],
+        'nothing fetched from the network',
+      );
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   },
 );

@@ -51,7 +51,7 @@ export function dashboardApp(root?: string): Hono {
  * Serves the dashboard on `host`:`port` (0: any free port); resolves with its URL and a stop
  * function. A missing runs directory or a port in use is a UserError.
  */
-export function startDashboard(opts: { root?: string; port?: number; host?: string }): Promise<{
+export async function startDashboard(opts: { root?: string; port?: number; host?: string }): Promise<{
   url: string;
   close(): Promise<void>;
 }> {
