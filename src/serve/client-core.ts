@@ -70,7 +70,7 @@ function drawAccuracy(rows) {
   return vegaEmbed('#accuracy', {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 520, height: 300,
     data: { values: rows.map((r) => ({ remaining: r.fractionRemaining, accuracy: r.maxValidationAccuracy, group: String(r[group]) })) },
-    encoding: { x: { field: 'remaining', type: 'quantitative', scale: { type: 'log', reverse: true }, title: 'fraction of weights remaining' },
+    encoding: { x: { field: 'remaining', type: 'quantitative', scale: { type: 'log', reverse: true, nice: false }, title: 'fraction of weights remaining' },
       color: { field: 'group', type: 'nominal', title: group } },
     layer: [
       { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { aggregate: 'min', field: 'accuracy', type: 'quantitative', title: 'best validation accuracy', scale: { zero: false } }, y2: { aggregate: 'max', field: 'accuracy' } } },

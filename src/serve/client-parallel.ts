@@ -13,7 +13,8 @@ export const PARALLEL_SCRIPT = String.raw`
 const brushes = {};
 let parallel = { lines: [], dims: [], describe: {}, view: null };
 const lineKey = (r) => r.run + '/' + r.trial + '/' + r.condition;
-const SKIPPED = ['levels', 'trials', 'controls', 'checkpointEvery'];
+// how much to compute, and the trial's own seed (trials repeat a run; they are not a setting of it)
+const SKIPPED = ['levels', 'trials', 'controls', 'checkpointEvery', 'seed'];
 function selectedLines() {
   const axes = Object.keys(brushes);
   if (!axes.length) return null;
