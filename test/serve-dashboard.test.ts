@@ -196,6 +196,11 @@ async function assertRunView(page: Page): Promise<void> {
     sparsity.map((c) => c[1]),
     mine.filter((r) => r.condition === 'ticket').map((r) => percent(r.fractionRemaining)),
   );
+  // the first layer's mask per level: a 28 × 28 picture of the input per level
+  const pictures = await page
+    .locator('#run-masks g.mark-rect.role-mark')
+    .evaluateAll((gs) => gs.map((g) => g.querySelectorAll('path').length));
+  assert.deepEqual(pictures, Array(ticketLevels).fill(28 * 28));
   // smoothing redraws the curves with other values; the control has its one pruned level
   const shape = () =>
     page
@@ -209,10 +214,11 @@ async function assertRunView(page: Page): Promise<void> {
   assert.notEqual(await shape(), raw);
   await page.selectOption('#run-condition', 'random-reinit');
   await page.waitForFunction("document.querySelectorAll('#run-curves g.curves_marks path').length === 1");
+  assert.equal(await count(page, '#run-masks g.mark-rect.role-mark'), 1);
 }
 
 test(
-  'dashboard: a click on a run opens its view — levels, curves (smoothed on demand), units, settings, provenance',
+  'dashboard: a click on a run opens its view — levels, curves (smoothed on demand), masks, units, settings, provenance',
   { skip },
   async () => {
     const { page, errors } = await openPage();

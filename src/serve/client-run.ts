@@ -3,7 +3,8 @@
  * run's units by state and provenance, its settings, validation accuracy against iteration with one
  * line per level (optionally smoothed, the early-stop iteration marked) for a chosen trial and
  * condition, a table of every finished unit (fraction remaining, early stop, test accuracy), the
- * per-layer fraction remaining of each level, and every unit's state with the error of failed ones.
+ * per-layer fraction remaining of each level, the first layer's mask per level (MLPs on images: how
+ * many hidden units still see each pixel), and every unit's state with the error of failed ones.
  */
 export const RUN_SCRIPT = String.raw`
 let currentRun = null;
@@ -85,5 +86,21 @@ async function drawRunCurves() {
   const layers = chosen.length ? chosen[0].sparsity.map((s) => s.layer) : [];
   table('run-sparsity', ['level', 'overall', ...layers], chosen.map((x) => [x.level, percent(x.fractionRemaining),
     ...layers.map((name) => { const s = x.sparsity.find((l) => l.layer === name); return s ? percent(s.kept / s.total) : ''; })]));
+  await drawMasks(condition, trial);
+}
+/** The first layer's mask per level: the fraction of hidden units still connected to each input pixel. */
+async function drawMasks(condition, trial) {
+  const masks = currentRun.masks.filter((m) => m.condition === condition && m.trial === trial).sort((a, b) => a.level - b.level);
+  $('run-masks-section').hidden = masks.length === 0;
+  if (!masks.length) return;
+  const cells = [];
+  for (const m of masks) m.counts.forEach((n, i) => cells.push({ level: m.level, x: i % m.image[1], y: Math.floor(i / m.image[1]), connected: n / m.units }));
+  const axis = { type: 'ordinal', axis: null };
+  await vegaEmbed('#run-masks', {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json', data: { values: cells },
+    facet: { column: { field: 'level', type: 'ordinal', title: masks[0].layer + ' by level' } },
+    spec: { width: 112, height: 112, mark: 'rect', encoding: { x: { field: 'x', ...axis }, y: { field: 'y', ...axis },
+      color: { field: 'connected', type: 'quantitative', title: 'units connected', scale: { domain: [0, 1], scheme: 'greys' } } } },
+  }, { renderer: 'svg', actions: false });
 }
 `;

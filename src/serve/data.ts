@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { listRuns, RunStore, type UnitState } from '../store/index.js';
 import { runStatus } from '../lottery/status.js';
+import { findMasks, imageShapeFor, loadFirstLayerMask, maskHeatmap } from '../report/masks.js';
 import type { LevelResult } from '../lottery/summary.js';
 import { unitRows, type Row } from '../sweep/table.js';
 import { UserError } from '../util/errors.js';
@@ -35,10 +36,25 @@ export interface UnitDetail {
   result: LevelResult | null;
 }
 
+/** A first-layer mask of an MLP as an image: how many hidden units still see each input pixel. */
+export interface MaskPicture {
+  trial: number;
+  level: number;
+  condition: string;
+  layer: string;
+  /** hidden units of the layer (the count's maximum) */
+  units: number;
+  /** [height, width] of the input image */
+  image: [number, number];
+  /** row-major, height × width */
+  counts: number[];
+}
+
 export interface RunDetail extends RunListing {
   config: unknown;
   levels: { done: number; total: number } | null;
   units: UnitDetail[];
+  masks: MaskPicture[];
   /** The distinct provenances of its units: thread counts and versions. */
   provenance: { threads: number[]; ticketlab: string[]; onnxruntime: string[] };
 }
@@ -118,15 +134,36 @@ export function runDetail(root: string | undefined, dir: string): RunDetail | un
     }
   }
   const provenances = units.map((u) => u.result?.provenance);
+  const config = (stored.config ?? {}) as Record<string, unknown>;
   return {
     ...listing,
     config: stored.config,
     levels: status.levels,
     units,
+    masks: stored.problem ? [] : maskPictures(stored.dir, config),
     provenance: {
       threads: distinct([...provenances.map((p) => p?.threads), ...units.map((u) => u.threads ?? undefined)]),
       ticketlab: distinct(provenances.map((p) => p?.ticketlab)),
       onnxruntime: distinct(provenances.map((p) => p?.onnxruntime)),
     },
   };
+}
+
+/** The first-layer masks of the run's units, for MLPs whose input is an image (none for conv nets). */
+function maskPictures(dir: string, config: Record<string, unknown>): MaskPicture[] {
+  const out: MaskPicture[] = [];
+  for (const file of findMasks(dir)) {
+    let mask;
+    try {
+      mask = loadFirstLayerMask(file.path);
+    } catch {
+      continue; // a damaged file: `runs verify` names it
+    }
+    const image = mask && imageShapeFor(config, mask.shape[1]);
+    if (!mask || !image) continue;
+    const { trial, level, condition } = file;
+    const counts = [...maskHeatmap(mask.data, mask.shape, image)];
+    out.push({ trial, level, condition, layer: mask.name, units: mask.shape[0], image, counts });
+  }
+  return out;
 }

@@ -56,6 +56,9 @@ ${vendor.join('')}${options.exported ? '<script src="data.js"></script>' : ''}
 <div id="run-curves" class="figure"></div>
 <h2>Weights remaining per layer</h2>
 <table id="run-sparsity"></table>
+<div id="run-masks-section"><h2>First-layer mask per level</h2>
+<p>How many hidden units still connect to each input pixel (white: none, black: all).</p>
+<div id="run-masks" class="figure"></div></div>
 <h2>Levels and conditions</h2>
 <table id="run-levels"></table>
 <div class="columns">
