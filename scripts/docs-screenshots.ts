@@ -24,6 +24,7 @@ async function drag(page: Page, axis: string, from: number, to: number): Promise
   await page.mouse.move(x, box.y + to * box.height, { steps: 8 });
   await page.mouse.up();
   await page.waitForSelector('body[data-drawn=yes]');
+  await page.mouse.move(0, 0); // no hover highlight in the picture
 }
 
 /** The element `selector` with a margin around it. */
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     await page.check('#smooth');
     await page.waitForTimeout(500);
     const top = await page.locator('#run').boundingBox();
-    const units = await page.locator('#run-units').boundingBox();
+    const units = await page.locator('#run .columns').boundingBox();
     await page.screenshot({
       path: `${OUT}/dashboard-run.png`,
       fullPage: true,

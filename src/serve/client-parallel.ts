@@ -68,7 +68,9 @@ async function renderParallel() {
   lines.forEach((l, id) => {
     for (const d of dims) {
       long.push({ id, axis: d, position: l.position[d], value: fmt(l.row[d]), accuracy: l.row.maxValidationAccuracy, selected: !selected || selected.has(l.key) });
-      labels.set(d + '\u0000' + fmt(l.row[d]), { axis: d, position: l.position[d], value: fmt(l.row[d]) });
+      // numbers are labelled at the ends of their axis only (between them the labels pile up)
+      if (typeof l.row[d] !== 'number' || [0, 0.5, 1].includes(l.position[d]))
+        labels.set(d + '\u0000' + fmt(l.row[d]), { axis: d, position: l.position[d], value: fmt(l.row[d]) });
     }
   });
   const x = { field: 'axis', type: 'nominal', sort: dims, title: null, axis: { labelAngle: 0, labelLimit: 140 } };
