@@ -12,22 +12,14 @@
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { DRAWS_PER_SAMPLE, drawCropFlipInto, fillCropFlip } from './augment.js';
-import { normalizationTable, toFloatInto } from './normalize.js';
-import type { DatasetSpec } from './registry.js';
-import {
-  imageSize,
-  shapeOf,
-  type DatasetName,
-  type ImageSet,
-  type Layout,
-  type Normalization,
-} from './types.js';
+import { type DatasetStatsSource, normalizationTable, toFloatInto } from './normalize.js';
+import { imageSize, shapeOf, type ImageSet, type Layout, type Normalization } from './types.js';
 
 export interface BatchSamplerOptions {
   batchSize: number;
   seed: number;
   normalization: Normalization;
-  dataset: DatasetName | DatasetSpec;
+  dataset: DatasetStatsSource;
   /** Random crop (4-pixel zero padding) and horizontal flip; meant for CIFAR-10. */
   augment?: boolean;
   /** Also fill `yOneHot` (batchSize × classes). */

@@ -45,3 +45,10 @@ export { drawCropFlip, fillCropFlip, CROP_PADDING, type CropFlip } from './augme
 export { encodeIdx, parseIdx } from './idx.js';
 export { encodeCifarBatch, encodeTar, tarEntries } from './cifar.js';
 export { md5 } from './files.js';
+export { cacheRoot as dataCacheRoot } from './cache-root.js';
+export { describeLabelRule, parseLabelRule } from './image-folder/labels.js';
+export { importImageFolder, type ImportOptions, type ImportResult } from './image-folder/import.js';
+export { importedNames, readImported, readManifest } from './image-folder/store.js';
+export { scanImageFolder, IMAGE_EXTENSIONS } from './image-folder/scan.js';
+export type { ImageFolderManifest, LabelRule } from './image-folder/types.js';
+export { importedFacts, type DatasetFacts } from './registry.js';

@@ -26,7 +26,8 @@ import {
   type FileSpec,
   type IdxDatasetSpec,
 } from './registry.js';
-import type { DatasetName, ImageSet, LoadedDataset } from './types.js';
+import { readImported } from './image-folder/store.js';
+import { type DatasetName, type ImageSet, type LoadedDataset, isDatasetName } from './types.js';
 
 export interface LoadOptions extends LocateOptions {
   /** Check md5s (default true). Structure (magic numbers, sizes, label ranges) is always checked. */
@@ -45,8 +46,22 @@ export interface FileCheck {
   checkedBy: CheckedBy | 'not checked';
 }
 
-export async function loadDataset(name: DatasetName, opts: LoadOptions = {}): Promise<LoadedDataset> {
-  const spec = opts.spec ?? specFor(name);
+/**
+ * Loads a published dataset (located, verified, downloaded if need be) or an image folder imported
+ * under that name (its stored tensors, checked against their sha256).
+ */
+export async function loadDataset(name: string, opts: LoadOptions = {}): Promise<LoadedDataset> {
+  if (!opts.spec && !isDatasetName(name)) {
+    const imported = readImported(name, opts.env);
+    return {
+      name,
+      train: imported.train,
+      test: imported.test,
+      classes: imported.manifest.classNames.length,
+      source: imported.dir,
+    };
+  }
+  const spec = opts.spec ?? specFor(name as DatasetName);
   const result = locate(spec, opts);
   let located = result.located;
   if (!located) {

@@ -5,10 +5,12 @@
  * <root>/cifar10. The first root that holds any of a dataset's files is the one used.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { cacheRoot } from './cache-root.js';
 import type { CifarDatasetSpec, DatasetSpec, FileSpec } from './registry.js';
+
+export { cacheRoot };
 
 export type Origin = '--data-dir' | 'TICKETLAB_DATA' | 'cache' | 'given files';
 
@@ -23,13 +25,6 @@ export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides the cache root (default $XDG_CACHE_HOME/ticketlab or ~/.cache/ticketlab). */
   cacheDir?: string;
-}
-
-/** The per-user cache root. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.trim() !== '') return resolve(env.XDG_CACHE_HOME, 'ticketlab');
-  const home = env.HOME && env.HOME.trim() !== '' ? env.HOME : homedir();
-  return resolve(home, '.cache', 'ticketlab');
 }
 
 /** The roots searched, in order. */

@@ -2,11 +2,14 @@
  * Pixels to floats. Every conversion goes through a 256-entry lookup table per channel, so normalizing
  * costs one table read per pixel.
  */
-import { specFor, type DatasetSpec } from './registry.js';
-import type { DatasetName, ImageSet, Normalization } from './types.js';
+import { datasetNamed } from './registry.js';
+import type { ImageSet, Normalization } from './types.js';
 
-function specOf(dataset: DatasetName | DatasetSpec): DatasetSpec {
-  return typeof dataset === 'string' ? specFor(dataset) : dataset;
+/** A dataset by name (published or imported), or its statistics given directly (tests' small specs). */
+export type DatasetStatsSource = string | { name: string; mean: number[]; std: number[] };
+
+function specOf(dataset: DatasetStatsSource): { name: string; mean: number[]; std: number[] } {
+  return typeof dataset === 'string' ? datasetNamed(dataset) : dataset;
 }
 
 /**
@@ -14,7 +17,7 @@ function specOf(dataset: DatasetName | DatasetSpec): DatasetSpec {
  * 'unit' maps to [0, 1]; 'standardize' subtracts the dataset's training mean and divides by its std.
  */
 export function normalizationTable(
-  dataset: DatasetName | DatasetSpec,
+  dataset: DatasetStatsSource,
   normalization: Normalization,
   channels: number,
 ): Float32Array {
@@ -36,7 +39,7 @@ export function normalizationTable(
 export function toFloat(
   set: ImageSet,
   normalization: Normalization,
-  dataset: DatasetName | DatasetSpec,
+  dataset: DatasetStatsSource,
 ): Float32Array {
   const out = new Float32Array(set.images.length);
   toFloatInto(set, normalizationTable(dataset, normalization, set.channels), out, 0);

@@ -3,6 +3,7 @@
  * its shape, class names and pixel statistics. Everything here is a fact about the published data.
  */
 import { UserError } from '../util/errors.js';
+import { importedNames, readManifest } from './image-folder/store.js';
 import type { DatasetName } from './types.js';
 
 /**
@@ -240,15 +241,55 @@ export function specFor(name: DatasetName): DatasetSpec {
   return DATASETS[name];
 }
 
-/** The dataset of that name, with its shape, classes and normalization statistics. */
-export function datasetNamed(name: string): DatasetSpec {
-  const spec = (DATASETS as Record<string, DatasetSpec | undefined>)[name];
+/**
+ * What training needs to know of a dataset, published or imported: shape, classes, split sizes and the
+ * training pixels' statistics. `digest` (imported datasets only) names the stored content exactly.
+ */
+export interface DatasetFacts {
+  name: string;
+  title: string;
+  classes: number;
+  classNames: string[];
+  channels: number;
+  height: number;
+  width: number;
+  trainCount: number;
+  testCount: number;
+  mean: number[];
+  std: number[];
+  digest?: string;
+}
+
+/** The facts of an image folder imported under `name` (`ticketlab datasets import`), if there is one. */
+export function importedFacts(name: string): DatasetFacts | undefined {
+  const m = readManifest(name);
+  if (!m) return undefined;
+  return {
+    name: m.name,
+    title: `image folder ${m.source} (${m.size}×${m.size})`,
+    classes: m.classNames.length,
+    classNames: m.classNames,
+    channels: m.channels,
+    height: m.size,
+    width: m.size,
+    trainCount: m.train.count,
+    testCount: m.test.count,
+    mean: m.mean,
+    std: m.std,
+    digest: m.digest,
+  };
+}
+
+/** The dataset of that name (published, or an imported image folder), with its shape, classes and statistics. */
+export function datasetNamed(name: string): DatasetFacts {
+  const spec = (DATASETS as Record<string, DatasetSpec | undefined>)[name] ?? importedFacts(name);
   if (!spec) throw new UserError(`unknown dataset "${name}"`, `choose one of: ${datasetNames().join(', ')}`);
   return spec;
 }
 
+/** Published datasets, then image folders imported into the cache. */
 export function datasetNames(): string[] {
-  return Object.keys(DATASETS);
+  return [...Object.keys(DATASETS), ...importedNames()];
 }
 
 /** All files of a dataset with a role label, in a fixed order. */

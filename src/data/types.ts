@@ -14,7 +14,8 @@ export interface ImageSet {
 }
 
 export interface LoadedDataset {
-  name: DatasetName;
+  /** A published dataset's name, or the name an image folder was imported under. */
+  name: string;
   train: ImageSet;
   test: ImageSet;
   classes: number;

@@ -3,7 +3,7 @@
  * configuration's identity, load the data, build the model and engine, train every unit not yet done
  * (other processes may work on the same run at the same time: units are leased one by one).
  */
-import { type DatasetName, loadDataset } from '../data/index.js';
+import { loadDataset } from '../data/index.js';
 import { TrainingEngine } from '../engine/engine.js';
 import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
 import { type LotteryReporter, runLottery } from '../lottery/procedure.js';
@@ -60,9 +60,9 @@ export async function setUpTraining(
   config: LotteryConfig,
   opts: { dataDir?: string; threads: number },
 ): Promise<{ data: TrainData; engine: TrainingEngine }> {
-  const loaded = await loadDataset(config.dataset as DatasetName, { dataDir: opts.dataDir });
+  const loaded = await loadDataset(config.dataset, { dataDir: opts.dataDir });
   const data = await prepareData(
-    config.dataset as DatasetName,
+    config.dataset,
     {
       validationSize: config.validationSize,
       splitSeed: config.splitSeed,

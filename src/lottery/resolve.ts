@@ -168,6 +168,9 @@ export function runIdentity(config: LotteryConfig): Record<string, unknown> {
     if (path === 'model' || sameValue(value, defaultOf(leaf.setting, ctx))) continue;
     identity[path] = value;
   }
+  // an imported image folder's name says nothing of its content: the stored tensors' digest does
+  const digest = datasetNamed(config.dataset).digest;
+  if (digest !== undefined) identity.datasetContent = digest;
   return identity;
 }
 

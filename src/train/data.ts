@@ -1,7 +1,6 @@
 /** The data a training run needs, prepared once: a batch sampler's source and float evaluation sets. */
 import {
   BatchSampler,
-  type DatasetName,
   type ImageSet,
   type LoadedDataset,
   type Normalization,
@@ -19,7 +18,7 @@ export interface EvalSet {
 }
 
 export interface TrainData {
-  dataset: DatasetName;
+  dataset: string;
   /** One example's shape, NCHW without N: e.g. [1, 28, 28] or [3, 32, 32]. */
   imageShape: number[];
   classes: number;
@@ -43,12 +42,12 @@ export interface DataOptions {
   trainEvalSize: number;
 }
 
-export function evalSet(set: ImageSet, normalization: Normalization, dataset: DatasetName): EvalSet {
+export function evalSet(set: ImageSet, normalization: Normalization, dataset: string): EvalSet {
   return { x: toFloat(set, normalization, dataset), y: Int32Array.from(set.labels), count: set.count };
 }
 
 export async function prepareData(
-  dataset: DatasetName,
+  dataset: string,
   opts: DataOptions,
   loaded?: LoadedDataset,
 ): Promise<TrainData> {

@@ -6,6 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../../util/errors.js';
+import { registerImportCommands } from './datasets-import.js';
+import { formatTable } from '../text-table.js';
+
+export { formatTable };
 import {
   DATASET_NAMES,
   cacheRoot,
@@ -55,17 +59,6 @@ function parseNames(names: string[]): DatasetName[] {
 
 interface DataDirOpts {
   dataDir?: string;
-}
-
-/** A plain-text table: left-aligned columns, numbers right-aligned, a rule under the header. */
-export function formatTable(header: string[], rows: string[][], rightAlign: number[] = []): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (rightAlign.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function searchOrder(opts: DataDirOpts): string {
@@ -249,7 +242,9 @@ function collect(value: string, previous: string[] = []): string[] {
 export function registerDatasetsCommand(program: Command): void {
   const datasets = program
     .command('datasets')
-    .description('find, verify and download the datasets (MNIST, Fashion-MNIST, CIFAR-10)');
+    .description(
+      'find, verify and download the datasets (MNIST, Fashion-MNIST, CIFAR-10); import image folders',
+    );
 
   datasets
     .command('list')
@@ -288,4 +283,6 @@ export function registerDatasetsCommand(program: Command): void {
     .argument('<name>', DATASET_NAMES.join(' | '))
     .addOption(dataDirOption())
     .action((name: string, opts: DataDirOpts) => pathAction(name, opts));
+
+  registerImportCommands(datasets);
 }
