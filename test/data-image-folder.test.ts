@@ -223,7 +223,8 @@ test('stored tensors are checked on every read: a flipped byte is named with the
 test('run identity follows the imported content, not only the name', async () => {
   const folder = join(tmp, 'pets');
   await importImageFolder({ ...base, name: 'ident', folder, labels: CASE });
-  const config = () => resolveConfig({ model: 'lenet300', dataset: 'ident', validationSize: 4 });
+  const config = () =>
+    resolveConfig({ model: 'lenet300', dataset: 'ident', validationSize: 4, batchSize: 4 });
   const first = runIdentity(config());
   assert.equal(first.datasetContent, datasetNamed('ident').digest);
   await importImageFolder({ ...base, seed: 5, name: 'ident', folder, labels: CASE, replace: true });
