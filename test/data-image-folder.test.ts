@@ -230,6 +230,10 @@ test('run identity follows the imported content, not only the name', async () =>
   await importImageFolder({ ...base, seed: 5, name: 'ident', folder, labels: CASE, replace: true });
   assert.notDeepEqual(runIdentity(config()), first);
   assert.equal(runIdentity(resolveConfig({ model: 'lenet300' })).datasetContent, undefined);
+  // validation: a tenth of the folder's training images by default (MNIST's 5,000 for published data)
+  const held = resolveConfig({ model: 'lenet300', dataset: 'ident', batchSize: 4 }).validationSize;
+  assert.equal(held, Math.round(datasetNamed('ident').trainCount / 10));
+  assert.equal(resolveConfig({ model: 'lenet300' }).validationSize, 5000);
 });
 
 test('CLI: datasets import, a lottery on the imported folder, and a bad folder as one message', () => {

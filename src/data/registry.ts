@@ -258,6 +258,8 @@ export interface DatasetFacts {
   mean: number[];
   std: number[];
   digest?: string;
+  /** Validation examples held out by default, when not the paper's 5,000. */
+  defaultValidationSize?: number;
 }
 
 /** The facts of an image folder imported under `name` (`ticketlab datasets import`), if there is one. */
@@ -277,6 +279,7 @@ export function importedFacts(name: string): DatasetFacts | undefined {
     mean: m.mean,
     std: m.std,
     digest: m.digest,
+    defaultValidationSize: Math.max(1, Math.round(m.train.count / 10)),
   };
 }
 

@@ -58,7 +58,14 @@ export function defaultContext(
   if (kind !== 'adam' && kind !== 'sgd') throw new UserError(`unknown optimizer "${kind}"`);
   return {
     model: { name: entry.name, input: entry.input, defaults: entry.defaults },
-    dataset: { name: d.name, channels: d.channels, height: d.height, width: d.width, classes: d.classes },
+    dataset: {
+      name: d.name,
+      channels: d.channels,
+      height: d.height,
+      width: d.width,
+      classes: d.classes,
+      defaultValidationSize: d.defaultValidationSize,
+    },
     optimizerKind: kind,
     iterations: iterations ?? entry.defaults.iterations,
   };
@@ -87,7 +94,9 @@ function checkRequest(req: LotteryRequest): void {
 function epochLength(req: LotteryRequest): number {
   const entry = modelNamed(req.model ?? constantDefault(LOTTERY_SETTINGS.model));
   const d = datasetNamed(req.dataset ?? entry.defaults.dataset);
-  const validation = req.validationSize ?? constantDefault(LOTTERY_SETTINGS.validationSize);
+  const validation =
+    req.validationSize ??
+    (defaultOf(LOTTERY_SETTINGS.validationSize, defaultContext(entry.name, d.name)) as number);
   return iterationsPerEpoch(d.trainCount - validation, req.batchSize ?? entry.defaults.batchSize);
 }
 

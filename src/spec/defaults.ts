@@ -49,6 +49,8 @@ export interface DatasetShape {
   classes: number;
   /** Examples in the training split (validation examples are held out of it); unknown for some. */
   trainCount?: number;
+  /** The validation split's default size when it is not the paper's 5,000 (imported image folders). */
+  defaultValidationSize?: number;
 }
 
 /** Everything a derived default may look at. */

@@ -231,9 +231,10 @@ export const LOTTERY_SETTINGS = {
   validationSize: setting({
     key: 'validationSize',
     schema: z.number().int().min(1),
-    default: 5000,
+    // the paper's 5,000; an imported image folder holds out a tenth of its training images
+    default: fromDataset((ctx) => ctx.dataset.defaultValidationSize ?? 5000),
     flag: '--validation-size <n>',
-    help: 'examples held out of the training set for validation',
+    help: 'examples held out of the training set for validation (imported image folders: a tenth)',
     affectsResults: true,
     refuse: [
       {
