@@ -228,7 +228,10 @@ function randomMask(total: number, kept: number, rng: Rng): Uint8Array {
 }
 
 /** What names a learned-supermask run: every result-affecting setting and the supermask settings. */
-export function supermaskIdentity(config: LotteryConfig, settings: SupermaskSettings): Record<string, unknown> {
+export function supermaskIdentity(
+  config: LotteryConfig,
+  settings: SupermaskSettings,
+): Record<string, unknown> {
   return { kind: 'learned-supermask', settings: resultSettings(config), supermask: settings };
 }
 
