@@ -136,7 +136,7 @@ test('supermask layer with rescaling: the score gradient is the hand formula thr
     [noise.name]: u,
   })) as Float32Array[];
   // by hand: m = [u < σ(s)], n = 6, k = Σm; y_bi = Σ_j x_bj W_ij m_ij n/k
-  const m = [...s].map((v, i) => (u[i] < sig(v) ? 1 : 0));
+  const m: number[] = [...s].map((v, i) => (u[i] < sig(v) ? 1 : 0));
   const k = m.reduce((a, b) => a + b, 0);
   const a = [0, 1, 2, 3, 4, 5].map((idx) => {
     const [i, j] = [Math.floor(idx / 3), idx % 3];
