@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PRESETS, presetRuns } from '../src/experiments/presets.js';
 import { SUPERMASK_PRESET } from '../src/experiments/supermask-preset.js';
 import { SUPERMASK_DEFAULTS, type SupermaskResult } from '../src/experiments/learned-supermask.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
@@ -96,4 +97,40 @@ test('the report: mean and range over trials, the paper beside ours, figure, CSV
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('zhou-criteria: Conv-2/4/6 under the same 15 conditions, on the labelled stand-in, at Zhou’s rates', () => {
+  const preset = PRESETS['zhou-criteria'];
+  const lenetOnly = preset.runs({ scale: 'quick', dataset: 'mnist' });
+  assert.equal(lenetOnly.length, 15);
+  assert.ok(lenetOnly.every((r) => r.request.model === 'lenet300' && r.request.dataset === 'mnist'));
+  const all = preset.runs({ scale: 'quick', dataset: 'fashion-mnist' });
+  assert.equal(all.length, 60);
+  const conv = all.filter((r) => r.request.model !== 'lenet300');
+  assert.deepEqual([...new Set(conv.map((r) => r.request.model))], ['conv2', 'conv4', 'conv6']);
+  for (const r of conv) {
+    assert.equal(r.request.dataset, 'fashion-mnist');
+    assert.match(r.labels.standIn ?? '', /standing in for cifar10/);
+  }
+  // the LeNet runs are the same as without the conv nets (same names, same requests)
+  assert.deepEqual(
+    all.filter((r) => r.request.model === 'lenet300'),
+    lenetOnly,
+  );
+  const rates = (model: string) => {
+    const c = resolveConfig(conv.find((r) => r.request.model === model)!.request);
+    return [c.pruning.rates.conv, c.pruning.rates.fc, c.pruning.rates.output];
+  };
+  assert.deepEqual(rates('conv2'), [0.1, 0.2, 0.1]);
+  assert.deepEqual(rates('conv6'), [0.15, 0.2, 0.1]);
+  const paperConv2 = resolveConfig(
+    preset.runs({ scale: 'paper', dataset: 'cifar10' }).find((r) => r.request.model === 'conv2')!.request,
+  );
+  assert.equal(paperConv2.iterations, 20_000);
+  assert.equal(paperConv2.learningRate, 2e-4);
+  assert.equal(
+    presetRuns(preset, { scale: 'quick', dataset: 'fashion-mnist', models: ['conv4'] }).length,
+    15,
+  );
+  assert.throws(() => preset.runs({ scale: 'quick', dataset: 'svhn' }), UserError);
 });
