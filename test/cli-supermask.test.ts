@@ -30,9 +30,16 @@ test(
       assert.equal(result.testAccuracySampled.length, 2);
       assert.equal(result.iterations, 20);
       const dir = /run directory: (\S+)/.exec(first.stderr)![1];
-      assert.match(dir, /supermask-lenet300-mnist-[0-9a-f]{12}$/);
+      assert.match(dir, /supermask\/lenet300-mnist-[0-9a-f]{12}$/);
       assert.deepEqual(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), result);
       assert.ok(existsSync(join(dir, 'identity.json')));
+      // not a lottery run: runs list shows nothing, runs gc removes nothing
+      const list = cli(['runs', 'list', '--runs-dir', runs]);
+      assert.equal(list.status, 0, list.stderr);
+      assert.match(list.stdout + list.stderr, /no runs under/);
+      const gc = cli(['runs', 'gc', '--runs-dir', runs]);
+      assert.equal(gc.status, 0, gc.stderr);
+      assert.ok(existsSync(join(dir, 'result.json')));
       const second = cli(args);
       assert.equal(second.status, 0, second.stderr);
       assert.match(second.stderr, /done before: read back/);

@@ -237,7 +237,7 @@ export function supermaskIdentity(
 
 /**
  * Trains (or reads back, when the same settings were run before) a learned supermask and stores its
- * result in `<runs>/supermask-<model>-<dataset>-<hash>/result.json`.
+ * result in `<runs>/supermask/<model>-<dataset>-<hash>/result.json`.
  */
 export async function learnSupermask(
   config: LotteryConfig,
@@ -250,7 +250,8 @@ export async function learnSupermask(
   },
 ): Promise<{ dir: string; result: SupermaskResult; reused: boolean }> {
   const hash = hashConfig(supermaskIdentity(config, settings));
-  const dir = join(defaultRunsRoot(opts.runsDir), `supermask-${config.model}-${config.dataset}-${hash}`);
+  // under runs/supermask/, beside the lottery runs: `runs list` and `runs gc` leave that folder alone
+  const dir = join(defaultRunsRoot(opts.runsDir), 'supermask', `${config.model}-${config.dataset}-${hash}`);
   const path = join(dir, 'result.json');
   if (existsSync(path)) return { dir, result: readJson<SupermaskResult>(path), reused: true };
   const { data, engine } = await setUpTraining(config, opts);
