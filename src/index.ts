@@ -10,6 +10,15 @@
 // the application layer
 export { findTickets, type FindTicketsOptions } from './experiments/api.js';
 export { executeLottery, type ExecuteOptions } from './experiments/execute.js';
+// learned supermasks (Zhou et al. 2019, §5): weights frozen, one trained score per weight
+export {
+  learnSupermask,
+  trainLearnedSupermask,
+  SUPERMASK_DEFAULTS,
+  type SupermaskResult,
+  type SupermaskSettings,
+} from './experiments/learned-supermask.js';
+export { supermaskModel, type SupermaskModelOptions } from './models/supermask.js';
 export {
   presetNamed,
   presetRuns,

@@ -112,7 +112,7 @@ export class TrainingEngine {
       x: new Float32Array(options.batchSize * sizeOf(model.inputShape)),
       labels: new Int32Array(options.batchSize),
       scalars: optimizerScalars(options.optimizer).names.map(() => new Float32Array(1)),
-      dropouts: new Map(this.dropouts.map((d) => [d.name, new Float32Array(sizeOf(d.shape))])),
+      dropouts: new Map(this.dropouts.map((d) => [d.input, new Float32Array(sizeOf(d.shape))])),
       loss: new Float32Array(1),
       correct: new Float32Array(1),
     };
@@ -266,8 +266,14 @@ export class TrainingEngine {
 
   private fillDropoutMasks(): void {
     for (const d of this.dropouts) {
+      const data = this.io.dropouts.get(d.input)!;
+      if (d.uniform) {
+        // its own stream, so adding noise to a model changes no dropout mask
+        const rng = Rng.derive(this.dropoutSeed, 'noise', this.stepCount, d.name);
+        for (let i = 0; i < data.length; i++) data[i] = rng.float();
+        continue;
+      }
       const rng = Rng.derive(this.dropoutSeed, 'dropout', this.stepCount, d.name);
-      const data = this.io.dropouts.get(d.name)!;
       for (let i = 0; i < data.length; i++) data[i] = rng.float() >= d.rate ? 1 : 0;
     }
   }

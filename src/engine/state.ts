@@ -30,7 +30,7 @@ export interface StepIO {
   labels: Int32Array;
   /** One array of length 1 per per-step optimizer scalar. */
   scalars: Float32Array[];
-  /** Dropout keep-masks by layer name (graph input `dropout_mask:<name>`). */
+  /** Dropout keep-masks and uniform noise by graph input (`dropout_mask:<layer>`, `noise:<name>`). */
   dropouts: ReadonlyMap<string, Float32Array>;
   loss: Float32Array;
   correct: Float32Array;
@@ -90,10 +90,7 @@ export class StepArrays {
       labels: ortTensor(sig.get('labels')!, io.labels),
     };
     program.scalarNames.forEach((name, i) => (feeds[name] = ortTensor(sig.get(name)!, io.scalars[i])));
-    for (const [layer, data] of io.dropouts) {
-      const name = `dropout_mask:${layer}`;
-      feeds[name] = ortTensor(sig.get(name)!, data);
-    }
+    for (const [name, data] of io.dropouts) feeds[name] = ortTensor(sig.get(name)!, data);
     const fetches: Record<string, ort.Tensor> = {
       loss: ortTensor(sig.get('loss')!, io.loss),
       correct: ortTensor(sig.get('correct')!, io.correct),

@@ -1,5 +1,5 @@
 /**
- * Graph construction: the model context that collects parameters, buffers and dropout masks while a
+ * Graph construction: the model context that collects parameters, buffers, dropout masks and noise while a
  * model's forward pass is built; the training-step graph (forward, loss, backward, and the update an
  * UpdatePlan adds); and the evaluation and inference graphs, which take each parameter as an input.
  */
@@ -17,6 +17,10 @@ export interface DropoutDecl {
   name: string;
   shape: number[];
   rate: number;
+  /** The graph input it feeds. */
+  input: string;
+  /** Uniform noise in [0, 1) instead of a keep-mask (ModelContext.uniformNoise); rate unused. */
+  uniform?: boolean;
 }
 
 /**
@@ -67,8 +71,16 @@ export class BuildContext implements ModelContext {
   }
 
   dropoutMask(name: string, shape: number[], rate: number): Tensor {
-    const tensor = this.graph.input(`dropout_mask:${name}`, shape, this.dtype);
-    this.dropouts.push({ decl: { name, shape, rate }, tensor });
+    const input = `dropout_mask:${name}`;
+    const tensor = this.graph.input(input, shape, this.dtype);
+    this.dropouts.push({ decl: { name, shape, rate, input }, tensor });
+    return tensor;
+  }
+
+  uniformNoise(name: string, shape: number[]): Tensor {
+    const input = `noise:${name}`;
+    const tensor = this.graph.input(input, shape, this.dtype);
+    this.dropouts.push({ decl: { name, shape, rate: 0, input, uniform: true }, tensor });
     return tensor;
   }
 }

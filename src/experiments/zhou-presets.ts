@@ -46,6 +46,38 @@ const ZHOU_CONDITIONS: [string, string, string][] = [
   ['large_final_same_sign', 'signed_constant', 'zero'],
 ];
 
+/**
+ * Conv-2/4/6 under the same conditions. Zhou's rates per round are the models' own (conv 10%, 10%,
+ * 15%; fc 20%; output 10%), and so are Adam's learning rates (2e-4, 3e-4, 3e-4) and batch 60; Zhou
+ * trains 27/34/40 epochs of CIFAR-10 (≈ 20k/25k/30k iterations, the models' defaults).
+ */
+function zhouConvRuns(dataset: string, scale: Scale, trials: number): PresetRun[] {
+  const quick = scale === 'quick';
+  const standIn =
+    dataset === 'cifar10'
+      ? {}
+      : { standIn: `${dataset} standing in for cifar10 (nets adapted to 1×28×28 input)` };
+  return ['conv2', 'conv4', 'conv6'].flatMap((model) =>
+    ZHOU_CONDITIONS.map(([strategy, keptWeights, prunedWeights]) => ({
+      name: `zhou-${model}-${dataset}-${strategy}-${keptWeights}-${prunedWeights}-${scale}`,
+      request: {
+        model,
+        dataset,
+        strategy,
+        keptWeights,
+        prunedWeights,
+        supermask: true,
+        // as conv-iterative's quick scale: 200 iterations, levels 0-2, 1,000 validation examples
+        ...(quick
+          ? { iterations: 200, evalEvery: 100, levels: 2, validationSize: 1000 }
+          : { evalEvery: 100, levels: 15 }),
+        trials,
+      },
+      labels: { scale, preset: 'zhou-criteria', ...standIn },
+    })),
+  );
+}
+
 function zhouRuns(scale: Scale, trials: number): PresetRun[] {
   const quick = scale === 'quick';
   return ZHOU_CONDITIONS.map(([strategy, keptWeights, prunedWeights]) => ({
@@ -103,15 +135,26 @@ export const ZHOU_PRESETS: Record<string, Preset> = {
   'zhou-criteria': {
     name: 'zhou-criteria',
     description:
-      'Zhou et al. (2019): LeNet-300-100 on MNIST under mask criteria × mask-1 actions × mask-0 actions, ' +
+      'Zhou et al. (2019): LeNet-300-100 on MNIST and Conv-2/4/6 (--dataset fashion-mnist: on the stand-in) under mask criteria × mask-1 actions × mask-0 actions, ' +
       'with the accuracy of every mask on its untrained starting weights (supermask) beside a random mask',
-    datasets: ['mnist'],
+    datasets: ['cifar10', 'fashion-mnist'],
     quickNote:
-      'quick scale: 2,000 iterations per level instead of 50,000, levels 0-6 instead of 0-24, 15 conditions of ' +
-      "Zhou's figures (not the full cross product), no Conv-2/4/6",
+      'quick scale: LeNet-300-100 2,000 iterations per level instead of 50,000, levels 0-6 instead of 0-24; ' +
+      'Conv-2/4/6 200 iterations per level, levels 0-2, 1,000 validation examples; 15 conditions of ' +
+      "Zhou's figures (not the full cross product). --models lenet300 runs LeNet alone",
     runs: (o) => {
-      mnistOnly('zhou-criteria', o.dataset);
-      return zhouRuns(o.scale, o.trials ?? 1);
+      // LeNet-300-100 is always on MNIST; --dataset chooses the conv nets' data (CIFAR-10 or the stand-in)
+      const convData = o.dataset ?? 'cifar10';
+      if (!['cifar10', 'fashion-mnist', 'mnist'].includes(convData))
+        throw new UserError(
+          `preset zhou-criteria does not take --dataset ${convData}`,
+          'choose cifar10 or fashion-mnist (the conv nets’ data; LeNet-300-100 is always on mnist)',
+        );
+      const trials = o.trials ?? 1;
+      return [
+        ...zhouRuns(o.scale, trials),
+        ...(convData === 'mnist' ? [] : zhouConvRuns(convData, o.scale, trials)),
+      ];
     },
   },
   'lf-threshold': {

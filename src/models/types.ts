@@ -54,6 +54,11 @@ export interface ModelContext {
   updateBuffer(name: string, value: Tensor): void;
   /** A keep-mask for dropout (1 = keep), fed per step from a seeded stream; only called in training. */
   dropoutMask(name: string, shape: number[], rate: number): Tensor;
+  /**
+   * Uniform noise in [0, 1), fed per step from a seeded stream (learned supermasks sample their masks
+   * from it); only called in training. Contexts that cannot feed noise leave it out.
+   */
+  uniformNoise?(name: string, shape: number[]): Tensor;
 }
 
 export interface Model {

@@ -6,6 +6,7 @@ import { registerReportCommand } from './report.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
 import { registerRunsTableCommand } from './runs-table.js';
+import { registerSupermaskCommand } from './supermask.js';
 import { registerSweepCommand } from './sweep.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerExportCommand(program);
   registerReproduceCommand(program);
+  registerSupermaskCommand(program);
   registerSweepCommand(program);
   registerWorkerCommand(program);
 }

@@ -14,6 +14,8 @@ import { INPUT_SETTINGS } from '../../spec/settings.js';
 import { constantDefault } from '../../spec/table.js';
 import { settingOption } from '../settings-options.js';
 import { parseNumber } from './lottery.js';
+import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
+import { reproduceSupermask } from './supermask.js';
 
 interface ReproduceOptions {
   trials?: number;
@@ -35,10 +37,13 @@ export function registerReproduceCommand(program: Command): void {
         Object.values(PRESETS)
           .map((p) => `  ${p.name.padEnd(16)} ${p.description}`)
           .join('\n') +
+        `\n  ${SUPERMASK_PRESET.name.padEnd(16)} ${SUPERMASK_PRESET.description}` +
         '\nRuns live in the run store, so presets that share runs compute them once, and running the ' +
         'same command again resumes.',
     )
-    .summary(`reproduce a published experiment and report it (${Object.keys(PRESETS).join(', ')})`)
+    .summary(
+      `reproduce a published experiment and report it (${[...Object.keys(PRESETS), SUPERMASK_PRESET.name].join(', ')})`,
+    )
     .option(
       '--trials <n>',
       'trials per experiment (default: 5 at paper scale; 3 for LeNet and 1 for conv nets at quick scale)',
@@ -72,6 +77,9 @@ export function registerReproduceCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .option('--no-report', 'only run the experiments')
     .action(async (experiment: string, o: ReproduceOptions) => {
+      // learned supermasks train scores over frozen weights: not lottery runs, their own runs and report
+      if (experiment === SUPERMASK_PRESET.name)
+        return reproduceSupermask({ ...o, threads: o.threads ?? constantDefault(INPUT_SETTINGS.threads) });
       const preset = presetNamed(experiment);
       const runs = presetRuns(preset, {
         dataset: o.dataset,
