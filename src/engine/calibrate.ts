@@ -20,7 +20,7 @@ import { TrainingEngine } from './engine.js';
 import type { OptimizerSpec } from './optimizers.js';
 
 /** Densities tried: from dense down past the sparsity of a 15-level LeNet lottery (3.6%). */
-export const CALIBRATION_DENSITIES = [1, 0.4, 0.15, 0.05, 0.015];
+export const CALIBRATION_DENSITIES = [1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02];
 
 export interface CalibrationOptions {
   batchSize: number;
