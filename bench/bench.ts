@@ -293,7 +293,7 @@ async function main() {
         console.log(
           `lenet300 level (${opts.iterations ?? 10_000} it, eval every 100): dense ${dense.seconds} s ` +
             `(test acc ${dense.test_accuracy.toFixed(4)}), ${(100 * sparse.fraction_remaining).toFixed(1)}% ` +
-            `remaining with sparse kernels ${sparse.seconds} s (test acc ${sparse.test_accuracy.toFixed(4)}): ${ratio.toFixed(2)}x`,
+            `remaining, ${sparse.kernels} step (auto) ${sparse.seconds} s (test acc ${sparse.test_accuracy.toFixed(4)}): ${ratio.toFixed(2)}x`,
         );
     }
     return;

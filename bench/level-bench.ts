@@ -2,11 +2,13 @@
  * A whole LeNet-300-100 level: 10,000 iterations (Adam 1.2e-3, batch 60) with evaluation on the
  * validation and test sets every 100, through the trainer, on MNIST; dense vs 3.6% remaining (15
  * rounds of magnitude pruning at initialization, fc 20% / output 10% per round) with the sparse MLP
- * kernels, in alternating rounds so both see the same machine load.
+ * kernels chosen by --sparse-kernels auto's measured crossover (calibrated once per machine, cached), in
+ * alternating rounds so both see the same machine load.
  *
  *   npm run bench -- --case lenet300-level --rounds 2 [--iterations 10000]
  */
 import { TrainingEngine } from '../src/engine/engine.js';
+import { calibratedTimings } from '../src/engine/calibrate.js';
 import { MODELS } from '../src/models/zoo.js';
 import { pruneMasks } from '../src/prune/index.js';
 import { makeSampler, prepareData } from '../src/train/data.js';
@@ -17,7 +19,11 @@ export interface LevelRecord {
   fraction_remaining: number;
   seconds: number;
   test_accuracy: number;
+  /** The step the engine chose for the level (auto: by the measured crossover). */
+  kernels: 'sparse' | 'dense';
 }
+
+const THREADS = 2;
 
 async function level(
   data: Awaited<ReturnType<typeof prepareData>>,
@@ -25,10 +31,20 @@ async function level(
   iterations: number,
 ): Promise<LevelRecord> {
   const entry = MODELS.lenet300;
+  const optimizer = entry.defaults.optimizer;
+  const crossover = await calibratedTimings(
+    [
+      [784, 300],
+      [300, 100],
+      [100, 10],
+    ],
+    { batchSize: 60, optimizer, threads: THREADS },
+  );
   const engine = await TrainingEngine.create(entry.create({ inputShape: [784] }), {
     batchSize: 60,
-    optimizer: entry.defaults.optimizer,
-    sparseKernelsBelow: rounds > 0 ? 0.5 : 0,
+    optimizer,
+    threads: THREADS,
+    ...(rounds > 0 ? { sparseKernels: 'auto' as const, crossover } : {}),
   });
   engine.initialize(0);
   if (rounds > 0) {
@@ -48,6 +64,7 @@ async function level(
     total += m.length;
     for (const v of m) kept += v;
   }
+  const kernels = engine.kernelPath;
   const started = performance.now();
   const result = await train(engine, data, makeSampler(data, 60, 1), {
     iterations,
@@ -64,6 +81,7 @@ async function level(
     fraction_remaining: Number((kept / total).toFixed(4)),
     seconds: Number(seconds.toFixed(2)),
     test_accuracy: result.testAccuracyAtEarlyStop,
+    kernels,
   };
 }
 

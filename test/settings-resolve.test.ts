@@ -14,7 +14,7 @@ import { PRESETS } from '../src/experiments/presets.js';
 import { type LotteryConfig, lotteryConfigSchema } from '../src/lottery/config.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
 import { UserError } from '../src/util/errors.js';
-import { ADDED_PRUNING, withoutAdded } from './helpers/added-settings.js';
+import { ADDED_PRUNING, ADDED_TOP, withoutAdded } from './helpers/added-settings.js';
 
 const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.json', 'utf8')) as {
   presets: Record<string, unknown>;
@@ -118,6 +118,9 @@ test('the config schema is the one from before, but for constant defaults and re
   };
   delete nowNormalized.properties.bnInit;
   delete nowNormalized.properties.durations;
+  for (const key of Object.keys(ADDED_TOP)) delete nowNormalized.properties[key];
+  const top = nowNormalized as unknown as { required: string[] };
+  top.required = top.required.filter((k) => !(k in ADDED_TOP));
   delete nowNormalized.properties.pruning.properties.rates.properties.shortcut;
   assert.deepEqual(nowNormalized.properties.init.enum?.pop(), 'kaiming_normal_fan_out');
   // the criteria are the criterion registry's names (Zhou et al.'s were added)

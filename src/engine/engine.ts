@@ -50,6 +50,7 @@ import {
 import { type UpdatePlan, chooseUpdatePlan } from './update-plans.js';
 import { mlpLayers } from './compact.js';
 import { SparseMlp } from './sparse-mlp.js';
+import { type SparseDecision, decideSparse } from './crossover.js';
 
 export type { EngineOptions, LossFunction } from './options.js';
 export { softmaxCrossEntropyLoss } from './options.js';
@@ -92,6 +93,10 @@ export class TrainingEngine {
   /** Whether the sparse step runs now, and whether it holds newer θ and optimizer state than the arrays. */
   private sparseActive = false;
   private sparseDirty = false;
+  /** The step forced by pinKernels (a resumed unit runs the step it was checkpointed with). */
+  private pinned: 'sparse' | 'dense' | undefined;
+  /** The last 'auto' decision, with its predicted times. */
+  private lastDecision: SparseDecision | undefined;
 
   private constructor(
     readonly model: Model,
@@ -124,7 +129,11 @@ export class TrainingEngine {
     const total = discovery.params.reduce((s, p) => s + sizeOf(p.decl.shape), 0);
     const arena = options.update === 'graph' ? null : await UpdateArena.create(options.optimizer, total);
     const engine = new TrainingEngine(model, options, discovery, arena);
-    const layers = (options.sparseKernelsBelow ?? 0) > 0 && !options.loss ? mlpLayers(model) : null;
+    const mode = options.sparseKernels ?? 'off';
+    if (mode === 'auto' && !options.crossover)
+      throw new Error("sparseKernels 'auto' needs crossover timings");
+    const wanted = mode !== 'off' || (options.sparseKernelsBelow ?? 0) > 0;
+    const layers = wanted && !options.loss ? mlpLayers(model) : null;
     if (layers)
       engine.sparseMlp = await SparseMlp.create(layers, engine.layout, {
         optimizer: options.optimizer,
@@ -181,16 +190,61 @@ export class TrainingEngine {
    * pruned weights at 0 and the kept fraction of the masked weights is below sparseKernelsBelow.
    */
   private refreshSparse(): void {
-    const { kept, total } = this.masks.keptOfMasked();
-    this.sparseActive =
-      this.sparseMlp !== null &&
-      kept < (this.options.sparseKernelsBelow ?? 0) * total &&
-      this.masks.frozenAtZero();
+    const possible = this.sparseMlp !== null && this.masks.frozenAtZero();
+    if (this.pinned === 'sparse' && !possible)
+      throw new Error(
+        'the sparse step was pinned, but the model is no MLP or pruned weights are not frozen at 0',
+      );
+    this.sparseActive = possible && (this.pinned ? this.pinned === 'sparse' : this.wantsSparse());
     this.sparseDirty = false;
     if (this.sparseActive) {
       const dense = this.arrays.dense(this.plan, this.parameterCount);
       this.sparseMlp!.install(dense.get(THETA)!, dense, this.masks.get());
     }
+  }
+
+  /** Whether the masks call for the sparse step, by the engine's options. */
+  private wantsSparse(): boolean {
+    const mode = this.options.sparseKernels ?? 'off';
+    if (mode === 'always') return true;
+    if (mode === 'auto') {
+      const masks = this.masks.get();
+      const layers = this.sparseMlp!.layers.map((l) => {
+        const m = masks.get(l.weight);
+        let kept = 0;
+        if (m) for (let i = 0; i < m.length; i++) kept += m[i];
+        return { inFeatures: l.inFeatures, outFeatures: l.outFeatures, density: m ? kept / m.length : 1 };
+      });
+      this.lastDecision = decideSparse(layers, this.options.crossover!);
+      return this.lastDecision.sparse;
+    }
+    const { kept, total } = this.masks.keptOfMasked();
+    return kept < (this.options.sparseKernelsBelow ?? 0) * total;
+  }
+
+  /** Which step trains now: onnxruntime's dense one or the sparse MLP kernels. */
+  get kernelPath(): 'sparse' | 'dense' {
+    return this.sparseActive ? 'sparse' : 'dense';
+  }
+
+  /** True when the sparse step can run for this model (an MLP, and the engine was asked for it). */
+  get sparseKernelsAvailable(): boolean {
+    return this.sparseMlp !== null;
+  }
+
+  /** The last 'auto' decision and the step times it predicted (ms per step, summed over layers). */
+  get sparseDecision(): SparseDecision | undefined {
+    return this.lastDecision;
+  }
+
+  /**
+   * Forces the sparse or the dense step whatever the masks (undefined: decide again). A resumed unit
+   * pins the step its checkpoint was computed with, so a unit never mixes the two roundings.
+   */
+  pinKernels(path: 'sparse' | 'dense' | undefined): void {
+    this.pullSparse();
+    this.pinned = path;
+    this.refreshSparse();
   }
 
   /** True when steps and evaluation run the sparse MLP kernels; their multiply-adds per step. */

@@ -3,6 +3,7 @@ import type { Tensor } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import type { ParamDecl } from '../models/types.js';
 import type { OptimizerSpec } from './optimizers.js';
+import type { ShapeTiming } from './crossover.js';
 
 /**
  * A training loss, written in the graph DSL. `logits` are the model's output [batch, classes] and
@@ -37,6 +38,14 @@ export interface EngineOptions {
    * identity.
    */
   sparseKernelsBelow?: number;
+  /**
+   * The sparse WebAssembly step by mode (overrides sparseKernelsBelow when given and not 'off'):
+   * 'always' whenever the model is an MLP and pruned weights are frozen at 0; 'auto' when, besides,
+   * the timings in `crossover` (by layer shape, crossover.ts) predict it faster than the dense step.
+   */
+  sparseKernels?: 'off' | 'auto' | 'always';
+  /** Measured step times by layer shape (calibrate.ts), for sparseKernels 'auto'. */
+  crossover?: ReadonlyMap<string, ShapeTiming>;
   /**
    * Parameters with at least this many entries are graph inputs of their own in the training step;
    * smaller neighbours share one (default 65536). Only speed depends on it, never a result.

@@ -5,6 +5,8 @@
  */
 import { loadDataset } from '../data/index.js';
 import { TrainingEngine } from '../engine/engine.js';
+import { calibratedTimings } from '../engine/calibrate.js';
+import { mlpLayers } from '../engine/compact.js';
 import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
 import { type LotteryReporter, runLottery } from '../lottery/procedure.js';
 import { modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
@@ -79,11 +81,36 @@ export async function setUpTraining(
     dropout: config.dropout,
     bnInit: config.bnInit,
   });
+  const sparseKernels = config.sparseKernels ?? 'off';
+  let crossover;
+  if (sparseKernels !== 'off') {
+    const layers = mlpLayers(model);
+    if (!layers)
+      throw new UserError(
+        `--sparse-kernels ${sparseKernels}: the sparse step runs MLPs only (fully connected layers with ReLU, ` +
+          `no dropout or BatchNorm), and ${config.model} is not one`,
+        'leave --sparse-kernels out (it is off by default)',
+      );
+    if (sparseKernels === 'auto')
+      crossover = await calibratedTimings(
+        layers.map((l) => [l.inFeatures, l.outFeatures] as const),
+        {
+          batchSize: config.batchSize,
+          optimizer: config.optimizer,
+          threads: opts.threads,
+          onMeasure: (i, o) =>
+            process.stderr.write(
+              `measuring the sparse-kernel crossover of layer shape ${i}x${o} (once per machine and threads)\n`,
+            ),
+        },
+      );
+  }
   const engine = await TrainingEngine.create(model, {
     batchSize: config.batchSize,
     optimizer: config.optimizer,
     threads: opts.threads,
     masked: (decl) => isPrunable(config, decl),
+    ...(sparseKernels === 'off' ? {} : { sparseKernels, crossover }),
   });
   return { data, engine };
 }

@@ -42,6 +42,8 @@ export const provenanceSchema = z.object({
   ticketlab: z.string(),
   /** onnxruntime-node's version */
   onnxruntime: z.string(),
+  /** with --sparse-kernels: whether the unit trained with the sparse MLP step or the dense one */
+  kernels: z.enum(['sparse', 'dense']).optional(),
 });
 
 /**

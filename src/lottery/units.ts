@@ -29,6 +29,7 @@ import { supermaskAccuracy } from './supermask.js';
 import { freshInit, ticketMasks } from './tickets.js';
 import { type UnitContext, type WeightSet, trialKey } from './types.js';
 import {
+  checkpointKernels,
   removeCheckpoint,
   resumableCheckpoint,
   saveCheckpoint,
@@ -191,6 +192,9 @@ export class UnitWorker {
     engine.resetOptimizer();
     engine.setDropoutSeed(Rng.derive(seed, 'dropout', level, condition).uint32());
     const { checkpoint, discarded } = resumableCheckpoint(dir, engine.threads);
+    // with --sparse-kernels, a resumed unit keeps the step its checkpoint was computed with
+    const recordKernels = (config.sparseKernels ?? 'off') !== 'off';
+    if (recordKernels) engine.pinKernels(checkpoint ? checkpointKernels(dir) : undefined);
     if (discarded !== undefined)
       notify(
         this.reporter,
@@ -224,7 +228,7 @@ export class UnitWorker {
           },
           saveCheckpoint: (c) => {
             holding(); // never overwrite the checkpoint of the process that took the unit over
-            saveCheckpoint(dir, c, engine.threads);
+            saveCheckpoint(dir, c, engine.threads, recordKernels ? engine.kernelPath : undefined);
           },
           ...(this.callbacks ? { callbacks: this.callbacks({ trial, level, condition }) } : {}),
         },
@@ -247,6 +251,7 @@ export class UnitWorker {
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
     const levelResult = toLevelResult(config, unit, result, layers, masks, engine.threads);
+    if (recordKernels) levelResult.provenance!.kernels = engine.kernelPath;
     if (supermask) levelResult.supermask = supermask;
     levelResult.cost = modelCost(engine.model, engine.getWeights());
     const collapse = collapsedToChance(result.curve, this.data.classes);
@@ -285,6 +290,8 @@ export class UnitWorker {
       this.engine.threads,
     );
     levelResult.state = 'diverged';
+    if ((this.config.sparseKernels ?? 'off') !== 'off')
+      levelResult.provenance!.kernels = this.engine.kernelPath;
     levelResult.divergence = { iteration: error.iteration, loss: String(error.loss) };
     this.run.markDone(unit.key, levelResult, { threads: this.engine.threads, state: 'diverged', files });
     removeCheckpoint(this.run.path(unit.key));

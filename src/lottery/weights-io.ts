@@ -49,9 +49,29 @@ export function loadMasks(path: string, layers: PrunableLayer[]): Masks {
 // callbacks' state and records), plus the thread count in checkpoint.json
 
 /** Saves the trainer's checkpoint in `dir` and records in its checkpoint.json the thread count. */
-export function saveCheckpoint(dir: string, c: TrainCheckpoint, threads: number): void {
+export function saveCheckpoint(
+  dir: string,
+  c: TrainCheckpoint,
+  threads: number,
+  kernels?: 'sparse' | 'dense',
+): void {
   // threads last, in the same write: a checkpoint.json without it would pass for an older format
-  saveTrainCheckpoint(dir, c, { threads });
+  saveTrainCheckpoint(dir, c, { threads, ...(kernels ? { kernels } : {}) });
+}
+
+/**
+ * The step (sparse kernels or dense) the unit's checkpoint was computed with, when its run uses
+ * --sparse-kernels: a resumed unit pins it, so it never mixes the two roundings.
+ */
+export function checkpointKernels(dir: string): 'sparse' | 'dense' | undefined {
+  const jsonPath = `${dir}/checkpoint.json`;
+  if (!existsSync(jsonPath)) return undefined;
+  try {
+    const k = (readJson(jsonPath) as { kernels?: unknown }).kernels;
+    return k === 'sparse' || k === 'dense' ? k : undefined;
+  } catch {
+    return undefined; // unreadable: resumableCheckpoint discards it
+  }
 }
 
 /**

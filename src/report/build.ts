@@ -14,6 +14,7 @@ import {
 } from './charts.js';
 import { labelRuns, normalizeDataset, partialLabel, type RunLabels } from './labels.js';
 import { maskFigures } from './mask-figures.js';
+import { costFigure } from './cost-figure.js';
 import type { MaskReader } from './masks.js';
 import {
   figurePath,
@@ -226,6 +227,8 @@ function experimentFigures(e: ExperimentReport): Figure[] {
       ),
     );
   }
+  const cost = costFigure(s, labels.slug, text('Cost per iteration'));
+  if (cost) figs.push(cost);
   return figs;
 }
 

@@ -9,6 +9,7 @@ import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from '
 import { BN_INITS, type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
+import { ENGINE_SETTINGS } from './engine-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
@@ -422,6 +423,7 @@ export const LOTTERY_SETTINGS = {
     help: 'save a resumable checkpoint every n iterations (0 = never); resuming gives identical results',
     affectsResults: false,
   }),
+  ...ENGINE_SETTINGS,
 } as const;
 
 /**

@@ -16,11 +16,19 @@ export const ADDED_PRUNING: Record<string, unknown> = {
   prunedWeights: 'zero',
   supermask: false,
 };
+/** Top-level settings added since, at their defaults: how the step runs (--sparse-kernels, issue 17). */
+export const ADDED_TOP: Record<string, unknown> = { sparseKernels: 'off' };
+
 export function withoutAdded(config: LotteryConfig): unknown {
   const pruning: Record<string, unknown> = { ...config.pruning };
   for (const [key, value] of Object.entries(ADDED_PRUNING)) {
     assert.deepEqual(pruning[key], value, key);
     delete pruning[key];
   }
-  return { ...config, pruning };
+  const top: Record<string, unknown> = { ...config, pruning };
+  for (const [key, value] of Object.entries(ADDED_TOP)) {
+    assert.deepEqual(top[key], value, key);
+    delete top[key];
+  }
+  return top;
 }

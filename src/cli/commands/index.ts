@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCalibrateCommand } from './calibrate.js';
 import { registerDatasetsCommand } from './datasets.js';
 import { registerExportCommand } from './export.js';
 import { registerLotteryCommand, registerTrainCommand } from './lottery.js';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command): void {
   registerSupermaskCommand(program);
   registerSweepCommand(program);
   registerWorkerCommand(program);
+  registerCalibrateCommand(program);
 }
