@@ -12,10 +12,19 @@ import {
 
 const shape = { initial: 0.1, final: 0.9, steps: 3 };
 const at = (name: string, pos: number) => sparsityScheduleNamed(name).sparsityAt(pos, shape);
-const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 
 test('every built-in schedule is registered, in order', () => {
-  assert.deepEqual(sparsityScheduleNames(), ['one_shot', 'iterative', 'agp', 'one_cycle', 'cos', 'lin', 'dsd']);
+  assert.deepEqual(sparsityScheduleNames(), [
+    'one_shot',
+    'iterative',
+    'agp',
+    'one_cycle',
+    'cos',
+    'lin',
+    'dsd',
+  ]);
 });
 
 test('each schedule at chosen points equals its formula', () => {
@@ -68,5 +77,8 @@ test('the window: s_i before its start, the schedule inside, its end value after
 });
 
 test('an unknown schedule gets one message listing the known ones', () => {
-  assert.throws(() => sparsityScheduleNamed('cubic'), /unknown sparsity schedule "cubic" \(known: one_shot, iterative/);
+  assert.throws(
+    () => sparsityScheduleNamed('cubic'),
+    /unknown sparsity schedule "cubic" \(known: one_shot, iterative/,
+  );
 });
