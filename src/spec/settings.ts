@@ -9,6 +9,7 @@ import { type FullOptimizerSpec, OPTIMIZER_DEFAULTS, type OptimizerKind } from '
 import { BN_INITS, type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
+import { GRADUAL_SETTINGS } from './gradual-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
@@ -323,6 +324,7 @@ export const LOTTERY_SETTINGS = {
     affectsResults: false,
   }),
   pruning: PRUNING_SETTINGS,
+  gradual: GRADUAL_SETTINGS,
   reset: setting({
     key: 'reset',
     schema: registeredChoice('reset', (name) => name),

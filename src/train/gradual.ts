@@ -60,6 +60,8 @@ export interface GradualOptions {
   batchNorm?: BatchNormReset;
   /** Put the final mask on θ₀ at the end and evaluate it untrained (fasterai's reset_end). */
   resetEnd?: boolean;
+  /** With resetEnd: put the trained weights back after that evaluation (a lottery unit keeps them). */
+  keepTrained?: boolean;
   /** θ₀ (default: the engine's weights and buffers at iteration 0). */
   initial?: WeightSnapshot;
   /** Told after every pruning step (progress output). */
@@ -91,7 +93,7 @@ export interface GradualPruning extends TrainCallback {
 export const sparsityRecord = (layer: string): string => `sparsity:${layer}`;
 
 /** Settings that cannot work, refused before training (one message each). */
-function check(o: GradualOptions, iterations: number): void {
+export function checkGradualOptions(o: GradualOptions, iterations: number): void {
   sparsityScheduleNamed(o.schedule);
   scopeNamed(o.scope);
   const criterion = criterionNamed(o.strategy);
@@ -279,7 +281,7 @@ export function gradualPruning(o: GradualOptions): GradualPruning {
     async onIteration(iteration, ctx) {
       const { engine, options } = ctx;
       if (!checked) {
-        check(o, options.iterations);
+        checkGradualOptions(o, options.iterations);
         checked = true;
       }
       if (iteration === 0) {
@@ -314,8 +316,10 @@ export function gradualPruning(o: GradualOptions): GradualPruning {
     },
     async onEnd(_iteration, ctx) {
       if (!o.resetEnd || !initial) return;
+      const trained = o.keepTrained ? take(ctx.engine) : null;
       resetTo(ctx.engine, initial, initial, 'reinit');
       const point = await evaluateAll(ctx.engine, ctx.data, _iteration);
+      if (trained) ctx.engine.setWeights(trained.weights, trained.buffers);
       resetEndAccuracy = { validation: point.validationAccuracy, test: point.testAccuracy };
       ctx.record('reset_end:validation_accuracy', point.validationAccuracy);
       ctx.record('reset_end:test_accuracy', point.testAccuracy);
