@@ -22,5 +22,8 @@ export function withoutAdded(config: LotteryConfig): unknown {
     assert.deepEqual(pruning[key], value, key);
     delete pruning[key];
   }
-  return { ...config, pruning };
+  // pruning during training (issue 14), off: its group holds only defaults
+  const { gradual, ...rest } = config;
+  assert.equal(gradual.schedule, 'none');
+  return { ...rest, pruning };
 }
