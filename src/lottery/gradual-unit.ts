@@ -5,7 +5,13 @@
  * so level 1 (`--reset init` and rates 0: the final mask on θ₀, retrained) continues from them.
  */
 import type { Masks, PrunableLayer } from '../prune/types.js';
-import { type GradualPruning, type PruneEvent, gradualPruning } from '../train/gradual.js';
+import {
+  type GradualOptions,
+  type GradualPruning,
+  type PruneEvent,
+  checkGradualOptions,
+  gradualPruning,
+} from '../train/gradual.js';
 import type { LotteryConfig } from './config.js';
 import type { WeightSet } from './types.js';
 
@@ -20,7 +26,7 @@ export function gradualCallbackFor(
   const g = config.gradual;
   if (g.schedule === 'none' || unit.level !== 0 || unit.condition !== 'ticket') return null;
   const kinds: readonly string[] = g.kinds;
-  return gradualPruning({
+  const options: GradualOptions = {
     schedule: g.schedule,
     sparsity: g.sparsity,
     start: g.start,
@@ -39,7 +45,10 @@ export function gradualCallbackFor(
     keepTrained: true,
     initial: theta0,
     onPrune,
-  });
+  };
+  // refused before training starts, not from inside it
+  checkGradualOptions(options, config.iterations);
+  return gradualPruning(options);
 }
 
 /** One line of progress output for a pruning step: the target and each layer's sparsity. */
