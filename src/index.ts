@@ -128,6 +128,21 @@ export type {
 } from './train/trainer.js';
 export { namedCallback } from './train/callbacks.js';
 export { prepareData, makeSampler, type TrainData } from './train/data.js';
+// pruning during training: the gradual-pruning callback and the sparsity-schedule registry
+export {
+  gradualPruning,
+  masksAtSparsity,
+  sparsityRecord,
+  type GradualOptions,
+  type GradualPruning,
+  type PruneEvent,
+} from './train/gradual.js';
+export {
+  registerSparsitySchedule,
+  sparsityScheduleNamed,
+  sparsityScheduleNames,
+  type SparsitySchedule,
+} from './prune/sparsity-schedules/registry.js';
 
 // the lottery procedure: a plan of units; resets and controls are registries
 export {

@@ -47,7 +47,7 @@ import {
   compileStep,
   discover,
 } from './step-graph.js';
-import { type UpdatePlan, chooseUpdatePlan } from './update-plans.js';
+import { type UpdatePlan, chooseUpdatePlan, sparseCapacity } from './update-plans.js';
 import { mlpLayers } from './compact.js';
 import { SparseMlp } from './sparse-mlp.js';
 import { type SparseDecision, decideSparse } from './crossover.js';
@@ -148,8 +148,16 @@ export class TrainingEngine {
     return engine;
   }
 
-  private choosePlan(): UpdatePlan {
-    return chooseUpdatePlan(this.options, this.segments, this.masks.mask, this.arena);
+  private choosePlan(reusePrograms = false): UpdatePlan {
+    const reusable = reusePrograms
+      ? [...this.programs.keys()].map(sparseCapacity).filter((c): c is number[] => c !== null)
+      : [];
+    return chooseUpdatePlan(this.options, this.segments, this.masks.mask, this.arena, reusable);
+  }
+
+  /** Step programs compiled so far (one onnxruntime session each; counted to prove mask changes reuse them). */
+  get stepCompiles(): number {
+    return this.programs.size;
   }
 
   /** Makes `plan` current (compiling its program once per key), its arrays filled from `dense`. */
@@ -443,7 +451,7 @@ export class TrainingEngine {
     const dense = this.denseState();
     this.masks.set(masks, options);
     // install from the dense state taken before the switch, then freeze what the mask removed
-    await this.usePlan(this.choosePlan(), dense);
+    await this.usePlan(this.choosePlan(options.reusePrograms), dense);
     this.applyMask();
     this.refreshSparse();
   }

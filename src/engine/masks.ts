@@ -12,6 +12,12 @@ export interface MaskOptions {
    * whole policy.
    */
   frozen?: ReadonlyMap<string, Float32Array>;
+  /**
+   * Masks that change during training: take any compiled sparse step whose shapes hold the new kept
+   * counts (padding its index lists) instead of compiling one for these exact counts, so a schedule
+   * of many shrinking masks compiles once. Off by default: a lottery level compiles its exact shapes.
+   */
+  reusePrograms?: boolean;
 }
 
 export class MaskPolicy {

@@ -199,28 +199,47 @@ class GraphUpdate extends DenseLayout implements UpdatePlan {
   afterRun(): void {}
 }
 
-/** The update of the kept entries only: gathered from θ, updated in the graph, scattered back. */
+/**
+ * The update of the kept entries only: gathered from θ, updated in the graph, scattered back. The
+ * program's shapes are its `capacity` per segment (the kept counts unless a larger compiled program
+ * is reused): a segment keeping fewer entries pads its index list with its first entry, whose lanes
+ * are computed and thrown away, so a mask that changes during training reuses one program.
+ */
 class SparseUpdate implements UpdatePlan {
   readonly sparse = true;
   readonly scalarsInGraph = true;
   /** New kept values per segment and their flat θ indices, bound to one program. */
   private scatter: { values: Float32Array; index: Int32Array }[] = [];
   private theta: Float32Array = new Float32Array(0);
+  private readonly capacity: number[];
+  /** For each lane of the packed optimizer state, its θ index (−1 for a padding lane). */
+  private readonly lanes: Int32Array;
 
   constructor(
-    /** Kept entries per segment: the program's shape depends only on these. */
+    /** Kept entries per segment. */
     private readonly keptCounts: number[],
     /** The kept flat indices of θ, ascending. */
-    private readonly kept: BigInt64Array,
-  ) {}
+    private readonly kept: Int32Array,
+    capacity?: number[],
+  ) {
+    this.capacity = capacity ?? keptCounts;
+    const total = this.capacity.reduce((a, b) => a + b, 0);
+    this.lanes = new Int32Array(total).fill(-1);
+    let lane = 0;
+    let j = 0;
+    this.capacity.forEach((cap, k) => {
+      for (let i = 0; i < keptCounts[k]; i++) this.lanes[lane + i] = kept[j++];
+      lane += cap;
+    });
+  }
 
   get key(): string {
-    return `sparse:${this.keptCounts.join(',')}`;
+    return `sparse:${this.capacity.join(',')}`;
   }
 
   emit(step: StepGraph): void {
     const { graph, options, segments, thetas, segmentGrads, scalarInputs, outputs, carried } = step;
-    const keptCounts = this.keptCounts;
+    const keptCounts = this.capacity;
     const keptTotal = keptCounts.reduce((a, b) => a + b, 0);
     const cat = (ts: Tensor[]) => (ts.length === 1 ? ts[0] : op.concat(ts, 0));
     const live = segments.map((_, k) => k).filter((k) => keptCounts[k] > 0);
@@ -264,41 +283,44 @@ class SparseUpdate implements UpdatePlan {
   }
 
   packState(dense: Float32Array): Float32Array {
-    const kept = this.kept;
-    const packed = new Float32Array(kept.length);
-    for (let j = 0; j < kept.length; j++) packed[j] = dense[Number(kept[j])];
+    const lanes = this.lanes;
+    const packed = new Float32Array(lanes.length);
+    for (let j = 0; j < lanes.length; j++) if (lanes[j] >= 0) packed[j] = dense[lanes[j]];
     return packed;
   }
 
   unpackState(packed: Float32Array, length: number): Float32Array {
-    const kept = this.kept;
+    const lanes = this.lanes;
     const dense = new Float32Array(length);
-    for (let j = 0; j < kept.length; j++) dense[Number(kept[j])] = packed[j];
+    for (let j = 0; j < lanes.length; j++) if (lanes[j] >= 0) dense[lanes[j]] = packed[j];
     return dense;
   }
 
   bind(program: StepProgram, theta: Float32Array, { feeds, fetches }: RunArgs): void {
     const sig = program.signatures;
-    // kept indices local to each segment (the kept list is sorted, so each segment's are a run)
+    // kept indices local to each segment (the kept list is sorted, so each segment's are a run),
+    // each segment's run padded to its capacity with its first local index. The int64 indices are
+    // written through an int32 view (low word, high word 0: indices are non-negative and below 2^31;
+    // little-endian, as every platform onnxruntime-node ships for): BigInt per entry is 10× slower.
     const kept = this.kept;
-    const local = new BigInt64Array(kept.length);
-    const global = Int32Array.from(kept, Number);
     const runs: [number, number][] = [];
     let j = 0;
     program.segments.forEach((s: Segment, k) => {
       const start = j;
-      const end = BigInt(s.offset + s.size);
-      for (; j < kept.length && kept[j] < end; j++) local[j] = kept[j] - BigInt(s.offset);
+      const end = s.offset + s.size;
+      const local = new BigInt64Array(this.capacity[k]);
+      const words = new Int32Array(local.buffer);
+      for (; j < kept.length && kept[j] < end; j++) words[2 * (j - start)] = kept[j] - s.offset;
       runs.push([start, j]);
       const name = pieceName(KEPT, k);
-      if (sig.has(name)) feeds[name] = ortTensor(sig.get(name)!, local.subarray(start, j));
+      if (sig.has(name)) feeds[name] = ortTensor(sig.get(name)!, local);
     });
     this.scatter = [];
     for (const { output, segment } of program.keptValues) {
       const [start, end] = runs[segment];
-      const values = new Float32Array(end - start);
+      const values = new Float32Array(this.capacity[segment]);
       fetches[output] = ortTensor(sig.get(output)!, values);
-      this.scatter.push({ values, index: global.subarray(start, end) });
+      this.scatter.push({ values, index: kept.subarray(start, end) });
     }
     this.theta = theta;
   }
@@ -308,6 +330,11 @@ class SparseUpdate implements UpdatePlan {
     for (const { values, index } of this.scatter)
       for (let j = 0; j < index.length; j++) theta[index[j]] = values[j];
   }
+}
+
+/** The capacities of a compiled sparse program's key (`sparse:<count>,<count>,…`), else null. */
+export function sparseCapacity(key: string): number[] | null {
+  return key.startsWith('sparse:') ? key.slice(7).split(',').map(Number) : null;
 }
 
 /**
@@ -320,6 +347,8 @@ export function chooseUpdatePlan(
   segments: readonly Segment[],
   mask: Float32Array,
   arena: UpdateArena | null,
+  /** Capacities of compiled sparse programs that may be reused (padded) instead of compiling anew. */
+  reusable: readonly number[][] = [],
 ): UpdatePlan {
   const keptCounts = segments.map((s) => {
     let n = 0;
@@ -328,9 +357,13 @@ export function chooseUpdatePlan(
   });
   const keptCount = keptCounts.reduce((a, b) => a + b, 0);
   if (keptCount < (options.sparseBelow ?? 0.5) * mask.length) {
-    const kept = new BigInt64Array(keptCount);
-    for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) kept[j++] = BigInt(i);
-    return new SparseUpdate(keptCounts, kept);
+    const kept = new Int32Array(keptCount);
+    for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) kept[j++] = i;
+    // the smallest reusable program that holds every segment's kept entries
+    const fits = reusable
+      .filter((cap) => cap.length === keptCounts.length && cap.every((c, k) => c >= keptCounts[k]))
+      .sort((a, b) => a.reduce((x, y) => x + y, 0) - b.reduce((x, y) => x + y, 0));
+    return new SparseUpdate(keptCounts, kept, fits[0]);
   }
   const masked = keptCount !== mask.length;
   return arena ? new FusedUpdate(arena, masked, mask) : new GraphUpdate(masked, mask);

@@ -96,6 +96,23 @@ export const levelResultSchema = z.object({
    */
   supermask: z.object({ mask: accuracy, randomMask: accuracy, unmasked: accuracy }).optional(),
   cost: levelCostSchema.optional(),
+  /**
+   * Pruning during training (`gradual.schedule`): every pruning step with each layer's kept count,
+   * and with reset_end the accuracy of the final mask on θ₀, untrained.
+   */
+  gradual: z
+    .object({
+      events: z.array(
+        z.object({
+          iteration: count,
+          target: z.number(),
+          layers: z.array(z.object({ layer: z.string(), kept: count, total: count })),
+          reset: z.enum(['theta0', 'rewind']).optional(),
+        }),
+      ),
+      resetEnd: z.object({ validation: accuracy, test: accuracy }).optional(),
+    })
+    .optional(),
 });
 
 export const machineSchema = z.object({

@@ -37,6 +37,7 @@ import {
   saveWeights,
 } from './weights-io.js';
 import { modelCost } from '../engine/cost.js';
+import { describePruneEvent, finalMasks, gradualCallbackFor } from './gradual-unit.js';
 
 export interface UnitInfo {
   trial: number;
@@ -206,6 +207,13 @@ export class UnitWorker {
     const holding = () => {
       if (lease.lost) throw new LeaseLostError(key);
     };
+    const gradual = gradualCallbackFor(config, unit, layers, ctx.theta0(), (e) =>
+      notify(this.reporter, `${unitLabel(unit)}: ${describePruneEvent(e)}`),
+    );
+    const extraCallbacks = [
+      ...(this.callbacks ? this.callbacks({ trial, level, condition }) : []),
+      ...(gradual ? [gradual] : []),
+    ];
     let result: TrainResult;
     try {
       result = await train(
@@ -230,7 +238,7 @@ export class UnitWorker {
             holding(); // never overwrite the checkpoint of the process that took the unit over
             saveCheckpoint(dir, c, engine.threads, recordKernels ? engine.kernelPath : undefined);
           },
-          ...(this.callbacks ? { callbacks: this.callbacks({ trial, level, condition }) } : {}),
+          ...(extraCallbacks.length ? { callbacks: extraCallbacks } : {}),
         },
         checkpoint,
       );
@@ -250,8 +258,16 @@ export class UnitWorker {
     if (result.rewind && !intact(rewindPath)) saveWeights(rewindPath, result.rewind);
     saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
     saveWeights(`${dir}/best.safetensors`, result.best);
-    const levelResult = toLevelResult(config, unit, result, layers, masks, engine.threads);
+    // pruned during training: the unit's masks are the ones it ended with
+    const unitMasks = gradual ? finalMasks(engine.getMasks(), layers) : masks;
+    if (gradual) saveMasks(`${dir}/masks.safetensors`, unitMasks, layers);
+    const levelResult = toLevelResult(config, unit, result, layers, unitMasks, engine.threads);
     if (recordKernels) levelResult.provenance!.kernels = engine.kernelPath;
+    if (gradual)
+      levelResult.gradual = {
+        events: structuredClone([...gradual.events]),
+        ...(gradual.resetEndAccuracy ? { resetEnd: gradual.resetEndAccuracy } : {}),
+      };
     if (supermask) levelResult.supermask = supermask;
     levelResult.cost = modelCost(engine.model, engine.getWeights());
     const collapse = collapsedToChance(result.curve, this.data.classes);

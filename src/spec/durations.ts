@@ -12,7 +12,14 @@
 import { UserError } from '../util/errors.js';
 
 /** Request keys of the settings given as durations (milestones: a list of them). */
-export const DURATION_KEYS = ['iterations', 'evalEvery', 'warmup', 'rewindIteration', 'milestones'] as const;
+export const DURATION_KEYS = [
+  'iterations',
+  'evalEvery',
+  'warmup',
+  'rewindIteration',
+  'milestones',
+  'gradualRewindIteration',
+] as const;
 export type DurationKey = (typeof DURATION_KEYS)[number];
 
 export function isDurationKey(key: string): key is DurationKey {

@@ -10,6 +10,7 @@ import { BN_INITS, type DefaultContext, inputShapeOf } from './defaults.js';
 import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
 import { ENGINE_SETTINGS } from './engine-settings.js';
+import { GRADUAL_SETTINGS } from './gradual-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
@@ -325,6 +326,7 @@ export const LOTTERY_SETTINGS = {
     affectsResults: false,
   }),
   pruning: PRUNING_SETTINGS,
+  gradual: GRADUAL_SETTINGS,
   reset: setting({
     key: 'reset',
     schema: registeredChoice('reset', (name) => name),

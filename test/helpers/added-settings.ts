@@ -25,7 +25,10 @@ export function withoutAdded(config: LotteryConfig): unknown {
     assert.deepEqual(pruning[key], value, key);
     delete pruning[key];
   }
-  const top: Record<string, unknown> = { ...config, pruning };
+  // pruning during training (issue 14), off: its group holds only defaults
+  const { gradual, ...rest } = config;
+  assert.equal(gradual.schedule, 'none');
+  const top: Record<string, unknown> = { ...rest, pruning };
   for (const [key, value] of Object.entries(ADDED_TOP)) {
     assert.deepEqual(top[key], value, key);
     delete top[key];

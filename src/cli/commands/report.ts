@@ -18,6 +18,7 @@ import {
   type PaperReference,
   type RunSummary,
 } from '../../report/index.js';
+import { writeGradualReport } from '../../report/gradual.js';
 
 interface ReportOpts {
   out?: string;
@@ -149,6 +150,8 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
   for (const e of result.model.experiments) {
     for (const w of e.labels.warnings) console.log(`  note: ${e.labels.label}: ${w}`);
   }
+  const gradual = await writeGradualReport(summaries, outDir);
+  if (gradual) console.log(`  pruning during training: ${gradual}`);
 }
 
 export function registerReportCommand(program: Command): void {

@@ -5,6 +5,7 @@ import { PRESETS, type Scale, presetNamed, presetRuns } from '../../experiments/
 import { resolveConfig } from '../../lottery/resolve.js';
 import type { RunSummary } from '../../lottery/summary.js';
 import { writeReport } from '../../report/index.js';
+import { writeGradualReport } from '../../report/gradual.js';
 import type { RunSummary as ReportSummary } from '../../report/index.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { dataDirOption } from './datasets.js';
@@ -118,6 +119,8 @@ export function registerReproduceCommand(program: Command): void {
         title,
       });
       console.log(`report: ${join(out, o.format === 'html' ? 'index.html' : 'index.md')}`);
+      const gradual = await writeGradualReport(summaries, out);
+      if (gradual) console.log(`pruning during training: ${gradual}`);
       void result;
     });
 }
