@@ -44,7 +44,7 @@ export function convWeightGrad(
   const [co, ci, kh, kw] = wShape;
   const [n, , ho, wo] = g.shape;
   if (kh * kw * ci <= co) return convWeightGradIm2col(x, g, wShape, stride, pads, dilation);
-  if (stride === 1) {
+  if (stride === 1 && perImageProductsFit(wShape, g.shape, x.shape[3] + pads[1] + pads[3])) {
     const tapOperandEntries = options.tapOperandEntries ?? CONV_WEIGHT_GRAD_DEFAULTS.tapOperandEntries;
     return convWeightGradStride1(x, g, wShape, pads, dilation, tapOperandEntries);
   }
@@ -59,6 +59,20 @@ export function convWeightGrad(
     }
   }
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [co, ci, kh, kw]);
+}
+
+/**
+ * Whether the stride-1 kernel's per-image products ([Co, C] per image and tap, summed afterwards)
+ * stay within twice its operands ([C + Co, Ho·Wp] per image). Wide layers on small maps (VGG's
+ * 512-channel 4×4 and 2×2 layers: 2.4M product entries per image against 25K operand entries) would
+ * spend their time writing and summing products, ~600 MB per layer at batch 64; one GEMM per tap
+ * over all images (K = N·Ho·Wo) computes each product once. Every layer of the paper's Conv and LeNet
+ * nets and of the CIFAR ResNets passes this test.
+ */
+function perImageProductsFit(wShape: readonly number[], gShape: readonly number[], wp: number): boolean {
+  const [co, ci] = wShape;
+  const ho = gShape[2];
+  return co * ci <= 2 * (co + ci) * ho * wp;
 }
 
 /**
