@@ -69,6 +69,21 @@ test('stand-ins and quick scale are labelled; quick shortens training but keeps 
   assert.equal(config.levels, 16);
 });
 
+test('LeNet quick scale trains long enough for early stopping to show, with controls where the paper makes its claims', () => {
+  for (const dataset of ['mnist', 'fashion-mnist']) {
+    const [{ config }] = configs('lenet-iterative', dataset, 'quick');
+    // the dense network's minimum validation loss comes mid-run (around 3,600-5,300), not at the end
+    assert.equal(config.iterations, 10_000);
+    assert.equal(config.evalEvery, 200);
+    assert.equal(config.trials, 2);
+    assert.deepEqual(config.controls, ['random-reinit', 'random-prune']);
+    assert.deepEqual(config.controlLevels, { 'random-reinit': [3, 7, 9, 15, 16], 'random-prune': [7, 15] });
+  }
+  const [{ config: paper }] = configs('lenet-iterative', 'mnist', 'paper');
+  assert.deepEqual(paper.controls, ['random-reinit', 'random-prune', 'one-shot']);
+  assert.equal(paper.controlLevels, undefined);
+});
+
 test('figure-1 draws on exactly the runs of the other presets, so the run store computes them once', () => {
   for (const scale of ['quick', 'paper'] as const) {
     const figure1 = configs('figure-1', undefined, scale).map((r) => hashConfig(r.config));

@@ -31,6 +31,8 @@ interface DeepExperiment {
   paperDurations: Pick<LotteryRequest, 'iterations' | 'milestones'>;
   paperLevels: number;
   paperEvalEvery: number;
+  /** Where the paper's figures show test accuracy at fixed iterations (report: accuracy at iteration N). */
+  paperAccuracyAt: number[];
   variants: Variant[];
   quick: {
     iterations: number;
@@ -51,6 +53,7 @@ const RESNET: DeepExperiment = {
   paperLevels: 12,
   // the paper plots accuracy at 10K, 20K and 30K iterations
   paperEvalEvery: 2000,
+  paperAccuracyAt: [10_000, 20_000, 30_000],
   variants: [
     { id: 'lr0.1', learningRate: 0.1, warmup: 0, scope: 'global' },
     { id: 'lr0.01', learningRate: 0.01, warmup: 0, scope: 'global' },
@@ -69,6 +72,8 @@ const VGG: DeepExperiment = {
   paperLevels: 20,
   // the paper plots accuracy at 30K, 60K and 112K iterations
   paperEvalEvery: 5000,
+  // 112K is the end of training, 112,480 iterations
+  paperAccuracyAt: [30_000, 60_000, 112_480],
   variants: [
     { id: 'lr0.1', learningRate: 0.1, warmup: 0, scope: 'global' },
     { id: 'lr0.01', learningRate: 0.01, warmup: 0, scope: 'global' },
@@ -78,9 +83,13 @@ const VGG: DeepExperiment = {
   quick: { iterations: 150, evalEvery: 50, levels: 3, controlLevels: [3], validationSize: 1000 },
 };
 
+/** Paper-scale iterations scaled to quick training, as the schedule's milestones and warmup are. */
+const scaleToQuick = (e: DeepExperiment, it: number) =>
+  Math.round((it * e.quick.iterations) / e.paperIterations);
+
 function deepRuns(e: DeepExperiment, dataset: string, scale: Scale, trials: number): PresetRun[] {
   const quick = scale === 'quick';
-  const scaleIt = (it: number) => Math.round((it * e.quick.iterations) / e.paperIterations);
+  const scaleIt = (it: number) => scaleToQuick(e, it);
   return e.variants.map((v) => ({
     name: `${e.preset}-${v.id}-${dataset}-${scale}`,
     request: {
@@ -143,6 +152,22 @@ function deepPreset(e: DeepExperiment, description: string): Preset {
       return deepRuns(e, dataset, o.scale, o.trials ?? (o.scale === 'paper' ? 5 : 1));
     },
   };
+}
+
+/**
+ * The iterations at which a deep preset's report shows test accuracy versus weights remaining (the
+ * paper's Figures 7 and 8): the paper's at paper scale; at quick scale scaled like the schedule and
+ * moved to the nearest evaluation, so every unit has a measurement there. Undefined for other presets.
+ */
+export function fixedAccuracyIterations(preset: string, scale: Scale): number[] | undefined {
+  const e = [RESNET, VGG].find((x) => x.preset === preset);
+  if (!e) return undefined;
+  if (scale === 'paper') return [...e.paperAccuracyAt];
+  const every = e.quick.evalEvery;
+  const onGrid = e.paperAccuracyAt.map((it) =>
+    Math.min(e.quick.iterations, Math.max(every, every * Math.round(scaleToQuick(e, it) / every))),
+  );
+  return [...new Set(onGrid)];
 }
 
 export const DEEP_PRESETS: Record<string, Preset> = {

@@ -46,6 +46,7 @@ import {
 } from './stats.js';
 import { comparisonTable, levelTable, sparsityTables, type Table } from './tables.js';
 import { fractionRemainingTable } from './fraction-table.js';
+import { fixedIterationResults } from './fixed-iterations.js';
 import { supermaskTable } from './supermask.js';
 
 /** What building needs from outside: where mask files come from, and the time to print. */
@@ -371,6 +372,8 @@ export function buildReportModel(
     e.comparison = cmp.rows;
     e.comparisonNotes = cmp.notes;
     e.figures = experimentFigures(e);
+    const fixed = fixedIterationResults(e, opts.accuracyAt, subtitleFor(e.summary, e.labels));
+    if (fixed) e.figures.push(fixed.figure);
     if (opts.masks ?? true) {
       const m = maskFigures(e, context.masks, subtitleFor(e.summary, e.labels));
       e.figures.push(...m.figures);
@@ -381,6 +384,7 @@ export function buildReportModel(
       const title = `Comparison with the paper (${cmp.ref!.id})`;
       e.tables.unshift(namedTable(`${e.labels.slug}-paper`, title, comparisonTable(cmp.rows), cmp.notes));
     }
+    if (fixed) e.tables.push(fixed.table);
     const fr = fractionRemainingTable(e.summary);
     if (fr) {
       e.tables.push(

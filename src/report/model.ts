@@ -21,6 +21,11 @@ export interface ReportOptions {
   paperReference?: PaperReference | null;
   /** Draw mask pictures when mask files are found (default true). */
   masks?: boolean;
+  /**
+   * Iterations at which to show test accuracy versus weights remaining (a figure and a table);
+   * default: the run's preset's (the deep presets: the paper's Figures 7 and 8), else none.
+   */
+  accuracyAt?: number[];
   /** PNG pixels per SVG pixel (default 2). */
   pngScale?: number;
 }

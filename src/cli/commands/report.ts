@@ -26,6 +26,20 @@ interface ReportOpts {
   title?: string;
   paper: string;
   masks: boolean;
+  accuracyAt?: number[];
+}
+
+/** `--accuracy-at 10000,20000,30000`: positive whole iterations. */
+function parseIterations(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const bad = parts.filter((p) => !/^[1-9]\d*$/.test(p.replace(/_/g, '')));
+  if (bad.length) {
+    throw new UserError(
+      `--accuracy-at takes iterations, not "${bad.join(', ')}"`,
+      'give positive whole numbers separated by commas, e.g. --accuracy-at 10000,20000,30000',
+    );
+  }
+  return [...new Set(parts.map((p) => Number(p.replace(/_/g, ''))))].sort((a, b) => a - b);
 }
 
 function isDir(p: string): boolean {
@@ -136,6 +150,7 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
       title: opts.title,
       paperReference,
       masks: opts.masks,
+      accuracyAt: opts.accuracyAt,
     });
   } catch (error) {
     throw fsUserError(error, outDir) ?? error; // a full disk names the report folder; nothing is half-written
@@ -186,6 +201,13 @@ export function registerReportCommand(program: Command): void {
         '--paper <id>',
         `paper values to compare with: auto (by model), none, or ${PAPER_REFERENCES.map((r) => r.id).join(', ')}`,
       ).default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--accuracy-at <iterations>',
+        'also show test accuracy at these iterations versus weights remaining, e.g. 10000,20000,30000 ' +
+          "(default: the deep presets' Figure 7/8 iterations; none for other runs)",
+      ).argParser(parseIterations),
     )
     .addOption(new Option('--no-masks', 'skip mask pictures (default: draw them when mask files exist)'))
     .addHelpText(

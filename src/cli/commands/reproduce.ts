@@ -47,7 +47,7 @@ export function registerReproduceCommand(program: Command): void {
     )
     .option(
       '--trials <n>',
-      'trials per experiment (default: 5 at paper scale; 3 for LeNet and 1 for conv nets at quick scale)',
+      'trials per experiment (default: 5 at paper scale; 2 for LeNet and 1 for conv nets at quick scale)',
       parseNumber('int', 1),
     )
     .addOption(
