@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.js';
 import { DEEP_PRESETS } from './deep-presets.js';
 import type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 import { ZHOU_PRESETS } from './zhou-presets.js';
+import { GRID_PRESETS } from './grid-presets.js';
 
 export type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 
@@ -139,6 +140,7 @@ export const PRESETS: Record<string, Preset> = {
   },
   ...DEEP_PRESETS,
   ...ZHOU_PRESETS,
+  ...GRID_PRESETS,
 };
 
 /**

@@ -25,6 +25,20 @@ interface ReportOpts {
   title?: string;
   paper: string;
   masks: boolean;
+  smooth?: number;
+  pruneRatios?: boolean;
+}
+
+/** A smoothing weight in [0, 1), or one clear message. */
+export function parseSmoothing(v: string): number {
+  const w = Number(v);
+  if (!(w >= 0 && w < 1)) {
+    throw new UserError(
+      `--smooth ${v}: a smoothing weight is a number in [0, 1)`,
+      'e.g. --smooth 0.6 (0 draws the curves as measured)',
+    );
+  }
+  return w;
 }
 
 function isDir(p: string): boolean {
@@ -133,6 +147,8 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
     result = await writeReport(summaries, outDir, {
       format: opts.format,
       title: opts.title,
+      smoothing: opts.smooth,
+      pruneRatios: opts.pruneRatios,
       paperReference,
       masks: opts.masks,
     });
@@ -185,6 +201,15 @@ export function registerReportCommand(program: Command): void {
       ).default('auto'),
     )
     .addOption(new Option('--no-masks', 'skip mask pictures (default: draw them when mask files exist)'))
+    .addOption(
+      new Option(
+        '--smooth <weight>',
+        'smooth training curves by an exponential moving average of this weight in [0, 1)',
+      ).argParser(parseSmoothing),
+    )
+    .addOption(
+      new Option('--prune-ratios', 'add the desired vs actual prune ratio per level, counted from the masks'),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +

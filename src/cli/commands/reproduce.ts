@@ -14,6 +14,8 @@ import { INPUT_SETTINGS } from '../../spec/settings.js';
 import { constantDefault } from '../../spec/table.js';
 import { settingOption } from '../settings-options.js';
 import { parseNumber } from './lottery.js';
+import { reproduceSweep } from './reproduce-sweep.js';
+import { parseSmoothing } from './report.js';
 
 interface ReproduceOptions {
   trials?: number;
@@ -25,6 +27,8 @@ interface ReproduceOptions {
   threads?: number;
   format: 'html' | 'md';
   report: boolean;
+  workers?: number;
+  smooth?: number;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -71,8 +75,22 @@ export function registerReproduceCommand(program: Command): void {
     .addOption(settingOption(INPUT_SETTINGS.threads))
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .option('--no-report', 'only run the experiments')
+    .option(
+      '--workers <n>',
+      'sweep presets (pruning-grid): local worker processes (default: cores ÷ threads; threads default 1)',
+      parseNumber('int', 1),
+    )
+    .option(
+      '--smooth <weight>',
+      'sweep presets: smooth accuracy curves by an exponential moving average of this weight in [0, 1)',
+      parseSmoothing,
+    )
     .action(async (experiment: string, o: ReproduceOptions) => {
       const preset = presetNamed(experiment);
+      if (preset.sweep) {
+        if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
+        return reproduceSweep(preset, o);
+      }
       const runs = presetRuns(preset, {
         dataset: o.dataset,
         scale: o.scale,
