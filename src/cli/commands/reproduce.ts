@@ -11,7 +11,6 @@ import { dataDirOption } from './datasets.js';
 import { executeLottery } from '../../experiments/execute.js';
 import { lotteryReporter } from '../progress.js';
 import { INPUT_SETTINGS } from '../../spec/settings.js';
-import { constantDefault } from '../../spec/table.js';
 import { settingOption } from '../settings-options.js';
 import { parseNumber } from './lottery.js';
 import { reproduceSweep } from './reproduce-sweep.js';
@@ -107,7 +106,7 @@ export function registerReproduceCommand(program: Command): void {
             runsDir: o.runsDir,
             name: r.name,
             dataDir: o.dataDir,
-            threads: o.threads ?? constantDefault(INPUT_SETTINGS.threads),
+            threads: o.threads,
             labels: r.labels,
             reporter: lotteryReporter(),
           }),
