@@ -12,9 +12,9 @@ import { resolveConfig } from '../src/lottery/resolve.js';
 import { modelNamed } from '../src/models/registry.js';
 import { UserError } from '../src/util/errors.js';
 
-async function resolved(args: string[]): Promise<{ config: LotteryConfig; threads: number }> {
+async function resolved(args: string[]): Promise<{ config: LotteryConfig; threads?: number }> {
   const program = buildProgram();
-  let out: { config: LotteryConfig; threads: number } | undefined;
+  let out: { config: LotteryConfig; threads?: number } | undefined;
   for (const kind of ['train', 'lottery'] as const) {
     program.commands
       .find((c) => c.name() === kind)!

@@ -6,55 +6,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-
-const DATA = process.env.TICKETLAB_DATA;
-const skip = DATA ? false : 'TICKETLAB_DATA is not set: the sweep tests need the real MNIST files';
-const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
-const env = { ...process.env, CI: '1' };
-
-interface SweepEvent {
-  event: string;
-  key: string;
-  run: string;
-  resumedAt?: number;
-}
-
-function sweep(args: string[]) {
-  const r = spawnSync(process.execPath, [...ENTRY, 'sweep', ...args, '--json'], { encoding: 'utf8', env });
-  const events = r.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as SweepEvent);
-  const of = (kind: string) => events.filter((e) => e.event === kind).map((e) => `${e.run}/${e.key}`);
-  return { ...r, events, trained: of('done'), skipped: of('skipped') };
-}
-
-function spec(dir: string, name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-/** Every unit's result under a runs directory, by path, without wall times. */
-function results(runs: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'result.json') {
-        const { wallSeconds: _w, ...rest } = JSON.parse(readFileSync(p, 'utf8')).result;
-        out[relative(runs, p)] = rest;
-      }
-    }
-  };
-  walk(runs);
-  return out;
-}
+import { join } from 'node:path';
+import {
+  CLI_ENV as env,
+  ENTRY,
+  NEEDS_DATA as skip,
+  type SweepEvent,
+  cliSync,
+  jsonLines,
+  sweepSync as sweep,
+  unitResults as results,
+  writeCrasherPlugin,
+  writeSpec as spec,
+} from './helpers/sweep.js';
 
 const SMALL = 'base: { iterations: 60, evalEvery: 20, validationSize: 500, checkpointEvery: 20 }\n';
 
@@ -69,10 +36,7 @@ test(
       const first = sweep(['run', a, '--runs-dir', runs, '--workers', '2']);
       assert.equal(first.status, 0, first.stderr);
       assert.equal(first.trained.length, 4); // 2 runs × (level 0, level 1)
-      const plan = spawnSync(process.execPath, [...ENTRY, 'sweep', 'plan', a, '--runs-dir', runs], {
-        encoding: 'utf8',
-        env,
-      });
+      const plan = cliSync(['sweep', 'plan', a, '--runs-dir', runs]);
       assert.match(plan.stdout, /2 runs, 4 units: 4 done already \(2 runs exist\), 0 to compute/);
       const again = sweep(['run', a, '--runs-dir', runs, '--workers', '2']);
       assert.equal(again.status, 0, again.stderr);
@@ -88,10 +52,7 @@ test(
       assert.equal(overlap.trained.filter((k) => k.endsWith('level-00/ticket')).length, 1);
       // `runs show` reads what the sweep wrote
       const [seedTwo] = readdirSync(runs).filter((d) => existsSync(join(runs, d, 'trial-0', 'level-02')));
-      const show = spawnSync(process.execPath, [...ENTRY, 'runs', 'show', join(runs, seedTwo), '--json'], {
-        encoding: 'utf8',
-        env,
-      });
+      const show = cliSync(['runs', 'show', join(runs, seedTwo), '--json']);
       assert.equal(show.status, 0, show.stderr);
       assert.equal(JSON.parse(show.stdout).results.length, 3);
     } finally {
@@ -163,39 +124,14 @@ test(
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'ticketlab-sweep-'));
     try {
-      // a model whose unit process dies (SIGKILL) as soon as it is built
-      const plugin = join(dir, 'crasher.mts');
-      writeFileSync(
-        plugin,
-        `import { lenet300, registerModel } from ${JSON.stringify(resolve('src/models/index.ts'))};\n` +
-          `registerModel({ name: 'crasher', description: 'dies when built in a unit process', input: 'flat', defaults: lenet300.defaults,\n` +
-          // the sweep's own process builds the model too (to check which settings apply): only units die
-          `  create: (o) => { if (/unit-process/.test(process.argv[1] ?? '')) { process.kill(process.pid, 'SIGKILL'); }\n` +
-          `    return lenet300.create(o); } });\n`,
-      );
+      const plugin = writeCrasherPlugin(dir);
       const file = spec(dir, 's.yaml', `${SMALL}grid: { model: [crasher, lenet300], levels: [1] }\n`);
-      const r = spawnSync(
-        process.execPath,
-        [
-          ...ENTRY,
-          '--plugin',
-          plugin,
-          'sweep',
-          'run',
-          file,
-          '--runs-dir',
-          join(dir, 'runs'),
-          '--max-attempts',
-          '2',
-          '--json',
-        ],
-        { encoding: 'utf8', env },
+      const r = sweep(
+        ['run', file, '--runs-dir', join(dir, 'runs'), '--max-attempts', '2'],
+        ['--plugin', plugin],
       );
       assert.equal(r.status, 3, r.stderr);
-      const events = r.stderr
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as SweepEvent & { error?: string });
+      const events = jsonLines<SweepEvent>(r.stderr);
       const crasher = (e: SweepEvent) => e.run.startsWith('crasher-');
       assert.equal(events.filter((e) => e.event === 'retry' && crasher(e)).length, 1);
       const failed = events.filter((e) => e.event === 'failed');

@@ -10,36 +10,22 @@ import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { redisServerBinary, startRedis } from './helpers/redis.js';
+import { CLI_ENV as env, ENTRY, cli, unitResults as results, writeCrasherPlugin } from './helpers/sweep.js';
 
 const REDIS = redisServerBinary();
-const DATA = process.env.TICKETLAB_DATA;
 const skip = !REDIS
   ? 'redis-server is not installed (apt-get install -y redis-server; .ci/run installs it)'
-  : !DATA
+  : !process.env.TICKETLAB_DATA
     ? 'TICKETLAB_DATA is not set: the queue tests need the real MNIST files'
     : false;
-const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
-const env = { ...process.env, CI: '1' };
 
 interface Event {
   event: string;
   label: string;
   resumedAt?: number;
   error?: string;
-}
-
-/** `ticketlab <args>`, awaited without blocking this process (workers' output keeps flowing). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [...ENTRY, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (status) => done({ status, stdout, stderr }));
-  });
 }
 
 function startWorker(url: string, extra: string[] = []) {
@@ -88,22 +74,6 @@ async function until(what: string, condition: () => boolean, timeoutMs = 600_000
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-function results(runs: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'result.json') {
-        const { wallSeconds: _w, ...rest } = JSON.parse(readFileSync(p, 'utf8')).result;
-        out[relative(runs, p)] = rest;
-      }
-    }
-  };
-  walk(runs);
-  return out;
 }
 
 const SPEC =
@@ -202,15 +172,7 @@ test(
     const workers: ReturnType<typeof startWorker>[] = [];
     try {
       // a model whose unit process dies (SIGKILL) as soon as it is built: every attempt crashes
-      const plugin = join(dir, 'crasher.mts');
-      writeFileSync(
-        plugin,
-        `import { lenet300, registerModel } from ${JSON.stringify(resolve('src/models/index.ts'))};\n` +
-          `registerModel({ name: 'crasher', description: 'dies when built in a unit process', input: 'flat', defaults: lenet300.defaults,\n` +
-          // the sweep's own process builds the model too (to check which settings apply): only units die
-          `  create: (o) => { if (/unit-process/.test(process.argv[1] ?? '')) { process.kill(process.pid, 'SIGKILL'); }\n` +
-          `    return lenet300.create(o); } });\n`,
-      );
+      const plugin = writeCrasherPlugin(dir);
       const spec = join(dir, 'spec.yaml');
       writeFileSync(
         spec,

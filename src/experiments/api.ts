@@ -14,7 +14,7 @@ export interface FindTicketsOptions {
   runsDir?: string;
   /** Where datasets are looked up first (then $TICKETLAB_DATA, the user cache, a download). */
   dataDir?: string;
-  /** onnxruntime intra-op threads (default 2; results are bit-identical only at the same count). */
+  /** onnxruntime intra-op threads (default: the run's own count, else the model's, see docs/threads.md; results are bit-identical only at the same count). */
   threads?: number;
   /** Readable part of the run directory's name (default: `<model>-<dataset>-lottery`). */
   name?: string;
@@ -34,7 +34,7 @@ export async function findTickets(
   return executeLottery(config, {
     runsDir: options.runsDir,
     dataDir: options.dataDir,
-    threads: options.threads ?? 2,
+    threads: options.threads,
     name: options.name ?? `${config.model}-${config.dataset}-lottery`,
     reporter: options.reporter,
   });

@@ -9,7 +9,9 @@ import { calibratedTimings } from '../engine/calibrate.js';
 import { mlpLayers } from '../engine/compact.js';
 import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
 import { type LotteryReporter, runLottery } from '../lottery/procedure.js';
-import { modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
+import { defaultContext, modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
+import { INPUT_SETTINGS } from '../spec/settings.js';
+import { defaultOf } from '../spec/table.js';
 import type { RunSummary } from '../lottery/summary.js';
 import { type LeaseOptions, type Run, RunStore, configDifferences } from '../store/index.js';
 import { UserError } from '../util/errors.js';
@@ -19,7 +21,8 @@ export interface ExecuteOptions {
   runsDir?: string;
   name: string;
   dataDir?: string;
-  threads: number;
+  /** onnxruntime threads; default: the run's own count when it has units, else the model's (threadsFor). */
+  threads?: number;
   labels?: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
   /** Progress of each unit (the CLI's bar); none when omitted. */
   reporter?: LotteryReporter;
@@ -115,12 +118,45 @@ export async function setUpTraining(
   return { data, engine };
 }
 
+/** The thread count most of the run's done units were computed with, if it has any. */
+export function recordedThreads(run: Run): number | undefined {
+  const counts = new Map<number, number>();
+  for (const key of run.doneKeys()) {
+    try {
+      const t = run.unitRecord(key)?.threads;
+      if (t !== undefined) counts.set(t, (counts.get(t) ?? 0) + 1);
+    } catch {
+      // a damaged record is repaired like any damaged unit
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/**
+ * The threads a run trains with: the count given; else the count its units were computed with, so a
+ * run resumed without --threads never mixes two float orders (nor refuses its checkpoints) when a
+ * model's default changes; else the model's measured default (ModelDefaults.threads, or 2).
+ */
+export function threadsFor(
+  run: Run,
+  config: LotteryConfig,
+  given?: number,
+): { threads: number; from: string } {
+  if (given !== undefined) return { threads: given, from: 'given' };
+  const recorded = recordedThreads(run);
+  if (recorded !== undefined) return { threads: recorded, from: 'the count the run was computed with' };
+  const threads = defaultOf(INPUT_SETTINGS.threads, defaultContext(config.model, config.dataset)) as number;
+  return { threads, from: `${config.model}'s default` };
+}
+
 /** Opens (or resumes) the run for `config`, trains everything not yet done, returns the summary. */
 export async function executeLottery(config: LotteryConfig, opts: ExecuteOptions): Promise<RunSummary> {
   const run = openRunFor(new RunStore({ root: opts.runsDir }), opts.name, config);
   try {
     process.stderr.write(`run directory: ${run.dir}\n`);
-    const { data, engine } = await setUpTraining(config, opts);
+    const t = threadsFor(run, config, opts.threads);
+    if (t.from !== 'given') process.stderr.write(`threads: ${t.threads} (${t.from})\n`);
+    const { data, engine } = await setUpTraining(config, { dataDir: opts.dataDir, threads: t.threads });
     try {
       return await runLottery({
         config,

@@ -25,4 +25,9 @@ export interface Preset {
   runs(opts: PresetOptions): PresetRun[];
   /** What `quick` changes, printed with every quick run. */
   quickNote: string;
+  /**
+   * A preset that is a sweep (runs() is then empty): the sweep spec's content (base, grid, zip,
+   * derived), expanded and run by the sweep layer, on local workers.
+   */
+  sweep?(opts: PresetOptions): Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ import { DEEP_PRESETS } from './deep-presets.js';
 import type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 import { ZHOU_PRESETS } from './zhou-presets.js';
 import { GRADUAL_PRESETS } from './gradual-presets.js';
+import { GRID_PRESETS } from './grid-presets.js';
 
 export type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 
@@ -150,6 +151,7 @@ export const PRESETS: Record<string, Preset> = {
   ...DEEP_PRESETS,
   ...ZHOU_PRESETS,
   ...GRADUAL_PRESETS,
+  ...GRID_PRESETS,
 };
 
 /**

@@ -12,23 +12,21 @@
  * levels, trials or controls, computes only what is missing; a unit killed mid-training resumes from
  * its last checkpoint, in this process or another.
  */
-import { existsSync } from 'node:fs';
-import { cpus, platform, totalmem } from 'node:os';
 import type { TrainingEngine } from '../engine/engine.js';
-import { type LeaseOptions, type Run, readJson, writeJsonAtomic } from '../store/index.js';
+import type { LeaseOptions, Run } from '../store/index.js';
 import type { TrainData } from '../train/data.js';
-import { versions } from '../util/versions.js';
 import type { LotteryConfig } from './config.js';
 import { type Plan, buildPlan } from './plan.js';
 import { repairPlan, UnitChecks } from './integrity.js';
-import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
+import type { LevelResult, RunSummary } from './summary.js';
+import { writeRunSummary } from './summary-writer.js';
 import { prunableLayers } from './tickets.js';
-import { unitKey } from './types.js';
 import { type LotteryReporter, type UnitCallbacks, type UnitInfo, UnitWorker, unitLabel } from './units.js';
 import { DIVERGENCE_FIX } from '../train/callbacks.js';
 import { UserError } from '../util/errors.js';
 
 export { prunableLayers } from './tickets.js';
+export { collectResults, machineInfo } from './summary-writer.js';
 export { unitKey } from './types.js';
 export type { LotteryReporter, UnitCallbacks, UnitInfo } from './units.js';
 
@@ -54,18 +52,6 @@ export interface LotteryContext {
    * files are missing or damaged is computed again (`ticketlab runs repair`).
    */
   repair?: boolean;
-}
-
-/** This process's machine and versions. */
-export function machineInfo(): RunSummary['machine'] {
-  return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    onnxruntime: versions().onnxruntime,
-    platform: `${platform()}-${process.arch}`,
-  };
 }
 
 export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
@@ -170,80 +156,7 @@ function divergedError(diverged: LevelResult[], blocked: number): UserError {
   );
 }
 
-// ---------------------------------------------------------------------------------------------------
-// summary
-
-/** The machine recorded by the run's previous summary, if it has a readable one. */
-function previousMachine(run: Run): RunSummary['machine'] | undefined {
-  const path = run.path(SUMMARY_FILE);
-  if (!existsSync(path)) return undefined;
-  try {
-    return (readJson(path) as RunSummary).machine;
-  } catch {
-    return undefined;
-  }
-}
-
-/** One value, or the distinct values sorted when the units differ. */
-function oneOrAll<T extends number | string>(values: T[]): T | T[] | undefined {
-  const distinct = [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return distinct.length <= 1 ? distinct[0] : distinct;
-}
-
-/**
- * The summary's machine: this process's when it trained a unit, else the one recorded before (a
- * rerun that skips everything rewrites nothing); threads and versions are the units' own, all of
- * them listed when they differ.
- */
-function runMachine(run: Run, results: LevelResult[], trainedHere: boolean): RunSummary['machine'] {
-  const machine = (!trainedHere && previousMachine(run)) || machineInfo();
-  const threads = oneOrAll(
-    results.flatMap((r) => {
-      const t = r.provenance?.threads ?? run.unitRecord(unitKey(r.trial, r.level, r.condition))?.threads;
-      return t === undefined ? [] : [t];
-    }),
-  );
-  const known = results.flatMap((r) => (r.provenance ? [r.provenance] : []));
-  const ticketlab = oneOrAll(known.map((p) => p.ticketlab));
-  const onnxruntime = oneOrAll(known.map((p) => p.onnxruntime));
-  return {
-    ...machine,
-    ...(threads === undefined ? {} : { threads }),
-    ...(ticketlab === undefined ? {} : { ticketlab: [ticketlab].flat().join(', ') }),
-    ...(onnxruntime === undefined ? {} : { onnxruntime: [onnxruntime].flat().join(', ') }),
-  };
-}
-
-/** Every done unit of the run (of any invocation), by trial, level and condition. */
-export function collectResults(run: Run): LevelResult[] {
-  return run
-    .doneKeys()
-    .filter((k) => k.startsWith('trial-'))
-    .map((k) => run.result<LevelResult>(k)!)
-    .sort((a, b) => a.trial - b.trial || a.level - b.level || a.condition.localeCompare(b.condition));
-}
-
-/**
- * summary.json: this invocation's full config and the results of its plan's units, their summed wall
- * time, and the machine, threads and versions they ran with (see runMachine).
- */
+/** summary.json for this invocation's plan (see summary-writer.ts). */
 function writeSummary(ctx: LotteryContext, plan: Plan, trainedHere: boolean): RunSummary {
-  const { run, config } = ctx;
-  const results = collectResults(run).filter((r) => plan.byKey.has(unitKey(r.trial, r.level, r.condition)));
-  const summary: RunSummary = {
-    name: run.name,
-    dir: run.dir,
-    hash: run.hash,
-    createdAt: run.createdAt,
-    config: config as unknown as Record<string, unknown>,
-    model: config.model,
-    dataset: config.dataset,
-    ...ctx.labels,
-    // float sums are ordered by thread: metrics are bit-identical only at the same thread count
-    machine: runMachine(run, results, trainedHere),
-    wallSeconds: results.reduce((sum, r) => sum + r.wallSeconds, 0),
-    results,
-  };
-  writeJsonAtomic(run.path(SUMMARY_FILE), summary);
-  return summary;
+  return writeRunSummary(ctx.run, ctx.config, plan.byKey, { trainedHere, labels: ctx.labels });
 }

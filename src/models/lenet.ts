@@ -55,7 +55,8 @@ export const lenet300: ModelEntry = {
   description: 'LeNet-300-100: fully connected 784-300-100-10, ReLU (paper Figure 2)',
   input: 'flat',
   create: (o = {}) => mlp('lenet300', [300, 100], o),
-  defaults: LENET_DEFAULTS,
+  // 1 thread: a level is faster than at 2 (measured, docs/threads.md), and a second core serves a second unit
+  defaults: { ...LENET_DEFAULTS, threads: 1 },
 };
 
 export const lenet5: ModelEntry = {

@@ -48,12 +48,15 @@ import { comparisonTable, levelTable, sparsityTables, type Table } from './table
 import { fractionRemainingTable } from './fraction-table.js';
 import { fixedIterationResults } from './fixed-iterations.js';
 import { supermaskTable } from './supermask.js';
+import { type MaskCounter, diskMaskCounter, pruneRatioRows, pruneRatioTable } from './prune-ratio-table.js';
 
 /** What building needs from outside: where mask files come from, and the time to print. */
 export interface BuildContext {
   masks: MaskReader;
   /** ISO time stamp shown as the generation time. */
   generatedAt: string;
+  /** Where the desired-vs-actual table counts masks (default: the run's files on disk). */
+  maskCounts?: MaskCounter;
 }
 
 /** Targets for "a few levels" (the paper's Figure 3 levels). */
@@ -119,7 +122,12 @@ function bandNote(prepended: string[]): string {
 }
 
 /** (a) test accuracy versus iteration at a few levels, one panel per condition. */
-function curvesFigure(s: RunSummary, slug: string, text: (title: string) => ChartText): Figure | undefined {
+function curvesFigure(
+  s: RunSummary,
+  slug: string,
+  text: (title: string) => ChartText,
+  smoothing = 0,
+): Figure | undefined {
   const conditions = conditionsOf(s.results);
   const main = conditions.includes('ticket') ? 'ticket' : conditions[0];
   const allLevels = levelsOf(s, main);
@@ -132,6 +140,7 @@ function curvesFigure(s: RunSummary, slug: string, text: (title: string) => Char
       const curve = aggregateCurve(
         s.results.filter((r) => r.condition === c && r.level === l.level),
         'testAccuracy',
+        smoothing,
       );
       for (const p of curve) {
         rows.push({
@@ -165,19 +174,22 @@ function curvesFigure(s: RunSummary, slug: string, text: (title: string) => Char
     'Test accuracy versus training iteration',
     `One panel per condition, one colour per level (percent of weights remaining), as in the paper's Figure 3. ` +
       `Lines are means across trials; bands span the minimum and maximum trial.` +
+      (smoothing > 0
+        ? ` Each trial's curve is smoothed by an exponential moving average of weight ${smoothing} before the mean.`
+        : '') +
       (clipped
         ? ` The y axis starts at ${yMin}%; evaluations below it (the first ones) are drawn on the axis floor, marked ▼.`
         : ''),
   );
 }
 
-function experimentFigures(e: ExperimentReport): Figure[] {
+function experimentFigures(e: ExperimentReport, smoothing = 0): Figure[] {
   const { summary: s, labels, aggs } = e;
   const figs: Figure[] = [];
   const sub = subtitleFor(s, labels);
   const text = (title: string): ChartText => ({ title, subtitle: sub });
 
-  const curves = curvesFigure(s, labels.slug, text);
+  const curves = curvesFigure(s, labels.slug, text, smoothing);
   if (curves) figs.push(curves);
 
   // (b) early-stop iteration versus percent remaining
@@ -371,7 +383,7 @@ export function buildReportModel(
     e.reference = cmp.ref;
     e.comparison = cmp.rows;
     e.comparisonNotes = cmp.notes;
-    e.figures = experimentFigures(e);
+    e.figures = experimentFigures(e, opts.smoothing);
     const fixed = fixedIterationResults(e, opts.accuracyAt, subtitleFor(e.summary, e.labels));
     if (fixed) e.figures.push(fixed.figure);
     if (opts.masks ?? true) {
@@ -399,6 +411,21 @@ export function buildReportModel(
         namedTable(`${e.labels.slug}-supermask`, 'Supermask: accuracy before training', supermask, [
           'Test accuracy of each unit’s mask on its starting weights with no training, beside a random mask with the same number kept in each layer and no mask (Zhou et al. 2019, Section 5); the last accuracy is after training.',
         ]),
+      );
+    }
+    const ratios = opts.pruneRatios
+      ? pruneRatioRows(e.summary, context.maskCounts ?? diskMaskCounter)
+      : undefined;
+    if (ratios) {
+      e.tables.push(
+        namedTable(
+          `${e.labels.slug}-prune-ratio`,
+          'Desired vs actual prune ratio per level (from the masks)',
+          pruneRatioTable([{ key: [], rows: ratios }], []),
+          [
+            'Desired: 1 − (1 − p)^level for the per-level rate p of the layer kind with most weights; actual: 1 − kept/total over every pruned layer of the first trial’s ticket mask.',
+          ],
+        ),
       );
     }
     const sp = sparsityTables(e.summary);

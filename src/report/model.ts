@@ -28,6 +28,10 @@ export interface ReportOptions {
   accuracyAt?: number[];
   /** PNG pixels per SVG pixel (default 2). */
   pngScale?: number;
+  /** Smooth training curves: exponential-moving-average weight in [0, 1) (default 0, none). */
+  smoothing?: number;
+  /** Add the desired-vs-actual prune ratio table per level, counted from the mask files. */
+  pruneRatios?: boolean;
 }
 
 export interface Figure {

@@ -110,21 +110,41 @@ export type CurveMetric =
  * Aggregates the curves of several trials by iteration (accuracies as percentages). Iterations
  * evaluated by only some trials are kept, with n telling how many.
  */
-export function aggregateCurve(results: readonly LevelResult[], metric: CurveMetric): CurvePoint[] {
+export function aggregateCurve(
+  results: readonly LevelResult[],
+  metric: CurveMetric,
+  smoothing = 0,
+): CurvePoint[] {
   const by = new Map<number, number[]>();
   for (const r of results) {
-    for (const p of r.curve) {
-      const v = p[metric];
-      if (v === undefined) continue;
+    const points = r.curve.filter((p) => p[metric] !== undefined);
+    const values = smoothSeries(
+      points.map((p) => p[metric]!),
+      smoothing,
+    );
+    points.forEach((p, i) => {
       const list = by.get(p.iteration);
-      if (list) list.push(v);
-      else by.set(p.iteration, [v]);
-    }
+      if (list) list.push(values[i]);
+      else by.set(p.iteration, [values[i]]);
+    });
   }
   const k = metric.endsWith('Accuracy') ? 100 : 1;
   return [...by.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([iteration, vs]) => ({ iteration, ...scaleStat(stat(vs), k) }));
+}
+
+/**
+ * An exponential moving average (TensorBoard's and wandb's curve smoothing): s₀ = v₀,
+ * sᵢ = w·sᵢ₋₁ + (1 − w)·vᵢ; weight 0 returns the values unchanged. Each trial's curve is smoothed
+ * before trials are aggregated.
+ */
+export function smoothSeries(values: readonly number[], weight: number): number[] {
+  if (!(weight >= 0 && weight < 1)) throw new RangeError(`smoothing weight ${weight} is not in [0, 1)`);
+  if (weight === 0) return [...values];
+  const out: number[] = [];
+  for (const v of values) out.push(out.length === 0 ? v : weight * out[out.length - 1] + (1 - weight) * v);
+  return out;
 }
 
 /** True for a level with all weights remaining. */

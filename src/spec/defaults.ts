@@ -38,6 +38,12 @@ export interface ModelDefaults {
   init?: InitName;
   /** BatchNorm γ initialization, for models with BatchNorm (OpenLTH U[0, 1), PyTorch 1, slimming 0.5). */
   bnInit?: BnInit;
+  /**
+   * onnxruntime intra-op threads of a run that does not say (default 2): a measured choice, since a
+   * small network's level can be slower at 2 threads than at 1 (`npx tsx scripts/measure-threads.ts
+   * <model>` measures it; docs/threads.md has the numbers).
+   */
+  threads?: number;
 }
 
 /** A dataset's facts that settings depend on. */

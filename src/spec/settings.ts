@@ -432,6 +432,9 @@ export const LOTTERY_SETTINGS = {
  * Inputs that are not stored as such: `target` sets the pruning rates; `threads` is how a unit runs
  * (it changes the order of floating-point sums, so it is recorded with each unit, not in the identity).
  */
+/** Threads of a run whose model records no measured default. */
+export const DEFAULT_THREADS = 2;
+
 export const INPUT_SETTINGS = {
   target: setting({
     key: 'target',
@@ -449,10 +452,12 @@ export const INPUT_SETTINGS = {
   threads: setting({
     key: 'threads',
     schema: z.number().int().min(1),
-    default: 2,
+    default: fromModel((ctx) => ctx.model.defaults.threads ?? DEFAULT_THREADS),
     flag: '--threads <n>',
     commands: ['train', 'lottery', 'reproduce'],
-    help: 'onnxruntime intra-op threads',
+    help:
+      'onnxruntime intra-op threads; default: the count a run’s units were computed with when it has some ' +
+      '(results depend on it), else the model’s measured default (docs/threads.md)',
     affectsResults: false,
   }),
 } as const;

@@ -34,6 +34,8 @@ export interface LocalOptions {
   pollMs?: number;
   lease?: LeaseOptions;
   events?: SweepEvents;
+  /** Labels for the runs' summary.json (a preset's name and scale). */
+  labels?: UnitJob['labels'];
 }
 
 export interface SweepOutcome {
@@ -65,6 +67,7 @@ export function unitJob(
   threads: number,
   dataDir?: string,
   lease?: LeaseOptions,
+  labels?: UnitJob['labels'],
 ): UnitJob {
   return {
     runsDir,
@@ -74,6 +77,7 @@ export function unitJob(
     threads,
     ...(dataDir ? { dataDir } : {}),
     ...(lease ? { lease } : {}),
+    ...(labels ? { labels } : {}),
   };
 }
 
@@ -160,7 +164,7 @@ export async function runSweepLocally(plan: SweepPlan, opts: LocalOptions): Prom
         const message: ParentMessage = {
           type: 'run',
           id: u.id,
-          job: unitJob(u, plan.root, opts.threads, opts.dataDir, opts.lease),
+          job: unitJob(u, plan.root, opts.threads, opts.dataDir, opts.lease, opts.labels),
           plugins: opts.plugins,
         };
         w.child.send(message);

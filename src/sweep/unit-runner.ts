@@ -8,12 +8,12 @@
 import { TrainingEngine } from '../engine/engine.js';
 import type { LotteryConfig } from '../lottery/config.js';
 import { buildPlan } from '../lottery/plan.js';
-import { collectResults, machineInfo, prunableLayers } from '../lottery/procedure.js';
+import { prunableLayers } from '../lottery/procedure.js';
 import { runIdentity } from '../lottery/resolve.js';
-import { SUMMARY_FILE, type LevelResult, type RunSummary } from '../lottery/summary.js';
-import { unitKey } from '../lottery/types.js';
+import type { RunSummary } from '../lottery/summary.js';
+import { writeRunSummary } from '../lottery/summary-writer.js';
 import { type UnitInfo, UnitWorker } from '../lottery/units.js';
-import { type LeaseOptions, type Run, RunStore, stableStringify, writeJsonAtomic } from '../store/index.js';
+import { type LeaseOptions, type Run, RunStore, stableStringify } from '../store/index.js';
 import type { TrainData } from '../train/data.js';
 import { openRunFor, setUpTraining } from '../experiments/execute.js';
 
@@ -26,6 +26,8 @@ export interface UnitJob {
   threads: number;
   dataDir?: string;
   lease?: LeaseOptions;
+  /** Labels for the run's summary.json (a preset's name and scale). */
+  labels?: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
 }
 
 export type UnitOutcome =
@@ -82,7 +84,8 @@ export class UnitRunner {
       };
       const result = await p.worker.train(unit, lease, info);
       if (!result) return { status: 'lost' };
-      writeSummary(p.run, job.config, plan.byKey, p.engine.threads);
+      // the same summary.json as `ticketlab lottery` writes: threads and versions from the units' provenance
+      writeRunSummary(p.run, job.config, plan.byKey, { trainedHere: true, labels: job.labels });
       return {
         status: 'done',
         fractionRemaining: result.fractionRemaining,
@@ -148,24 +151,4 @@ export class UnitRunner {
         }),
     });
   }
-}
-
-/** summary.json, as the lottery procedure writes it: the results of the plan's units done so far. */
-function writeSummary(run: Run, config: LotteryConfig, planned: Map<string, unknown>, threads: number): void {
-  const results = collectResults(run).filter((r: LevelResult) =>
-    planned.has(unitKey(r.trial, r.level, r.condition)),
-  );
-  const summary: RunSummary = {
-    name: run.name,
-    dir: run.dir,
-    hash: run.hash,
-    createdAt: run.createdAt,
-    config: config as unknown as Record<string, unknown>,
-    model: config.model,
-    dataset: config.dataset,
-    machine: { ...machineInfo(), threads },
-    wallSeconds: results.reduce((s, r) => s + r.wallSeconds, 0),
-    results,
-  };
-  writeJsonAtomic(run.path(SUMMARY_FILE), summary);
 }

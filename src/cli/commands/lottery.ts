@@ -3,8 +3,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { executeLottery } from '../../experiments/execute.js';
 import type { LotteryConfig, LotteryRequest } from '../../lottery/config.js';
 import { resolveConfig } from '../../lottery/resolve.js';
-import { INPUT_SETTINGS } from '../../spec/settings.js';
-import { constantDefault } from '../../spec/table.js';
 import { readConfigFile } from '../config-file.js';
 import { lotteryReporter } from '../progress.js';
 import { flagSettings, flagValues, settingOption } from '../settings-options.js';
@@ -53,14 +51,15 @@ interface CommandOptions {
 export async function requestFromCommandLine(
   kind: Kind,
   opts: Record<string, unknown>,
-): Promise<{ request: LotteryRequest; threads: number }> {
+): Promise<{ request: LotteryRequest; threads?: number }> {
   const file = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
   const { threads, ...request } = { ...file, ...flagValues(kind, opts) } as LotteryRequest & {
     threads?: number;
   };
   // train is a lottery run with level 0 only
   if (kind === 'train') request.levels = 0;
-  return { request, threads: threads ?? constantDefault(INPUT_SETTINGS.threads) };
+  // no count given: executeLottery takes the run's own, else the model's default
+  return { request, threads };
 }
 
 async function action(kind: Kind, o: CommandOptions & Record<string, unknown>): Promise<void> {

@@ -27,6 +27,8 @@ interface ReportOpts {
   paper: string;
   masks: boolean;
   accuracyAt?: number[];
+  smooth?: number;
+  pruneRatios?: boolean;
 }
 
 /** `--accuracy-at 10000,20000,30000`: positive whole iterations. */
@@ -40,6 +42,18 @@ function parseIterations(value: string): number[] {
     );
   }
   return [...new Set(parts.map((p) => Number(p.replace(/_/g, ''))))].sort((a, b) => a - b);
+}
+
+/** A smoothing weight in [0, 1), or one clear message. */
+export function parseSmoothing(v: string): number {
+  const w = Number(v);
+  if (!(w >= 0 && w < 1)) {
+    throw new UserError(
+      `--smooth ${v}: a smoothing weight is a number in [0, 1)`,
+      'e.g. --smooth 0.6 (0 draws the curves as measured)',
+    );
+  }
+  return w;
 }
 
 function isDir(p: string): boolean {
@@ -148,6 +162,8 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
     result = await writeReport(summaries, outDir, {
       format: opts.format,
       title: opts.title,
+      smoothing: opts.smooth,
+      pruneRatios: opts.pruneRatios,
       paperReference,
       masks: opts.masks,
       accuracyAt: opts.accuracyAt,
@@ -210,6 +226,15 @@ export function registerReportCommand(program: Command): void {
       ).argParser(parseIterations),
     )
     .addOption(new Option('--no-masks', 'skip mask pictures (default: draw them when mask files exist)'))
+    .addOption(
+      new Option(
+        '--smooth <weight>',
+        'smooth training curves by an exponential moving average of this weight in [0, 1)',
+      ).argParser(parseSmoothing),
+    )
+    .addOption(
+      new Option('--prune-ratios', 'add the desired vs actual prune ratio per level, counted from the masks'),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +

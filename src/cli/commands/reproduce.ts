@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { PRESETS, type Scale, presetNamed, presetRuns } from '../../experiments/presets.js';
-import { resolveConfig } from '../../lottery/resolve.js';
+import { defaultContext, resolveConfig } from '../../lottery/resolve.js';
+import { defaultOf } from '../../spec/table.js';
 import type { RunSummary } from '../../lottery/summary.js';
 import { writeReport } from '../../report/index.js';
 import { writeGradualReport } from '../../report/gradual.js';
@@ -12,11 +13,12 @@ import { dataDirOption } from './datasets.js';
 import { executeLottery } from '../../experiments/execute.js';
 import { lotteryReporter } from '../progress.js';
 import { INPUT_SETTINGS } from '../../spec/settings.js';
-import { constantDefault } from '../../spec/table.js';
 import { settingOption } from '../settings-options.js';
 import { parseNumber } from './lottery.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import { reproduceSupermask } from './supermask.js';
+import { reproduceSweep } from './reproduce-sweep.js';
+import { parseSmoothing } from './report.js';
 
 interface ReproduceOptions {
   trials?: number;
@@ -28,6 +30,8 @@ interface ReproduceOptions {
   threads?: number;
   format: 'html' | 'md';
   report: boolean;
+  workers?: number;
+  smooth?: number;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -77,11 +81,28 @@ export function registerReproduceCommand(program: Command): void {
     .addOption(settingOption(INPUT_SETTINGS.threads))
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .option('--no-report', 'only run the experiments')
+    .option(
+      '--workers <n>',
+      'sweep presets (pruning-grid): local worker processes (default: cores ÷ threads; threads default 1)',
+      parseNumber('int', 1),
+    )
+    .option(
+      '--smooth <weight>',
+      'sweep presets: smooth accuracy curves by an exponential moving average of this weight in [0, 1)',
+      parseSmoothing,
+    )
     .action(async (experiment: string, o: ReproduceOptions) => {
       // learned supermasks train scores over frozen weights: not lottery runs, their own runs and report
       if (experiment === SUPERMASK_PRESET.name)
-        return reproduceSupermask({ ...o, threads: o.threads ?? constantDefault(INPUT_SETTINGS.threads) });
+        return reproduceSupermask({
+          ...o,
+          threads: o.threads ?? (defaultOf(INPUT_SETTINGS.threads, defaultContext('lenet300')) as number),
+        });
       const preset = presetNamed(experiment);
+      if (preset.sweep) {
+        if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
+        return reproduceSweep(preset, o);
+      }
       const runs = presetRuns(preset, {
         dataset: o.dataset,
         scale: o.scale,
@@ -98,7 +119,7 @@ export function registerReproduceCommand(program: Command): void {
             runsDir: o.runsDir,
             name: r.name,
             dataDir: o.dataDir,
-            threads: o.threads ?? constantDefault(INPUT_SETTINGS.threads),
+            threads: o.threads,
             labels: r.labels,
             reporter: lotteryReporter(),
           }),

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { executeLottery } from '../../experiments/execute.js';
+import { executeLottery, recordedThreads } from '../../experiments/execute.js';
+import { DEFAULT_THREADS } from '../../spec/settings.js';
 import { lotteryConfigSchema } from '../../lottery/config.js';
 import { LEGACY_UNIT_FILES } from '../../lottery/integrity.js';
 import { runIdentity } from '../../lottery/resolve.js';
@@ -87,20 +88,6 @@ function printVerification(runs: Run[]): number {
   return damaged;
 }
 
-/** The thread count most of the run's units were computed with (results depend on it). */
-function recordedThreads(run: Run): number | undefined {
-  const counts = new Map<number, number>();
-  for (const key of run.doneKeys()) {
-    try {
-      const t = run.unitRecord(key)?.threads;
-      if (t !== undefined) counts.set(t, (counts.get(t) ?? 0) + 1);
-    } catch {
-      // a damaged record is repaired like any damaged unit
-    }
-  }
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-}
-
 async function repairRun(run: Run, o: { threads?: number; dataDir?: string }): Promise<number> {
   const parsed = lotteryConfigSchema.safeParse(run.config);
   if (!parsed.success)
@@ -114,7 +101,7 @@ async function repairRun(run: Run, o: { threads?: number; dataDir?: string }): P
       `${run.dir} is not named after its settings (renamed?)`,
       `give it its name back: ${run.name}-${hashConfig(runIdentity(config))}`,
     );
-  const threads = o.threads ?? recordedThreads(run) ?? 2;
+  const threads = o.threads ?? recordedThreads(run) ?? DEFAULT_THREADS;
   let labels: Pick<RunSummary, 'scale' | 'standIn' | 'preset'> | undefined;
   const summaryPath = run.path(SUMMARY_FILE);
   if (existsSync(summaryPath)) {

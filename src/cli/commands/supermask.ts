@@ -14,7 +14,9 @@ import {
 } from '../../experiments/learned-supermask.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import type { Scale } from '../../experiments/preset-types.js';
-import { resolveConfig } from '../../lottery/resolve.js';
+import { defaultContext, resolveConfig } from '../../lottery/resolve.js';
+import { INPUT_SETTINGS } from '../../spec/settings.js';
+import { defaultOf } from '../../spec/table.js';
 import {
   type SupermaskReportRow,
   currentLoad,
@@ -90,8 +92,10 @@ export function registerSupermaskCommand(program: Command): void {
     .option('--runs-dir <dir>', 'where run directories go (default: $TICKETLAB_RUNS or ./runs)')
     .option('--json', 'print the result as JSON', false)
     .action(async (o: SupermaskOptions & Record<string, unknown>) => {
-      const { request, threads } = await requestFromCommandLine('train', o);
+      const { request, threads: given } = await requestFromCommandLine('train', o);
       const config = resolveConfig(request);
+      const threads =
+        given ?? (defaultOf(INPUT_SETTINGS.threads, defaultContext(config.model, config.dataset)) as number);
       const settings: SupermaskSettings = {
         scoreInit: o.scoreInit,
         rescale: o.rescale,
