@@ -13,6 +13,7 @@
  * - ops/norm.ts         batch norm, dropout
  * - ops/loss.ts         log-softmax, softmax cross-entropy, mean squared error
  * - ops/indexing.ts     1-D gather and scatter (the sparse optimizer update)
+ * - ops/channels.ts     channel selection (structured pruning's thinner networks)
  * The one link between two rules, max-pool's and ReLU's, is ops/max-pool-gradient.ts.
  */
 export type { TypedArray } from './graph.js';
@@ -51,3 +52,4 @@ export { type Pool2dOptions, avgPool2d, globalAvgPool, maxPool2d } from './ops/p
 export { type BatchNormResult, batchNorm, dropout } from './ops/norm.js';
 export { type CrossEntropyResult, logSoftmax, meanSquaredError, softmaxCrossEntropy } from './ops/loss.js';
 export { gather1d, scatter1d } from './ops/indexing.js';
+export { gatherChannels } from './ops/channels.js';
