@@ -94,6 +94,12 @@ export const levelResultSchema = z.object({
    */
   supermask: z.object({ mask: accuracy, randomMask: accuracy, unmasked: accuracy }).optional(),
   cost: levelCostSchema.optional(),
+  /**
+   * Levels ≥ 1: test accuracy of the unit's mask on the trained weights it was pruned from, before
+   * retraining — "@w0" when sourceLevel is 0 (the dense network), "@w(t−1)" otherwise (the previous
+   * level's ticket, iterative pruning).
+   */
+  beforeRetraining: z.object({ testAccuracy: accuracy, sourceLevel: count }).optional(),
 });
 
 export const machineSchema = z.object({
