@@ -16,11 +16,19 @@ export const ADDED_PRUNING: Record<string, unknown> = {
   prunedWeights: 'zero',
   supermask: false,
 };
+/** Top-level settings added since, at their defaults: the fine-tuning learning rate (issue 15). */
+export const ADDED_TOP: Record<string, unknown> = { finetuneLearningRate: 1e-3 };
+
 export function withoutAdded(config: LotteryConfig): unknown {
   const pruning: Record<string, unknown> = { ...config.pruning };
   for (const [key, value] of Object.entries(ADDED_PRUNING)) {
     assert.deepEqual(pruning[key], value, key);
     delete pruning[key];
   }
-  return { ...config, pruning };
+  const top: Record<string, unknown> = { ...config, pruning };
+  for (const [key, value] of Object.entries(ADDED_TOP)) {
+    assert.deepEqual(top[key], value, key);
+    delete top[key];
+  }
+  return top;
 }
