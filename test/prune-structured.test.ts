@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
+import { TrainingEngine } from '../src/engine/engine.js';
 import { exportWeights } from '../src/engine/export.js';
 import { initialValues } from '../src/engine/init.js';
 import { conv2, preresnet20Bottleneck, resnet20, vgg11 } from '../src/models/index.js';
@@ -180,6 +181,36 @@ describe('structured pruning: the thin network equals the channel-masked one', (
     const [k1, k2] = [kept(masks, 'conv1'), kept(masks, 'conv2')];
     const expected = 9 * k1 + k1 + 9 * k1 * k2 + k2 + 36 * k2 * 256 + 256 + 256 * 256 + 256 + 2570;
     assert.equal(sizeOfAll(thin.weights), expected);
+  });
+});
+
+describe('the thin network trains', () => {
+  test('bottleneck ResNet-20, thin (channel selections included): steps with finite loss move its weights', async () => {
+    const model = preresnet20Bottleneck.create({ inputShape: [3, 8, 8], classes: 4 });
+    const structure = analyseChannels(model);
+    const wide = randomWeights(structure, 5);
+    const { masks } = globalChannelMasks(channelScores(structure, wide.weights), 0.5);
+    const thin = slimModel(model, structure, masks);
+    const engine = await TrainingEngine.create(thin, {
+      batchSize: 4,
+      optimizer: { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-4 },
+      threads: 1,
+    });
+    try {
+      const start = slimWeights(structure, masks, wide);
+      engine.setWeights(start.weights, start.buffers);
+      const rng = new Rng(9);
+      engine.inputBuffer.set(Float32Array.from(engine.inputBuffer, () => rng.normal()));
+      engine.labelBuffer.set([0, 1, 2, 3]);
+      for (let i = 0; i < 2; i++) assert.ok(Number.isFinite((await engine.step(0.05)).loss));
+      // the first block's bn1 reads selected channels of the stem's output: its γ learns too
+      const gamma = engine.getParam('layer1.0.bn1.weight');
+      assert.equal(gamma.length, kept(masks, 'layer1.0.bn1'));
+      assert.notDeepEqual(gamma, start.weights.get('layer1.0.bn1.weight'));
+      assert.notDeepEqual(engine.getParam('conv1.weight'), start.weights.get('conv1.weight'));
+    } finally {
+      await engine.release();
+    }
   });
 });
 
