@@ -159,3 +159,18 @@ export type { LevelResult, RunSummary } from './lottery/summary.js';
 
 // reports
 export { writeReport } from './report/index.js';
+
+// structured pruning (issue 15): removable channel groups, channel masks, the thinner network
+export * from './prune/structured/index.js';
+export {
+  EARLY_BIRD_RATIOS,
+  MaskWindow,
+  bnChannelMask,
+  earlyBirdDetector,
+  maskDistance,
+  type EarlyBirdDetector,
+  type EarlyBirdFound,
+  type EarlyBirdOptions,
+} from './train/early-bird.js';
+export { beforeRetrainingAccuracy, type BeforeRetraining } from './lottery/before-retraining.js';
+export type { Retraining } from './lottery/types.js';

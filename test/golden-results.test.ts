@@ -127,11 +127,14 @@ function runCase(args: string[]): Record<string, Record<string, unknown>> {
     const summary = JSON.parse(r.stdout) as { dir: string; results: Record<string, unknown>[] };
     const units: Record<string, Record<string, unknown>> = {};
     // wall time and provenance (threads, versions) say how a unit ran, not what it computed; cost is
-    // accounting derived from the final weights (pinned below by their hashes), added after recording
+    // accounting derived from the final weights (pinned below by their hashes), added after recording;
+    // beforeRetraining is measured on the pinned masks and trained weights before a unit trains, also
+    // added after recording (test/lottery-before-retraining.test.ts checks its value)
     for (const {
       wallSeconds: _w,
       provenance: _p,
       cost: _c,
+      beforeRetraining: _b,
       trial,
       level,
       condition,

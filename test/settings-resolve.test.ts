@@ -17,6 +17,7 @@ import { type LotteryConfig, lotteryConfigSchema } from '../src/lottery/config.j
 import { resolveConfig } from '../src/lottery/resolve.js';
 import { UserError } from '../src/util/errors.js';
 import { ADDED_PRUNING, ADDED_TOP, withoutAdded } from './helpers/added-settings.js';
+import { resets } from '../src/lottery/resets.js';
 
 const before = JSON.parse(readFileSync('test/fixtures/resolved-configs-before.json', 'utf8')) as {
   presets: Record<string, unknown>;
@@ -125,6 +126,10 @@ test('the config schema is the one from before, but for constant defaults and re
   delete nowNormalized.properties.gradual;
   const top = nowNormalized as unknown as { required: string[] };
   top.required = top.required.filter((k) => !(k in ADDED_TOP) && k !== 'gradual');
+  // the resets are the reset registry's names (issue 15 added Renda et al.'s retraining methods)
+  const oldReset = (oldNormalized.properties as unknown as Record<string, { enum: string[] }>).reset;
+  assert.deepEqual(oldReset.enum, ['init', 'rewind', 'reinit', 'none']);
+  oldReset.enum = resets.names();
   delete nowNormalized.properties.pruning.properties.rates.properties.shortcut;
   assert.deepEqual(nowNormalized.properties.init.enum?.pop(), 'kaiming_normal_fan_out');
   // the criteria are the criterion registry's names (Zhou et al.'s were added)

@@ -15,6 +15,7 @@
  * - ops/loss.ts         log-softmax, softmax cross-entropy, mean squared error
  * - ops/indexing.ts     1-D gather and scatter (the sparse optimizer update)
  * - ops/stochastic.ts   a Bernoulli sample from given noise, straight-through gradient (learned supermasks)
+ * - ops/channels.ts     channel selection (structured pruning's thinner networks)
  * The one link between two rules, max-pool's and ReLU's, is ops/max-pool-gradient.ts.
  */
 export type { TypedArray } from './graph.js';
@@ -54,3 +55,4 @@ export { type BatchNormResult, batchNorm, dropout } from './ops/norm.js';
 export { type CrossEntropyResult, logSoftmax, meanSquaredError, softmaxCrossEntropy } from './ops/loss.js';
 export { gather1d, scatter1d } from './ops/indexing.js';
 export { bernoulliStraightThrough } from './ops/stochastic.js';
+export { gatherChannels } from './ops/channels.js';

@@ -113,6 +113,12 @@ export const levelResultSchema = z.object({
       resetEnd: z.object({ validation: accuracy, test: accuracy }).optional(),
     })
     .optional(),
+  /**
+   * Levels ≥ 1: test accuracy of the unit's mask on the trained weights it was pruned from, before
+   * retraining — "@w0" when sourceLevel is 0 (the dense network), "@w(t−1)" otherwise (the previous
+   * level's ticket, iterative pruning).
+   */
+  beforeRetraining: z.object({ testAccuracy: accuracy, sourceLevel: count }).optional(),
 });
 
 export const machineSchema = z.object({

@@ -53,6 +53,20 @@ export interface ResetStrategy {
   /** Keys of the units whose files `startingWeights` reads, given the condition's source level. */
   dependsOn(position: UnitPosition, sourceLevel: number): string[];
   startingWeights(ctx: UnitContext): WeightSet;
+  /**
+   * How pruned networks retrain (levels ≥ 1); absent = the run's whole schedule from step 0. Renda et
+   * al.'s methods retrain T − k steps: from schedule position k, or at a small fixed learning rate.
+   */
+  retraining?(config: LotteryConfig): Retraining;
+}
+
+/** The training of a pruned network: its steps, learning rate and schedule, and the schedule's start. */
+export interface Retraining {
+  iterations: number;
+  learningRate: number;
+  schedule: LotteryConfig['schedule'];
+  /** The schedule position of the first step (TrainOptions.scheduleOffset). */
+  scheduleOffset: number;
 }
 
 /**

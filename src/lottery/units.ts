@@ -27,9 +27,11 @@ import { actionStart } from './actions/unit-start.js';
 import { ensureTrialGradient, needsGradient } from './gradient-source.js';
 import { supermaskAccuracy } from './supermask.js';
 import { freshInit, ticketMasks } from './tickets.js';
-import { type UnitContext, type WeightSet, trialKey } from './types.js';
+import { type Retraining, type UnitContext, type WeightSet, trialKey, unitKey } from './types.js';
+import { beforeRetrainingAccuracy } from './before-retraining.js';
 import {
   checkpointKernels,
+  loadWeights,
   removeCheckpoint,
   resumableCheckpoint,
   saveCheckpoint,
@@ -177,6 +179,11 @@ export class UnitWorker {
           : resets.get(config.reset).startingWeights(ctx);
     const { start, frozen } =
       level === 0 ? { start: reset, frozen: undefined } : actionStart(ctx, masks, reset);
+    const sourceTicket = run.path(unitKey(trial, ctx.sourceLevel, 'ticket'), 'final.safetensors');
+    const beforeRetraining =
+      level > 0 && intact(sourceTicket)
+        ? await beforeRetrainingAccuracy(engine, this.data, masks, loadWeights(sourceTicket), ctx.sourceLevel)
+        : undefined;
     const supermask = config.pruning.supermask
       ? await supermaskAccuracy(
           engine,
@@ -221,9 +228,7 @@ export class UnitWorker {
         this.data,
         this.sampler(trial, seed),
         {
-          iterations: config.iterations,
-          learningRate: config.learningRate,
-          schedule: config.schedule,
+          ...retrainingOf(config, level),
           evalEvery: config.evalEvery,
           rewindIteration: level === 0 && condition === 'ticket' ? config.rewindIteration : undefined,
           checkpointEvery: config.checkpointEvery,
@@ -262,6 +267,7 @@ export class UnitWorker {
     const unitMasks = gradual ? finalMasks(engine.getMasks(), layers) : masks;
     if (gradual) saveMasks(`${dir}/masks.safetensors`, unitMasks, layers);
     const levelResult = toLevelResult(config, unit, result, layers, unitMasks, engine.threads);
+    levelResult.iterations = retrainingOf(config, level).iterations;
     if (recordKernels) levelResult.provenance!.kernels = engine.kernelPath;
     if (gradual)
       levelResult.gradual = {
@@ -269,6 +275,7 @@ export class UnitWorker {
         ...(gradual.resetEndAccuracy ? { resetEnd: gradual.resetEndAccuracy } : {}),
       };
     if (supermask) levelResult.supermask = supermask;
+    if (beforeRetraining) levelResult.beforeRetraining = beforeRetraining;
     levelResult.cost = modelCost(engine.model, engine.getWeights());
     const collapse = collapsedToChance(result.curve, this.data.classes);
     if (collapse) {
@@ -315,6 +322,14 @@ export class UnitWorker {
     this.reporter?.unitEnd?.(info, levelResult);
     return levelResult;
   }
+}
+
+/** How a unit at `level` trains: level 0 and the usual resets the whole schedule, Renda's resets T − k steps. */
+export function retrainingOf(config: LotteryConfig, level: number): Retraining {
+  const retraining = level > 0 ? resets.get(config.reset).retraining : undefined;
+  if (retraining) return retraining(config);
+  const { iterations, learningRate, schedule } = config;
+  return { iterations, learningRate, schedule, scheduleOffset: 0 };
 }
 
 /** What to change when a unit collapses to chance. */

@@ -17,6 +17,7 @@ export function dense(
   units: number,
   opts: DenseOptions = {},
 ): Tensor {
+  x = ctx.channels ? ctx.channels.enter('dense', name, x) : x;
   const inFeatures = x.shape[1];
   const w = ctx.param({
     name: `${name}.weight`,
@@ -40,7 +41,8 @@ export function dense(
           fanIn: inFeatures,
           fanOut: units,
         });
-  return op.linear(x, w, b);
+  const y = op.linear(x, w, b);
+  return ctx.channels ? ctx.channels.leave('dense', name, y) : y;
 }
 
 export interface ConvOptions {
@@ -60,6 +62,10 @@ export function conv(
   kernel: number,
   opts: ConvOptions = {},
 ): Tensor {
+  if (ctx.channels) {
+    x = ctx.channels.enter('conv', name, x);
+    filters = ctx.channels.filters(name, filters);
+  }
   const channels = x.shape[1];
   const w = ctx.param({
     name: `${name}.weight`,
@@ -82,7 +88,8 @@ export function conv(
           fanIn: channels,
           fanOut: filters,
         });
-  return op.conv2d(x, w, b, { stride: opts.stride, padding: opts.padding ?? 0 });
+  const y = op.conv2d(x, w, b, { stride: opts.stride, padding: opts.padding ?? 0 });
+  return ctx.channels ? ctx.channels.leave('conv', name, y) : y;
 }
 
 export function batchNorm(
@@ -91,6 +98,7 @@ export function batchNorm(
   x: Tensor,
   opts: { momentum?: number; eps?: number; gammaInit?: InitSpec } = {},
 ): Tensor {
+  x = ctx.channels ? ctx.channels.enter('norm', name, x) : x;
   const c = x.shape[1];
   const gamma = ctx.param({
     name: `${name}.weight`,
@@ -119,7 +127,7 @@ export function batchNorm(
     ctx.updateBuffer(mean.name, r.runningMean);
     ctx.updateBuffer(variance.name, r.runningVar);
   }
-  return r.y;
+  return ctx.channels ? ctx.channels.leave('norm', name, r.y) : r.y;
 }
 
 export function dropout(ctx: ModelContext, name: string, x: Tensor, rate: number): Tensor {

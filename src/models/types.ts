@@ -59,6 +59,24 @@ export interface ModelContext {
    * from it); only called in training. Contexts that cannot feed noise leave it out.
    */
   uniformNoise?(name: string, shape: number[]): Tensor;
+  /** Structured pruning's hooks (prune/structured/): absent when the network is built as written. */
+  readonly channels?: ChannelHooks;
+}
+
+export type LayerCallKind = 'conv' | 'norm' | 'dense';
+
+/**
+ * How structured pruning rebuilds a thinner network with the model's own forward pass: the layer
+ * helpers (layers.ts) ask how many filters a conv keeps and pass each layer's input and output
+ * through these hooks, which may select channels (or, when analysing the network, tag the tensors).
+ */
+export interface ChannelHooks {
+  /** The number of output channels conv `name` keeps, given the model's `filters`. */
+  filters(conv: string, filters: number): number;
+  /** The tensor the layer reads, given its input. */
+  enter(kind: LayerCallKind, name: string, x: Tensor): Tensor;
+  /** The tensor the layer returns, given its output. */
+  leave(kind: LayerCallKind, name: string, y: Tensor): Tensor;
 }
 
 export interface Model {

@@ -49,6 +49,7 @@ import { fractionRemainingTable } from './fraction-table.js';
 import { fixedIterationResults } from './fixed-iterations.js';
 import { supermaskTable } from './supermask.js';
 import { type MaskCounter, diskMaskCounter, pruneRatioRows, pruneRatioTable } from './prune-ratio-table.js';
+import { beforeRetrainingTable } from './before-retraining.js';
 
 /** What building needs from outside: where mask files come from, and the time to print. */
 export interface BuildContext {
@@ -403,6 +404,19 @@ export function buildReportModel(
         namedTable(`${e.labels.slug}-remaining`, 'Fraction of weights remaining per level', fr, [
           'Trial 0’s ticket; per-kind columns show what global pruning took from each kind of layer.',
         ]),
+      );
+    }
+    const before = beforeRetrainingTable(e.summary);
+    if (before) {
+      e.tables.push(
+        namedTable(
+          `${e.labels.slug}-before-retraining`,
+          'Accuracy before retraining (@w0, @w(t−1))',
+          before,
+          [
+            'Test accuracy of each unit’s mask on the trained weights it was pruned from, with no retraining: the dense network’s (@w0) or the previous level’s (@w(t−1)); the next column is after retraining.',
+          ],
+        ),
       );
     }
     const supermask = supermaskTable(e.summary);

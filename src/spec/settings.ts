@@ -11,6 +11,7 @@ import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
 import { ENGINE_SETTINGS } from './engine-settings.js';
 import { GRADUAL_SETTINGS } from './gradual-settings.js';
+import { RETRAIN_SETTINGS } from './retrain-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
@@ -333,18 +334,27 @@ export const LOTTERY_SETTINGS = {
     default: 'init',
     flag: '--reset <kind>',
     commands: ['lottery'],
-    help: 'reset survivors to θ₀ (init), θ_k (rewind), a fresh init (reinit) or keep training (none)',
+    help:
+      'reset survivors to θ₀ (init), θ_k (rewind), a fresh init (reinit) or keep training (none); ' +
+      'retrain for T − k steps (Renda et al.): finetune, weight-rewind (θ_k, schedule from k), lr-rewind (trained weights, schedule from k)',
     affectsResults: true,
   }),
+  ...RETRAIN_SETTINGS,
   rewindIteration: setting({
     key: 'rewindIteration',
     schema: z.number().int().min(0),
     default: 0,
     flag: '--rewind-iteration <k>',
     commands: ['lottery'],
-    help: 'k for --reset rewind: survivors restart from the weights after k iterations (θ_k; or epochs: 1ep)',
+    help:
+      'k for --reset rewind: survivors restart from the weights after k iterations (θ_k; or epochs: 1ep); ' +
+      'for weight-rewind, lr-rewind and finetune also where the schedule restarts (retraining runs T − k steps)',
     affectsResults: true,
-    appliesWhen: whenSetting('reset', ['rewind'], 'add --reset rewind, or leave --rewind-iteration out'),
+    appliesWhen: whenSetting(
+      'reset',
+      ['rewind', 'weight-rewind', 'lr-rewind', 'finetune'],
+      'add --reset rewind (or weight-rewind, lr-rewind, finetune), or leave --rewind-iteration out',
+    ),
     requiredWhenApplies: true,
     refuse: [
       {

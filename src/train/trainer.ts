@@ -141,7 +141,8 @@ export async function runTraining(
       sampler.next();
       x.set(sampler.x);
       y.set(sampler.y);
-      loss = (await engine.step(learningRateAt(options.learningRate, options.schedule, iteration))).loss;
+      const position = (options.scheduleOffset ?? 0) + iteration;
+      loss = (await engine.step(learningRateAt(options.learningRate, options.schedule, position))).loss;
       iteration++;
       await runCallbacks();
     }

@@ -22,6 +22,11 @@ export interface TrainOptions {
   iterations: number;
   learningRate: number;
   schedule: Schedule;
+  /**
+   * The schedule's position at iteration 0 (default 0): step i trains at the learning rate of step
+   * scheduleOffset + i (learning-rate and weight rewinding replay the schedule from k).
+   */
+  scheduleOffset?: number;
   evalEvery: number;
   /** Capture the weights after this many steps (θ_k, the rewind point); undefined = don't. */
   rewindIteration?: number;

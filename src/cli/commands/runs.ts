@@ -35,7 +35,8 @@ export function summaryTable(s: RunSummary): string {
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const header = 'level  condition       remaining  early-stop it  test acc @ES  final test acc  trials';
+  const header =
+    'level  condition       remaining  early-stop it  test acc @ES  final test acc  before retrain  trials';
   const rows = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([, rs]) => {
@@ -49,6 +50,11 @@ export function summaryTable(s: RunSummary): string {
           .padStart(14),
         `${pct(mean(rs.map((x) => x.testAccuracyAtEarlyStop)))}%`.padStart(13),
         `${pct(mean(rs.map((x) => x.finalTestAccuracy)))}%`.padStart(15),
+        // @w0 / @w(t−1): the mask on the weights it was pruned from, before retraining
+        (rs.every((x) => x.beforeRetraining)
+          ? `${pct(mean(rs.map((x) => x.beforeRetraining!.testAccuracy)))}%`
+          : '—'
+        ).padStart(14),
         String(rs.length).padStart(7),
         flags(rs),
       ]

@@ -1,0 +1,25 @@
+/** Structured (channel) pruning: which channels can go, which do, and the thinner network. */
+export {
+  analyseChannels,
+  type ChannelConsumer,
+  type ChannelGroup,
+  type ChannelStructure,
+} from './analyse.js';
+export {
+  type ChannelMasks,
+  type WeightMaps,
+  groupOf,
+  keptIndices,
+  maskChannels,
+  slimModel,
+  slimWeights,
+} from './slim.js';
+export {
+  CHANNEL_CRITERIA,
+  type ChannelCriterion,
+  type ChannelSelection,
+  channelScores,
+  globalChannelMasks,
+  layerwiseChannelMasks,
+  referenceThreshold,
+} from './select.js';
