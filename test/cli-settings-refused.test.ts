@@ -65,8 +65,9 @@ const CASES: { args: string[]; message: RegExp; fix: RegExp }[] = [
   },
   {
     args: ['lottery', '--rewind-iteration', '100', '--reset', 'init'],
-    message: /--rewind-iteration 100 is refused: it applies only when reset is rewind, and reset is init/,
-    fix: /fix: add --reset rewind, or leave --rewind-iteration out/,
+    message:
+      /--rewind-iteration 100 is refused: it applies only when reset is rewind, weight-rewind, lr-rewind or finetune, and reset is init/,
+    fix: /fix: add --reset rewind \(or weight-rewind, lr-rewind, finetune\), or leave --rewind-iteration out/,
   },
   {
     args: ['lottery', '--rate-fc', '1'],

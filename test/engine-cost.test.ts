@@ -64,4 +64,15 @@ test('the report shows a cost table only for runs that recorded costs', () => {
   const table = costTable({ results: [result] } as unknown as RunSummary)!;
   assert.deepEqual(table.rows, [[1, 'ticket', 50, 10, 5, 2, 8, 4, 2, 1.5]]);
   assert.equal(costTable({ results: [{ ...result, cost: undefined }] } as unknown as RunSummary), null);
+  // runs that recorded their export's size show it beside the dense export's
+  const sized = {
+    ...result,
+    cost: { ...result.cost, exportBytes: 250, denseExportBytes: 1000, exportFormat: 'compacted' },
+  };
+  const withExport = costTable({ results: [sized] } as unknown as RunSummary)!;
+  assert.deepEqual(withExport.rows, [[1, 'ticket', 50, 10, 5, 2, 8, 4, 2, 1.5, 250, 0.25, 'compacted']]);
+  assert.deepEqual(
+    withExport.columns.slice(-3).map((c) => c.title),
+    ['export (bytes)', 'vs dense export', 'export form'],
+  );
 });

@@ -56,6 +56,17 @@ export function exportTicket(
   return { bytes, format, denseBytes: dense.length, sizes };
 }
 
+/** What `ticketlab export` would write for this ticket: its size and format beside the dense export's. */
+export function exportSizes(
+  model: Model,
+  weights: ReadonlyMap<string, Float32Array>,
+  buffers: ReadonlyMap<string, Float32Array>,
+  masks: ReadonlyMap<string, Uint8Array>,
+): { exportBytes: number; denseExportBytes: number; exportFormat: TicketFormat } {
+  const t = exportTicket(model, weights, buffers, masks);
+  return { exportBytes: t.bytes.length, denseExportBytes: t.denseBytes, exportFormat: t.format };
+}
+
 /** Smallest signed integer ONNX type for indices up to `max`: [elem type, array constructor]. */
 function indexType(
   max: number,

@@ -58,6 +58,11 @@ export const levelCostSchema = z.object({
   flops: z.number(),
   nonzeroFlops: z.number(),
   theoreticalSpeedup: z.number(),
+  /** bytes of the ONNX file `ticketlab export` writes for the unit (its smallest form), and of the dense export */
+  exportBytes: count.optional(),
+  denseExportBytes: count.optional(),
+  /** which form that is: dense, sparse initializers, compacted, or compacted + sparse initializers */
+  exportFormat: z.string().optional(),
 });
 
 export const levelResultSchema = z.object({

@@ -39,6 +39,7 @@ import {
   saveWeights,
 } from './weights-io.js';
 import { modelCost } from '../engine/cost.js';
+import { exportSizes } from '../engine/export-ticket.js';
 import { describePruneEvent, finalMasks, gradualCallbackFor } from './gradual-unit.js';
 
 export interface UnitInfo {
@@ -276,7 +277,12 @@ export class UnitWorker {
       };
     if (supermask) levelResult.supermask = supermask;
     if (beforeRetraining) levelResult.beforeRetraining = beforeRetraining;
-    levelResult.cost = modelCost(engine.model, engine.getWeights());
+    const finalWeights = engine.getWeights();
+    levelResult.cost = {
+      ...modelCost(engine.model, finalWeights),
+      // the file `ticketlab export` writes for this unit (its smallest form) beside the dense one
+      ...exportSizes(engine.model, finalWeights, engine.getBuffers(), unitMasks),
+    };
     const collapse = collapsedToChance(result.curve, this.data.classes);
     if (collapse) {
       levelResult.state = 'collapsed';

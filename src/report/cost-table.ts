@@ -15,7 +15,9 @@ export function costTable(summary: RunSummary): Table | null {
   );
   if (!rows.length) return null;
   rows.sort((a, b) => a.level - b.level || a.condition.localeCompare(b.condition));
-  return {
+  // runs recorded since the export sizes were added also show what `ticketlab export` would write
+  const exported = rows.every((r) => r.cost!.exportBytes !== undefined);
+  const table: Table = {
     columns: [
       { title: 'level', align: 'right' },
       { title: 'condition' },
@@ -44,4 +46,15 @@ export function costTable(summary: RunSummary): Table | null {
       ];
     }),
   };
+  if (!exported) return table;
+  table.columns.push(
+    { title: 'export (bytes)', align: 'right', format: grouped },
+    { title: 'vs dense export', align: 'right', format: fixed(3) },
+    { title: 'export form' },
+  );
+  rows.forEach((r, i) => {
+    const c = r.cost!;
+    table.rows[i].push(c.exportBytes!, c.exportBytes! / c.denseExportBytes!, c.exportFormat ?? '');
+  });
+  return table;
 }

@@ -49,7 +49,9 @@ const valueAt = (config: Record<string, unknown>, path: string): unknown =>
 
 /** Applies when the setting at `path` (e.g. `reset`) has one of `values`. */
 export function whenSetting(path: string, values: readonly string[], fix: string): AppliesWhen {
-  const text = `${path} is ${values.join(' or ')}`;
+  const list =
+    values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}` : values[0];
+  const text = `${path} is ${list}`;
   return {
     text,
     holds: (ctx) => values.includes(String(valueAt(ctx.config, path))),

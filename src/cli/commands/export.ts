@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { TrainingEngine } from '../../engine/engine.js';
 import { exportWeights } from '../../engine/export.js';
+import { datasetNamed } from '../../data/index.js';
 import { exportTicket, inferenceLatency } from '../../engine/export-ticket.js';
 import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
@@ -49,7 +50,10 @@ export function registerExportCommand(program: Command): void {
         .choices(['smallest', 'dense'])
         .default('smallest'),
     )
-    .option('--out <file>', 'output file (default: <run-dir>/export/<trial>-<level>-<condition>.onnx)')
+    .option(
+      '--out <file>',
+      'output file (default: <run-dir>/export/trial<t>-level<ll>-<condition>-<weights>.onnx)',
+    )
     .action(async (runDir: string, o: ExportOptions) => {
       if (o.weights !== 'final' && o.weights !== 'best') {
         throw new UserError(`--weights must be final or best, got "${o.weights}"`);
@@ -80,10 +84,13 @@ export function registerExportCommand(program: Command): void {
       const buffers = new Map<string, Float32Array>();
       for (const [k, v] of run.readUnitTensors(key, `${o.weights}.safetensors`).tensors)
         (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v.data as Float32Array);
+      // the network the run trained: its classes come from the dataset (two for a cats/dogs folder)
       const model = modelEntry(config.model).create({
         inputShape: config.inputShape,
+        classes: datasetNamed(config.dataset).classes,
         init: { kind: config.init },
         dropout: config.dropout,
+        bnInit: config.bnInit,
       });
       let kept = 0;
       let total = 0;
