@@ -74,7 +74,15 @@ test('the plan: every unit after its dependencies, as the procedure needs them',
 });
 
 test('resets and controls are registries covering every name the config accepts', () => {
-  assert.deepEqual(resets.names(), ['init', 'rewind', 'reinit', 'none']);
+  assert.deepEqual(resets.names(), [
+    'init',
+    'rewind',
+    'reinit',
+    'none',
+    'finetune',
+    'weight-rewind',
+    'lr-rewind',
+  ]);
   assert.deepEqual(controls.names(), ['random-reinit', 'random-prune', 'one-shot']);
   for (const entry of [...resets.list(), ...controls.list()]) assert.ok(entry.description.length > 10);
   assert.throws(
