@@ -64,7 +64,7 @@ export function defaultContext(
       height: d.height,
       width: d.width,
       classes: d.classes,
-      defaultValidationSize: d.defaultValidationSize,
+      ...(d.defaultValidationSize !== undefined ? { defaultValidationSize: d.defaultValidationSize } : {}),
     },
     optimizerKind: kind,
     iterations: iterations ?? entry.defaults.iterations,

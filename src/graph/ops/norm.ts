@@ -1,13 +1,11 @@
 /**
- * Normalization and regularization: batch norm and dropout. Batch norm is one ONNX
- * BatchNormalization node over statistics computed in one pass, with its closed-form gradient as
- * its rule (a handful of whole-tensor passes instead of the dozens its primitive composition's
- * rules emitted, measured as 38% of a ResNet-20 step); dropout is a product, differentiated by its rule.
+ * Normalization and regularization: batch norm and dropout, composed of arithmetic ops, so their
+ * gradients come from those ops' rules.
  */
-import { type Tensor, ShapeError, attr, shapeStr, sizeOf, typedArrayOf } from '../graph.js';
-import { add, div, mul, neg, reduceMean, reduceSum, scale, sub } from './arithmetic.js';
+import { type Tensor, ShapeError, shapeStr, sizeOf } from '../graph.js';
+import { add, div, mul, reduceMean, scale, sub } from './arithmetic.js';
 import { requireFloat } from './checks.js';
-import { sqrt } from './elementwise.js';
+import { sqrt, square } from './elementwise.js';
 import { reshape } from './shape.js';
 
 export interface BatchNormResult {
@@ -46,97 +44,27 @@ export function batchNorm(
   const eps = opts.eps ?? 1e-5;
   const momentum = opts.momentum ?? 0.1;
   const g = x.graph;
+  const bcast = x.rank === 4 ? [1, c, 1, 1] : [1, c];
   const axes = x.rank === 4 ? [0, 2, 3] : [0];
+  const perChannel = (t: Tensor) => reshape(t, bcast);
   if (!opts.training) {
-    return { y: normalize(x, gamma, beta, runningMean, runningVar, eps, false) };
+    const inv = div(g.scalar(1, x.dtype), sqrt(add(perChannel(runningVar), g.scalar(eps, x.dtype))));
+    return { y: add(mul(mul(sub(x, perChannel(runningMean)), inv), perChannel(gamma)), perChannel(beta)) };
   }
   const count = sizeOf(axes.map((a) => x.shape[a]));
-  // one pass for each sum: var = E[x²] − E[x]² (clamped at 0 against rounding)
-  const mean = reduceMean(x, axes);
-  const meanOfSquares = scale(reduceSumSquare(x, axes), 1 / count);
-  const variance = relu0(sub(meanOfSquares, mul(mean, mean)));
-  const y = normalize(x, gamma, beta, mean, variance, eps, true);
+  const mean = reduceMean(x, axes, true);
+  const centered = sub(x, mean);
+  const variance = reduceMean(square(centered), axes, true);
+  const inv = div(g.scalar(1, x.dtype), sqrt(add(variance, g.scalar(eps, x.dtype))));
+  const y = add(mul(mul(centered, inv), perChannel(gamma)), perChannel(beta));
   const m = g.scalar(momentum, x.dtype);
   const keep = g.scalar(1 - momentum, x.dtype);
-  const unbiased = scale(variance, count / Math.max(1, count - 1));
+  const unbiased = scale(reshape(variance, [c]), count / Math.max(1, count - 1));
   return {
     y,
-    runningMean: add(mul(keep, runningMean), mul(m, mean)),
+    runningMean: add(mul(keep, runningMean), mul(m, reshape(mean, [c]))),
     runningVar: add(mul(keep, runningVar), mul(m, unbiased)),
   };
-}
-
-/**
- * y = (x − mean)/√(var + ε)·γ + β as one BatchNormalization node (one pass over x). Its rule treats
- * mean and var as functions of x when they are the batch's statistics (`batchStats`): with
- * x̂ = (x − μ)·σ⁻¹, dγ = Σ dy·x̂, dβ = Σ dy and dx = γσ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)), written
- * as dy·a + x·b + c per channel so that x̂ is never materialized.
- */
-function normalize(
-  x: Tensor,
-  gamma: Tensor,
-  beta: Tensor,
-  mean: Tensor,
-  variance: Tensor,
-  eps: number,
-  batchStats: boolean,
-): Tensor {
-  const g = x.graph;
-  const c = x.shape[1];
-  const axes = x.rank === 4 ? [0, 2, 3] : [0];
-  const count = sizeOf(axes.map((a) => x.shape[a]));
-  const perChannel = (t: Tensor) => reshape(t, x.rank === 4 ? [1, c, 1, 1] : [1, c]);
-  const [y] = g.addNode(
-    'BatchNormalization',
-    [x, gamma, beta, mean, variance],
-    [{ name: 'batchnorm', shape: x.shape, dtype: x.dtype }],
-    { epsilon: attr.f(eps) },
-    ([dy]) => {
-      if (!dy) return [];
-      const inv = div(g.scalar(1, x.dtype), sqrt(add(variance, g.scalar(eps, x.dtype))));
-      const sumDy = reduceSum(dy, axes);
-      // Σ dy·x̂ = σ⁻¹·(Σ dy·x − μ·Σ dy)
-      const dGamma = mul(inv, sub(reduceSum(mul(dy, x), axes), mul(mean, sumDy)));
-      const a = mul(gamma, inv);
-      if (!batchStats) return [mul(dy, perChannel(a)), dGamma, sumDy, undefined, undefined];
-      const b = neg(scale(mul(mul(a, inv), dGamma), 1 / count));
-      const shift = sub(neg(scale(mul(a, sumDy), 1 / count)), mul(b, mean));
-      const dx = add(mul(dy, perChannel(a)), affine(x, b, shift));
-      return [dx, dGamma, sumDy, undefined, undefined];
-    },
-  );
-  return y;
-}
-
-/** x·s + t per channel in one pass: a BatchNormalization node with mean 0, variance 1 and ε = 0. */
-function affine(x: Tensor, s: Tensor, t: Tensor): Tensor {
-  const g = x.graph;
-  const c = x.shape[1];
-  const zeros = g.constant(typedArrayOf(x.dtype, c), [c], x.dtype, 'zeros');
-  const ones = g.constant(typedArrayOf(x.dtype, new Array<number>(c).fill(1)), [c], x.dtype, 'ones');
-  return g.addNode(
-    'BatchNormalization',
-    [x, s, t, zeros, ones],
-    [{ name: 'affine', shape: x.shape, dtype: x.dtype }],
-    { epsilon: attr.f(0) },
-  )[0];
-}
-
-/** Σ x² over `axes` (keepdims 0), one pass; only used for statistics, so it carries no rule. */
-function reduceSumSquare(x: Tensor, axes: number[]): Tensor {
-  const g = x.graph;
-  const shape = x.shape.filter((_, i) => !axes.includes(i));
-  return g.addNode(
-    'ReduceSumSquare',
-    [x, g.ints(axes, 'axes')],
-    [{ name: 'reducesumsquare', shape, dtype: x.dtype }],
-    { keepdims: attr.i(0) },
-  )[0];
-}
-
-/** max(v, 0) on a per-channel vector, without a rule (statistics only). */
-function relu0(v: Tensor): Tensor {
-  return v.graph.addNode('Relu', [v], [{ name: 'clamp', shape: v.shape, dtype: v.dtype }])[0];
 }
 
 /**
