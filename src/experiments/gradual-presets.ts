@@ -8,8 +8,9 @@
  * untrained, then retrained as level 1).
  *
  * `paper` (the tutorial's scale): torchvision ResNet-18, 2 classes, Adam lr 1e-3, batch 64, 20 epochs,
- * on an image folder (`--data-dir`, the `image-folder` dataset; the tutorial resizes its pet photos to
- * 64×64 and labels cat/dog by the case of the file name's first letter). `quick`: LeNet-5 on the
+ * on an imported image folder (`ticketlab datasets import <pets> --name pets --labels first-letter-case
+ * --size 64`, as the tutorial resizes its pet photos to 64×64 and labels cat/dog by the case of the file
+ * name's first letter; `--dataset` names another import). `quick`: LeNet-5 on the
  * Fashion-MNIST stand-in, 20 "epochs" of 20 iterations, so four runs finish in minutes on 2 cores.
  */
 import type { LotteryRequest } from '../lottery/resolve.js';
@@ -45,7 +46,7 @@ function conditionRequest(condition: (typeof GRADUAL_CONDITIONS)[number], epoch:
 
 function gradualRuns(o: PresetOptions): PresetRun[] {
   const quick = o.scale === 'quick';
-  const dataset = o.dataset ?? (quick ? 'fashion-mnist' : 'image-folder');
+  const dataset = o.dataset ?? (quick ? 'fashion-mnist' : 'pets');
   if (quick && dataset !== 'fashion-mnist')
     throw new UserError(
       `gradual-lth --scale quick runs on the Fashion-MNIST stand-in, not ${dataset}`,
@@ -105,7 +106,7 @@ export const GRADUAL_PRESETS: Record<string, Preset> = {
     description:
       "fasterai's lottery-ticket tutorial: pruning during training (conv weights to 50% in 3 steps at 25/50/75% " +
       'of training, large_final, layer-wise) with lth, rewind to epoch 1 and reset_end, beside a dense baseline',
-    datasets: ['fashion-mnist', 'image-folder'],
+    datasets: ['fashion-mnist', 'pets (an imported image folder)'],
     quickNote:
       'quick scale: LeNet-5 on the Fashion-MNIST stand-in instead of ResNet-18 on 64×64 pet photos; 400 iterations ' +
       '(20 "epochs" of 20 iterations, rewind to iteration 20) instead of 20 epochs; 1,000 validation examples; one trial',
