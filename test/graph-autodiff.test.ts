@@ -5,10 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gradCheck } from './helpers/gradcheck.js';
-import { CompiledGraph, signatureOf } from '../src/engine/session.js';
 import { gradients } from '../src/graph/autodiff.js';
-import { type Backward, Graph, ShapeError, type Tensor, type TypedArray } from '../src/graph/graph.js';
-import { emitModel } from '../src/graph/onnx.js';
+import { type Backward, Graph, ShapeError, type Tensor } from '../src/graph/graph.js';
 import {
   add,
   cast,
@@ -25,26 +23,7 @@ import {
   tanh,
 } from '../src/graph/ops.js';
 import { Rng } from '../src/util/rng.js';
-
-async function run(
-  g: Graph,
-  inputs: Tensor[],
-  outputs: Tensor[],
-  feeds: Record<string, TypedArray>,
-): Promise<Float64Array[]> {
-  const session = await CompiledGraph.create(
-    emitModel(g, { outputs, inputs }),
-    inputs.map(signatureOf),
-    outputs.map(signatureOf),
-    { threads: 1 },
-  );
-  try {
-    const result = await session.run(feeds);
-    return outputs.map((t) => Float64Array.from(result[t.name] as Float64Array));
-  } finally {
-    await session.release();
-  }
-}
+import { runGraph64 as run } from './helpers/run-graph.js';
 
 function uniform(n: number, seed: number): Float64Array {
   const rng = new Rng(seed);

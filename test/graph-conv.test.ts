@@ -28,6 +28,7 @@ import {
   resolvePads,
 } from '../src/graph/ops.js';
 import { Rng } from '../src/util/rng.js';
+import { runGraph64 as run } from './helpers/run-graph.js';
 
 // ---------------------------------------------------------------------------------------------------
 // helpers (each graph-*.test.ts file carries its own copy: test files must not import each other)
@@ -77,26 +78,6 @@ function distinct(shape: readonly number[], seed: number): Float64Array {
   const n = sizeOf(shape);
   const perm = new Rng(seed).permutation(n);
   return Float64Array.from(perm, (p) => (p - n / 2) * 0.05);
-}
-
-async function run(
-  g: Graph,
-  inputs: Tensor[],
-  outputs: Tensor[],
-  feeds: Record<string, TypedArray>,
-): Promise<Float64Array[]> {
-  const session = await CompiledGraph.create(
-    emitModel(g, { outputs, inputs }),
-    inputs.map(signatureOf),
-    outputs.map(signatureOf),
-    { threads: 1 },
-  );
-  try {
-    const result = await session.run(feeds);
-    return outputs.map((t) => Float64Array.from(result[t.name] as Float64Array));
-  } finally {
-    await session.release();
-  }
 }
 
 /** max |a − b| / max |b|: the error relative to the reference's scale. */

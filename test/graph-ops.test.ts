@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type GradCheckInput, type GradCheckOptions, gradCheck } from './helpers/gradcheck.js';
 import { CompiledGraph, signatureOf } from '../src/engine/session.js';
-import { Graph, type Tensor, type TypedArray, sizeOf } from '../src/graph/graph.js';
+import { Graph, type Tensor, sizeOf } from '../src/graph/graph.js';
 import { emitModel } from '../src/graph/onnx.js';
 import {
   add,
@@ -52,6 +52,7 @@ import {
   where,
 } from '../src/graph/ops.js';
 import { Rng } from '../src/util/rng.js';
+import { runGraph64 as runGraph } from './helpers/run-graph.js';
 
 // ---------------------------------------------------------------------------------------------------
 // helpers (each graph-*.test.ts file carries its own copy: test files must not import each other)
@@ -539,26 +540,6 @@ describe('normalization, dropout and losses', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-
-async function runGraph(
-  g: Graph,
-  inputs: Tensor[],
-  outputs: Tensor[],
-  feeds: Record<string, TypedArray>,
-): Promise<Float64Array[]> {
-  const session = await CompiledGraph.create(
-    emitModel(g, { outputs, inputs }),
-    inputs.map(signatureOf),
-    outputs.map(signatureOf),
-    { threads: 1 },
-  );
-  try {
-    const result = await session.run(feeds);
-    return outputs.map((t) => Float64Array.from(result[t.name] as Float64Array));
-  } finally {
-    await session.release();
-  }
-}
 
 function assertClose(actual: number, expected: number, tol: number, what: string): void {
   const err = Math.abs(actual - expected) / Math.max(1, Math.abs(expected));

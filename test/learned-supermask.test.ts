@@ -7,11 +7,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph, type Tensor, type TypedArray } from '../src/graph/graph.js';
+import { Graph } from '../src/graph/graph.js';
 import { gradients } from '../src/graph/autodiff.js';
-import { emitModel } from '../src/graph/onnx.js';
 import { bernoulliStraightThrough, mul, reduceSum, sigmoid } from '../src/graph/ops.js';
-import { CompiledGraph, signatureOf } from '../src/engine/session.js';
 import { BuildContext } from '../src/engine/step-graph.js';
 import { dense } from '../src/models/layers.js';
 import type { Model } from '../src/models/types.js';
@@ -29,26 +27,7 @@ import { isPrunable } from '../src/lottery/config.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
 import { MODELS } from '../src/models/zoo.js';
 import { prepareData } from '../src/train/data.js';
-
-async function run(
-  g: Graph,
-  inputs: Tensor[],
-  outputs: Tensor[],
-  feeds: Record<string, TypedArray>,
-): Promise<TypedArray[]> {
-  const session = await CompiledGraph.create(
-    emitModel(g, { outputs, inputs }),
-    inputs.map(signatureOf),
-    outputs.map(signatureOf),
-    { threads: 1 },
-  );
-  try {
-    const out = await session.run(feeds);
-    return outputs.map((t) => out[t.name]);
-  } finally {
-    await session.release();
-  }
-}
+import { runGraph as run } from './helpers/run-graph.js';
 
 const sig = (s: number) => 1 / (1 + Math.exp(-s));
 
