@@ -1,265 +1,270 @@
 /**
- * Learned supermasks (Zhou et al. 2019, Section 5): the network's weights stay frozen at θ₀ (or at
- * signed constants sign(θ₀)·std per layer), and only a score per prunable weight is trained, the
- * forward pass sampling its mask m ~ Bernoulli(σ(s)) with a straight-through gradient
- * (models/supermask.ts). Reported: test accuracy of the expected mask's rounding (σ(s) > 0.5) and the
- * mean over sampled masks, the fraction kept, and beside them a random mask of the same per-layer
- * counts on the same weights and the unmasked weights.
+ * Learned-supermask runs in the run store, kept as lottery units are: one run directory per
+ * result-affecting settings (`<runs>/supermask/<model>-<dataset>-<hash>`, a RunStore under
+ * runs/supermask so `runs list` and `runs gc` leave it alone) holding one unit, `mask`, trained under
+ * a lease, checkpointed every checkpointEvery iterations (scores, optimizer state, the step that
+ * positions the mask noise, data order, curve; atomic files tied by checksum), resumed after a crash
+ * to the result of an uninterrupted run, and recorded with the checksum of its learned scores. A
+ * finished run is read back after its files are checked; a damaged one, or a damaged checkpoint, is
+ * named and computed again. The training itself is supermask-training.ts.
  */
-import { join } from 'node:path';
-import { TrainingEngine } from '../engine/engine.js';
-import { initialValues } from '../engine/init.js';
-import { isPrunable, type LotteryConfig } from '../lottery/config.js';
-import { resultSettings } from '../lottery/resolve.js';
-import { scoreName, supermaskModel } from '../models/supermask.js';
-import { defaultRunsRoot, hashConfig, readJson, writeJsonAtomic } from '../store/index.js';
-import type { TrainData } from '../train/data.js';
-import { makeSampler } from '../train/data.js';
-import { type EvalPoint, train } from '../train/trainer.js';
-import { Rng } from '../util/rng.js';
-import { setUpTraining } from './execute.js';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LotteryConfig, lotteryConfigSchema } from '../lottery/config.js';
+import { defaultContext, resultSettings, runIdentity } from '../lottery/resolve.js';
+import { resumableCheckpoint } from '../lottery/weights-io.js';
+import { INPUT_SETTINGS } from '../spec/settings.js';
+import { defaultOf } from '../spec/table.js';
+import {
+  type Lease,
+  type Run,
+  RunStore,
+  configDifferences,
+  defaultRunsRoot,
+  hashConfig,
+  readJson,
+  saveTensors,
+} from '../store/index.js';
+import { removeTrainCheckpoint, saveTrainCheckpoint } from '../train/checkpoint.js';
+import type { TrainCheckpoint } from '../train/trainer.js';
+import { UserError } from '../util/errors.js';
+import { setUpTraining } from './execute.js';
+import {
+  SUPERMASK_DEFAULTS,
+  type SupermaskResult,
+  type SupermaskSettings,
+  learnSupermaskScores,
+} from './supermask-training.js';
 
-export interface SupermaskSettings {
-  /** Initial score of every weight (Zhou's --sigmoid_bias): σ(0) = 0.5 keeps each weight half the time. */
-  scoreInit: number;
-  /** Dynamic weight rescaling: each masked layer × size / Σm. */
-  rescale: boolean;
-  /** Frozen weights sign(θ₀)·std(θ₀ of the layer) instead of θ₀. */
-  signedConstant: boolean;
-  /** Sampled masks whose test accuracies are averaged (Zhou: 10). */
-  samples: number;
-}
+export * from './supermask-training.js';
 
-export const SUPERMASK_DEFAULTS: SupermaskSettings = {
-  scoreInit: 0,
-  rescale: false,
-  signedConstant: false,
-  samples: 10,
-};
-
-export interface SupermaskLayer {
-  name: string;
-  total: number;
-  /** Weights kept by the expected mask's rounding (σ(s) > 0.5). */
-  kept: number;
-}
-
-export interface SupermaskResult {
-  model: string;
-  dataset: string;
-  seed: number;
-  iterations: number;
-  settings: SupermaskSettings;
-  /** Test accuracy with the mask σ(s) > 0.5 after training. */
-  testAccuracyThresholded: number;
-  /** Test accuracy of each sampled mask m ~ Bernoulli(σ(s)), and their mean. */
-  testAccuracySampled: number[];
-  testAccuracySampledMean: number;
-  /** Fraction of the masked weights kept by σ(s) > 0.5, and the mean of σ(s) (the expected fraction). */
-  fractionKept: number;
-  expectedFractionKept: number;
-  layers: SupermaskLayer[];
-  /** Controls on the same frozen weights: a random mask with the same per-layer counts, and no mask. */
-  testAccuracyRandomMask: number;
-  testAccuracyUnmasked: number;
-  /** Validation and test accuracy of the thresholded mask during training. */
-  curve: EvalPoint[];
-  wallSeconds: number;
-  threads: number;
-}
-
-/** The frozen values: θ₀ of the seed, or per masked layer sign(θ₀)·std(θ₀). */
-export function frozenWeights(
-  engine: TrainingEngine,
-  config: LotteryConfig,
-  seed: number,
-  signedConstant: boolean,
-): Map<string, Float32Array> {
-  const frozen = new Map<string, Float32Array>();
-  for (const decl of engine.params) {
-    const w = initialValues(decl, seed);
-    if (signedConstant && isPrunable(config, decl)) {
-      let mean = 0;
-      for (const v of w) mean += v;
-      mean /= w.length;
-      let sq = 0;
-      for (const v of w) sq += (v - mean) ** 2;
-      const std = Math.sqrt(sq / w.length);
-      for (let i = 0; i < w.length; i++) w[i] = Math.sign(w[i]) * std;
-    }
-    frozen.set(decl.name, w);
-  }
-  return frozen;
-}
+/** The one unit of a learned-supermask run, and the file of its learned scores. */
+export const SUPERMASK_UNIT = 'mask';
+export const SCORES_FILE = 'scores.safetensors';
 
 /**
- * The weights a mask gives the base network: masked parameters W⊙m (× size/Σm with rescaling), the
- * others frozen as they are.
+ * What names a learned-supermask run: the lottery run identity of its training settings (defaults
+ * left out, so a new setting renames nothing; an imported dataset's content digest in) and its
+ * supermask settings that differ from the defaults.
  */
-export function maskedWeights(
-  frozen: ReadonlyMap<string, Float32Array>,
-  masks: ReadonlyMap<string, Uint8Array>,
-  rescale: boolean,
-): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [name, w] of frozen) {
-    const m = masks.get(name);
-    if (!m) {
-      out.set(name, w);
-      continue;
-    }
-    let kept = 0;
-    for (const v of m) kept += v;
-    const factor = rescale ? Math.fround(w.length / Math.max(kept, 1)) : 1;
-    out.set(
-      name,
-      w.map((v, i) => (m[i] ? Math.fround(v * factor) : 0)),
-    );
-  }
-  return out;
-}
-
-const sigmoid = (s: number) => 1 / (1 + Math.exp(-s));
-
-/**
- * Trains a learned supermask for `config` (model, dataset, optimizer, learning rate, batch size,
- * iterations, evaluation interval, seed: the settings table's) on loaded `data`. The base engine
- * evaluates the final masks on the frozen weights.
- */
-export async function trainLearnedSupermask(
-  config: LotteryConfig,
-  settings: SupermaskSettings,
-  data: TrainData,
-  base: TrainingEngine,
-  opts: { threads: number; onProgress?: (iteration: number, loss: number) => void },
-): Promise<SupermaskResult> {
-  const seed = config.seed;
-  const masked = (decl: { role: string; layerKind?: string }) => isPrunable(config, decl);
-  const frozen = frozenWeights(base, config, seed, settings.signedConstant);
-  const maskedNames = base.params.filter(masked).map((d) => d.name);
-  const model = supermaskModel(base.model, {
-    frozen,
-    masked,
-    scoreInit: settings.scoreInit,
-    rescale: settings.rescale,
-  });
-  const engine = await TrainingEngine.create(model, {
-    batchSize: config.batchSize,
-    optimizer: config.optimizer,
-    threads: opts.threads,
-    masked: () => false, // every score trains; the frozen weights are constants of the graph
-  });
-  try {
-    engine.initialize(seed);
-    const sampler = makeSampler(data, config.batchSize, Rng.derive(seed, 'data-order').uint32());
-    const result = await train(
-      engine,
-      data,
-      sampler,
-      {
-        iterations: config.iterations,
-        learningRate: config.learningRate,
-        schedule: config.schedule,
-        evalEvery: config.evalEvery,
-        checkpointEvery: 0,
-        divergenceLoss: config.divergenceLoss,
-      },
-      opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.iteration, p.loss) } : {},
-    );
-    const scores = new Map(maskedNames.map((n) => [n, engine.getParam(scoreName(n))]));
-    const accuracyOf = async (masks: ReadonlyMap<string, Uint8Array>) => {
-      base.setWeights(maskedWeights(frozen, masks, settings.rescale));
-      return (await base.evaluate(data.test.x, data.test.y, data.test.count)).accuracy;
-    };
-    const thresholded = new Map([...scores].map(([n, s]) => [n, Uint8Array.from(s, (v) => (v > 0 ? 1 : 0))]));
-    const layers = maskedNames.map((name) => ({
-      name,
-      total: thresholded.get(name)!.length,
-      kept: thresholded.get(name)!.reduce((a, b) => a + b, 0),
-    }));
-    const total = layers.reduce((a, l) => a + l.total, 0);
-    let expected = 0;
-    for (const s of scores.values()) for (const v of s) expected += sigmoid(v);
-    const sampled: number[] = [];
-    for (let k = 0; k < settings.samples; k++) {
-      const rng = Rng.derive(seed, 'supermask-sample', k);
-      const masks = new Map(
-        [...scores].map(([n, s]) => [n, Uint8Array.from(s, (v) => (rng.float() < sigmoid(v) ? 1 : 0))]),
-      );
-      sampled.push(await accuracyOf(masks));
-    }
-    const rng = Rng.derive(seed, 'supermask-random');
-    const random = new Map(layers.map((l) => [l.name, randomMask(l.total, l.kept, rng)]));
-    const full = new Map(layers.map((l) => [l.name, new Uint8Array(l.total).fill(1)]));
-    return {
-      model: config.model,
-      dataset: config.dataset,
-      seed,
-      iterations: config.iterations,
-      settings,
-      testAccuracyThresholded: await accuracyOf(thresholded),
-      testAccuracySampled: sampled,
-      testAccuracySampledMean: sampled.length ? sampled.reduce((a, b) => a + b, 0) / sampled.length : NaN,
-      fractionKept: layers.reduce((a, l) => a + l.kept, 0) / total,
-      expectedFractionKept: expected / total,
-      layers,
-      testAccuracyRandomMask: await accuracyOf(random),
-      testAccuracyUnmasked: await accuracyOf(full),
-      curve: result.curve,
-      wallSeconds: result.wallSeconds,
-      threads: engine.threads,
-    };
-  } finally {
-    await engine.release();
-  }
-}
-
-/** `kept` ones at uniformly random positions among `total` (a partial Fisher–Yates shuffle). */
-function randomMask(total: number, kept: number, rng: Rng): Uint8Array {
-  const order = Uint32Array.from({ length: total }, (_, i) => i);
-  const mask = new Uint8Array(total);
-  for (let i = 0; i < kept; i++) {
-    const j = i + rng.int(total - i);
-    [order[i], order[j]] = [order[j], order[i]];
-    mask[order[i]] = 1;
-  }
-  return mask;
-}
-
-/** What names a learned-supermask run: every result-affecting setting and the supermask settings. */
 export function supermaskIdentity(
   config: LotteryConfig,
   settings: SupermaskSettings,
 ): Record<string, unknown> {
+  const supermask = Object.fromEntries(
+    Object.entries(settings).filter(([k, v]) => SUPERMASK_DEFAULTS[k as keyof SupermaskSettings] !== v),
+  );
+  return { kind: 'learned-supermask', settings: runIdentity(config), supermask };
+}
+
+/** The name of runs of an earlier version (every setting, defaults included), read back as they are. */
+function legacyIdentity(config: LotteryConfig, settings: SupermaskSettings): Record<string, unknown> {
   return { kind: 'learned-supermask', settings: resultSettings(config), supermask: settings };
 }
 
+/** config.json of a run: the whole configuration of the latest invocation. */
+interface StoredConfig {
+  kind: 'learned-supermask';
+  config: LotteryConfig;
+  supermask: SupermaskSettings;
+}
+
 /**
- * Trains (or reads back, when the same settings were run before) a learned supermask and stores its
- * result in `<runs>/supermask/<model>-<dataset>-<hash>/result.json`.
+ * Opens (creating) the run directory of `config` and `settings`; refuses one whose stored settings
+ * differ in anything that changes results (the name leaves defaults out: a changed default of the
+ * model or dataset would otherwise reuse it).
+ */
+export function openSupermaskRun(
+  runsDir: string | undefined,
+  config: LotteryConfig,
+  settings: SupermaskSettings,
+): Run {
+  const store = new RunStore({ root: join(defaultRunsRoot(runsDir), 'supermask') });
+  const name = `${config.model}-${config.dataset}`;
+  const identity = supermaskIdentity(config, settings);
+  const previous = store.peekRun(name, identity);
+  const stored = previous?.config as Partial<StoredConfig> | undefined;
+  if (previous && stored) {
+    const parsed = lotteryConfigSchema.safeParse(stored.config);
+    const before = {
+      settings: parsed.success ? resultSettings(parsed.data) : stored.config,
+      supermask: stored.supermask,
+    };
+    const diffs = configDifferences(before, { settings: resultSettings(config), supermask: settings });
+    if (diffs.length > 0)
+      throw new UserError(
+        `run directory ${previous.dir} was made with other settings (${diffs.map((d) => d.replace(/^\$\./, '')).join(', ')}); ` +
+          'a run directory is never reused for other settings',
+        `move ${previous.dir} away to compute these settings afresh`,
+      );
+  }
+  const whole: StoredConfig = { kind: 'learned-supermask', config, supermask: settings };
+  return store.openRun(name, identity, whole);
+}
+
+export interface LearnSupermaskOptions {
+  runsDir?: string;
+  dataDir?: string;
+  /** onnxruntime threads; default: the count of the run's checkpoint, else the model's default. */
+  threads?: number;
+  onProgress?: (iteration: number, loss: number) => void;
+  /** What happened that the user should know (a resumed or discarded checkpoint, a damaged result). */
+  notify?: (message: string) => void;
+  /** How often to look again while another process holds the run's lease (ms). */
+  pollMs?: number;
+}
+
+export interface LearnedSupermaskRun {
+  dir: string;
+  result: SupermaskResult;
+  /** Done before: read back, nothing computed. */
+  reused: boolean;
+  /** The checkpoint iteration training resumed from, when it did. */
+  resumedAt?: number;
+}
+
+/**
+ * Trains (or reads back, when the same settings were run before) a learned supermask: the result is
+ * `<dir>/mask/result.json` (with the learned scores in mask/scores.safetensors). A run killed
+ * mid-training resumes from its last checkpoint when called again, to a bit-identical result at the
+ * same thread count.
  */
 export async function learnSupermask(
   config: LotteryConfig,
   settings: SupermaskSettings,
-  opts: {
-    runsDir?: string;
-    dataDir?: string;
-    threads: number;
-    onProgress?: (iteration: number, loss: number) => void;
-  },
-): Promise<{ dir: string; result: SupermaskResult; reused: boolean }> {
-  const hash = hashConfig(supermaskIdentity(config, settings));
-  // under runs/supermask/, beside the lottery runs: `runs list` and `runs gc` leave that folder alone
-  const dir = join(defaultRunsRoot(opts.runsDir), 'supermask', `${config.model}-${config.dataset}-${hash}`);
-  const path = join(dir, 'result.json');
-  if (existsSync(path)) return { dir, result: readJson<SupermaskResult>(path), reused: true };
-  const { data, engine } = await setUpTraining(config, opts);
+  opts: LearnSupermaskOptions,
+): Promise<LearnedSupermaskRun> {
+  const legacy = join(
+    defaultRunsRoot(opts.runsDir),
+    'supermask',
+    `${config.model}-${config.dataset}-${hashConfig(legacyIdentity(config, settings))}`,
+  );
+  if (existsSync(join(legacy, 'result.json')) && !existsSync(join(legacy, 'run.json')))
+    return { dir: legacy, result: readJson<SupermaskResult>(join(legacy, 'result.json')), reused: true };
+  const run = openSupermaskRun(opts.runsDir, config, settings);
   try {
-    const result = await trainLearnedSupermask(config, settings, data, engine, opts);
-    writeJsonAtomic(join(dir, 'identity.json'), supermaskIdentity(config, settings));
-    writeJsonAtomic(path, result);
-    return { dir, result, reused: false };
+    const done = readBack(run, opts.notify);
+    if (done) return { dir: run.dir, result: done, reused: true };
+    const lease = await leaseOf(run, opts);
+    if (!lease) return { dir: run.dir, result: readBack(run, opts.notify)!, reused: true };
+    try {
+      return await trainUnit(run, lease, config, settings, opts);
+    } catch (error) {
+      if (!lease.lost)
+        try {
+          run.markFailed(SUPERMASK_UNIT, error);
+        } catch {
+          // the original error is the one to report
+        }
+      throw error;
+    } finally {
+      lease.release();
+    }
+  } finally {
+    run.close();
+  }
+}
+
+/** The recorded result if its record and scores file are intact; a damaged one is named. */
+function readBack(run: Run, notify?: (message: string) => void): SupermaskResult | undefined {
+  if (!run.isDone(SUPERMASK_UNIT)) return undefined;
+  const check = run.checkUnit(SUPERMASK_UNIT);
+  if (check.problems.length === 0) return run.result<SupermaskResult>(SUPERMASK_UNIT);
+  notify?.(`${run.dir} is recorded as done but ${check.problems.join('; ')}: it is computed again`);
+  return undefined;
+}
+
+/** The unit's lease, waiting while a live process holds it; null if that process finished the run. */
+async function leaseOf(run: Run, opts: LearnSupermaskOptions): Promise<Lease | null> {
+  let told = false;
+  for (;;) {
+    const lease = run.tryLease(SUPERMASK_UNIT);
+    if (lease) {
+      if (!readBack(run)) return lease;
+      lease.release(); // finished by the other process meanwhile
+      return null;
+    }
+    if (!told) {
+      const s = run.leaseState(SUPERMASK_UNIT);
+      const holder =
+        s.state === 'free' || !s.info ? 'another process' : `pid ${s.info.pid} on ${s.info.hostname}`;
+      opts.notify?.(`${holder} is computing ${run.dir}: waiting for it`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 2000));
+    if (readBack(run)) return null;
+  }
+}
+
+/** checkpoint.json's thread count and mask-noise seed, if it is readable. */
+function checkpointMeta(dir: string): { threads?: number; noiseSeed?: number } {
+  try {
+    return readJson(join(dir, 'checkpoint.json')) as { threads?: number; noiseSeed?: number };
+  } catch {
+    return {}; // absent, or unreadable: resumableCheckpoint names and removes it
+  }
+}
+
+async function trainUnit(
+  run: Run,
+  lease: Lease,
+  config: LotteryConfig,
+  settings: SupermaskSettings,
+  opts: LearnSupermaskOptions,
+): Promise<LearnedSupermaskRun> {
+  const dir = run.unitDir(SUPERMASK_UNIT);
+  if (run.isDone(SUPERMASK_UNIT)) run.invalidate(SUPERMASK_UNIT); // damaged (readBack said so)
+  const saved = checkpointMeta(dir);
+  const threads =
+    opts.threads ??
+    saved.threads ??
+    (defaultOf(INPUT_SETTINGS.threads, defaultContext(config.model, config.dataset)) as number);
+  let { checkpoint, discarded } = resumableCheckpoint(dir, threads);
+  // the mask noise is drawn from (seed, step, layer): a checkpoint of another stream is not this run's
+  if (checkpoint && saved.noiseSeed !== config.seed) {
+    discarded = `${dir}/checkpoint.json records mask noise seed ${saved.noiseSeed}, not this run's ${config.seed}`;
+    removeTrainCheckpoint(dir);
+    checkpoint = undefined;
+  }
+  if (discarded !== undefined)
+    opts.notify?.(
+      `the checkpoint of ${run.dir} cannot be resumed (${discarded}); it was removed and training starts ` +
+        'again from iteration 0 (same result as an uninterrupted run)',
+    );
+  if (checkpoint) opts.notify?.(`resuming at iteration ${checkpoint.iteration} from ${dir}/checkpoint.json`);
+  const holding = () => {
+    if (lease.lost)
+      throw new UserError(
+        `another process took over ${run.dir} (this one was stopped longer than its lease lasts); it finishes the run`,
+      );
+  };
+  const { data, engine } = await setUpTraining(config, { dataDir: opts.dataDir, threads });
+  try {
+    const { result, scores } = await learnSupermaskScores(config, settings, data, engine, {
+      threads,
+      onProgress: (iteration, loss) => {
+        holding();
+        opts.onProgress?.(iteration, loss);
+      },
+      checkpointing: {
+        every: config.checkpointEvery,
+        resume: checkpoint,
+        save: (c: TrainCheckpoint) => {
+          holding(); // never overwrite the checkpoint of the process that took the run over
+          saveTrainCheckpoint(dir, c, { threads, noiseSeed: config.seed });
+        },
+      },
+    });
+    holding();
+    saveTensors(join(dir, SCORES_FILE), scores);
+    run.markDone(SUPERMASK_UNIT, result, { threads, files: [`${SUPERMASK_UNIT}/${SCORES_FILE}`] });
+    removeTrainCheckpoint(dir);
+    return {
+      dir: run.dir,
+      result,
+      reused: false,
+      ...(checkpoint ? { resumedAt: checkpoint.iteration } : {}),
+    };
   } finally {
     await engine.release();
   }

@@ -51,7 +51,6 @@ export const SUPERMASK_PRESET = {
           iterations,
           evalEvery,
           seed: trial,
-          checkpointEvery: 0,
         },
         settings: { ...SUPERMASK_DEFAULTS, ...settings },
       })),

@@ -14,9 +14,7 @@ import {
 } from '../../experiments/learned-supermask.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import type { Scale } from '../../experiments/preset-types.js';
-import { defaultContext, resolveConfig } from '../../lottery/resolve.js';
-import { INPUT_SETTINGS } from '../../spec/settings.js';
-import { defaultOf } from '../../spec/table.js';
+import { resolveConfig } from '../../lottery/resolve.js';
 import {
   type SupermaskReportRow,
   currentLoad,
@@ -47,6 +45,8 @@ function progress(label: string, iterations: number) {
   };
 }
 
+const notify = (message: string) => process.stderr.write(`supermask: ${message}\n`);
+
 export function summaryLines(r: SupermaskResult): string[] {
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   return [
@@ -72,9 +72,8 @@ export function registerSupermaskCommand(program: Command): void {
       '--config <file>',
       'training settings from a JSON or YAML file, by their paths (docs/settings.md)',
     );
-  // one seed per run, no checkpoints (a run takes minutes): those two flags of `train` do not apply
-  for (const s of flagSettings('train'))
-    if (s.key !== 'trials' && s.key !== 'checkpointEvery') cmd.addOption(settingOption(s));
+  // one seed per run: --trials of `train` does not apply
+  for (const s of flagSettings('train')) if (s.key !== 'trials') cmd.addOption(settingOption(s));
   cmd
     .addOption(
       new Option('--score-init <s>', 'initial score of every weight (σ(0) = 0.5)')
@@ -92,10 +91,8 @@ export function registerSupermaskCommand(program: Command): void {
     .option('--runs-dir <dir>', 'where run directories go (default: $TICKETLAB_RUNS or ./runs)')
     .option('--json', 'print the result as JSON', false)
     .action(async (o: SupermaskOptions & Record<string, unknown>) => {
-      const { request, threads: given } = await requestFromCommandLine('train', o);
+      const { request, threads } = await requestFromCommandLine('train', o);
       const config = resolveConfig(request);
-      const threads =
-        given ?? (defaultOf(INPUT_SETTINGS.threads, defaultContext(config.model, config.dataset)) as number);
       const settings: SupermaskSettings = {
         scoreInit: o.scoreInit,
         rescale: o.rescale,
@@ -105,8 +102,9 @@ export function registerSupermaskCommand(program: Command): void {
       const { dir, result, reused } = await learnSupermask(config, settings, {
         runsDir: o.runsDir,
         dataDir: o.dataDir,
-        threads,
+        threads, // default: a checkpoint's count, else the model's
         onProgress: progress('supermask', config.iterations),
+        notify,
       });
       process.stderr.write(`run directory: ${dir}${reused ? ' (done before: read back)' : ''}\n`);
       if (o.json) console.log(JSON.stringify(result));
@@ -139,6 +137,7 @@ export async function reproduceSupermask(o: ReproduceSupermaskOptions): Promise<
       dataDir: o.dataDir,
       threads: o.threads,
       onProgress: progress(label, config.iterations),
+      notify,
     });
     process.stderr.write(`${label}: ${dir}${reused ? ' (done before: read back)' : ''}\n`);
     for (const line of summaryLines(result)) process.stderr.write(`  ${line}\n`);
