@@ -1,6 +1,6 @@
 /**
  * `ticketlab supermask` end to end on the real MNIST (a few iterations): the result is stored in a
- * run directory named by its settings and read back by the same command, and a user's mistake gets
+ * run directory named by its settings (kill, resume and damage: supermask-resume.test.ts) and read back by the same command, and a user's mistake gets
  * one message without a stack trace.
  */
 import { test } from 'node:test';
@@ -31,7 +31,10 @@ test(
       assert.equal(result.iterations, 20);
       const dir = /run directory: (\S+)/.exec(first.stderr)![1];
       assert.match(dir, /supermask\/lenet300-mnist-[0-9a-f]{12}$/);
-      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), result);
+      // the run's one unit, recorded as lottery units are (with the checksum of its learned scores)
+      const record = JSON.parse(readFileSync(join(dir, 'mask', 'result.json'), 'utf8'));
+      assert.deepEqual(record.result, result);
+      assert.ok(record.files['mask/scores.safetensors']);
       assert.ok(existsSync(join(dir, 'identity.json')));
       // not a lottery run: runs list shows nothing, runs gc removes nothing
       const list = cli(['runs', 'list', '--runs-dir', runs]);
@@ -39,7 +42,7 @@ test(
       assert.match(list.stdout + list.stderr, /no runs under/);
       const gc = cli(['runs', 'gc', '--runs-dir', runs]);
       assert.equal(gc.status, 0, gc.stderr);
-      assert.ok(existsSync(join(dir, 'result.json')));
+      assert.ok(existsSync(join(dir, 'mask', 'result.json')));
       const second = cli(args);
       assert.equal(second.status, 0, second.stderr);
       assert.match(second.stderr, /done before: read back/);
