@@ -16,6 +16,7 @@ import type { Model } from '../src/models/types.js';
 import { scoreName, supermaskModel } from '../src/models/supermask.js';
 import {
   SUPERMASK_DEFAULTS,
+  type SupermaskCheckpointing,
   type SupermaskResult,
   maskedWeights,
   trainLearnedSupermask,
@@ -28,6 +29,10 @@ import { resolveConfig } from '../src/lottery/resolve.js';
 import { MODELS } from '../src/models/zoo.js';
 import { prepareData } from '../src/train/data.js';
 import { runGraph as run } from './helpers/run-graph.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTrainCheckpoint, saveTrainCheckpoint } from '../src/train/checkpoint.js';
 
 const sig = (s: number) => 1 / (1 + Math.exp(-s));
 
@@ -170,7 +175,7 @@ describe('learned supermask on a small synthetic task (LeNet-300-100)', () => {
     classes: 10,
     source: 'synthetic (made by the test)',
   } as LoadedDataset;
-  const learn = async (): Promise<SupermaskResult> => {
+  const learn = async (checkpointing?: SupermaskCheckpointing): Promise<SupermaskResult> => {
     const data = await prepareData('mnist', { ...config, trainEvalSize: 0 }, loaded);
     const engine = await TrainingEngine.create(MODELS.lenet300.create({ inputShape: config.inputShape }), {
       batchSize: config.batchSize,
@@ -181,6 +186,7 @@ describe('learned supermask on a small synthetic task (LeNet-300-100)', () => {
     try {
       return await trainLearnedSupermask(config, { ...SUPERMASK_DEFAULTS, samples: 3 }, data, engine, {
         threads: 1,
+        ...(checkpointing ? { checkpointing } : {}),
       });
     } finally {
       await engine.release();
@@ -214,6 +220,28 @@ describe('learned supermask on a small synthetic task (LeNet-300-100)', () => {
     const again = await learn();
     const strip = ({ wallSeconds: _w, ...rest }: SupermaskResult) => rest;
     assert.deepEqual(strip(again), strip(first));
+  });
+
+  test('resumed from a checkpoint on disk (scores, momentum, mask-noise step), ends identical', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ticketlab-supermask-ckpt-'));
+    try {
+      const saved: number[] = [];
+      await learn({
+        every: 15,
+        save: (c) => {
+          saved.push(c.iteration);
+          if (c.iteration === 15) saveTrainCheckpoint(dir, c);
+        },
+      });
+      assert.deepEqual(saved, [15, 30]);
+      const checkpoint = loadTrainCheckpoint(dir)!;
+      assert.equal(checkpoint.engine.step, 15);
+      const resumed = await learn({ every: 0, save: () => {}, resume: checkpoint });
+      const strip = ({ wallSeconds: _w, ...rest }: SupermaskResult) => rest;
+      assert.deepEqual(strip(resumed), strip(first));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
