@@ -9,17 +9,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   SUPERMASK_DEFAULTS,
   SCORES_FILE,
   SUPERMASK_UNIT,
+  learnSupermask,
   openSupermaskRun,
   supermaskIdentity,
 } from '../src/experiments/learned-supermask.js';
-import { resolveConfig } from '../src/lottery/resolve.js';
+import { resolveConfig, resultSettings } from '../src/lottery/resolve.js';
+import { hashConfig, saveTensors } from '../src/store/index.js';
 import { UserError } from '../src/util/errors.js';
 import { cli } from './helpers/plugin.js';
 
@@ -162,6 +173,47 @@ test('a run directory is named by result-affecting settings only and never reuse
       () => openSupermaskRun(runs, config, settings),
       (e: unknown) => e instanceof UserError && /holds a different configuration/.test(e.message),
     );
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
+test('a run leased by another live process is waited for and read back; a run of an earlier version is read back', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ticketlab-supermask-lease-'));
+  try {
+    const config = resolveConfig({ model: 'lenet300', dataset: 'mnist', iterations: 20 });
+    const settings = { ...SUPERMASK_DEFAULTS, samples: 1 };
+    const made = { model: 'lenet300', dataset: 'mnist', testAccuracySampledMean: 0.5 };
+    const holder = openSupermaskRun(runs, config, settings);
+    const lease = holder.tryLease(SUPERMASK_UNIT)!;
+    const messages: string[] = [];
+    const waiting = learnSupermask(config, settings, {
+      runsDir: runs,
+      pollMs: 20,
+      notify: (m) => messages.push(m),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(messages.join('\n'), /pid \d+ on \S+ is computing [^\n]* waiting for it/);
+    const scores = join(holder.unitDir(SUPERMASK_UNIT), SCORES_FILE);
+    saveTensors(scores, new Map([['score:fc1.weight', Float32Array.from([1, -1])]]));
+    holder.markDone(SUPERMASK_UNIT, made, { threads: 1, files: [`${SUPERMASK_UNIT}/${SCORES_FILE}`] });
+    lease.release();
+    const got = await waiting; // no data loaded: nothing was trained
+    assert.equal(got.reused, true);
+    assert.deepEqual(got.result, made);
+
+    // an earlier version's directory: named by every setting, result.json at the top
+    const legacy = { ...SUPERMASK_DEFAULTS, samples: 4 };
+    const name = hashConfig({
+      kind: 'learned-supermask',
+      settings: resultSettings(config),
+      supermask: legacy,
+    });
+    const dir = join(runs, 'supermask', `lenet300-mnist-${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'result.json'), JSON.stringify(made));
+    const old = await learnSupermask(config, legacy, { runsDir: runs });
+    assert.deepEqual(old, { dir, result: made, reused: true });
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
