@@ -85,12 +85,14 @@ export function openSupermaskRun(
   const previous = store.peekRun(name, identity);
   const stored = previous?.config as Partial<StoredConfig> | undefined;
   if (previous && stored) {
+    // a config of an earlier format is not compared (as lottery runs do): its identity check passed
     const parsed = lotteryConfigSchema.safeParse(stored.config);
     const before = {
-      settings: parsed.success ? resultSettings(parsed.data) : stored.config,
+      settings: parsed.success ? resultSettings(parsed.data) : null,
       supermask: stored.supermask,
     };
-    const diffs = configDifferences(before, { settings: resultSettings(config), supermask: settings });
+    const now = { settings: parsed.success ? resultSettings(config) : null, supermask: settings };
+    const diffs = configDifferences(before, now);
     if (diffs.length > 0)
       throw new UserError(
         `run directory ${previous.dir} was made with other settings (${diffs.map((d) => d.replace(/^\$\./, '')).join(', ')}); ` +
