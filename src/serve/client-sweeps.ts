@@ -19,7 +19,7 @@ function renderSweeps() {
   document.querySelector('#sweeps tbody').innerHTML = sweeps.map((s) => {
     const c = s.counts;
     return '<tr data-sweep="' + esc(s.id) + '"' + (s.id === selectedSweep ? ' class="selected" aria-selected="true"' : '') +
-      ' title="' + esc(s.source) + '"><td><a href="javascript:void 0">' + esc(s.name) + '</a></td><td>' + s.runs.length +
+      ' title="' + esc(s.source) + '"><td><button class="link">' + esc(s.name) + '</button></td><td>' + s.runs.length +
       '</td><td class="done">' + c.done + '</td><td class="running">' + c.running + '</td><td class="failed">' + c.failed +
       '</td><td class="total">' + c.total + '</td><td class="state">' + esc(s.state) + '</td><td>' + esc(s.startedAt.replace('T', ' ').slice(0, 19)) +
       '</td><td>' + esc(s.finishedAt ? s.finishedAt.replace('T', ' ').slice(0, 19) : '') + '</td></tr>';
