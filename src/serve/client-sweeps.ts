@@ -3,7 +3,7 @@
  * sweep that was run (its manifest) is a row with its units done / running / failed / total, polled
  * with the runs. A click on a sweep selects it: the rows the figures draw and the runs table keep
  * only the sweep's own units (a run shared with a larger sweep keeps only this sweep's levels); a
- * click on it again, or on "all runs", clears the selection. The selection is body[data-sweep].
+ * click on it again, or on "show all runs", clears the selection. The selection is body[data-sweep].
  */
 export const SWEEPS_SCRIPT = String.raw`
 let sweeps = [];

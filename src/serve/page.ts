@@ -39,8 +39,9 @@ ${vendor.join('')}${options.exported ? '<script src="data.js"></script>' : ''}
 <p><label>Filter: <input id="filter" placeholder="pruning.strategy=random level>=1"></label>
 <label>Group by: <select id="group"></select></label> <span id="count"></span></p>
 <div id="sweeps-section" hidden><h2>Sweeps</h2>
-<p>A click on a sweep shows only its runs and units below; a second click, or <button id="all-runs" class="link" hidden>all runs</button>, shows every run.</p>
+<p>A click on a sweep shows only its runs and units below; a second click shows every run again.</p>
 <table id="sweeps"><thead><tr><th>sweep</th><th>runs</th><th>done</th><th>running</th><th>failed</th><th>units</th><th>state</th><th>last started</th><th>last finished</th></tr></thead><tbody></tbody></table>
+<p><button id="all-runs" hidden>show all runs</button></p>
 <h2>Runs</h2></div>
 <table id="runs"><thead><tr><th>run</th><th>units</th><th>state</th></tr></thead><tbody></tbody></table>
 <h2>Parallel coordinates (last level of each run, trial and condition)</h2>
