@@ -52,9 +52,18 @@ export function gridRun(summary: RunSummary): GridRun {
   return { summary, method: c.pruning.strategy, schedule: c.pruning.schedule, rounds: c.levels, ratio };
 }
 
+const accuracies = (r: LevelResult) => ({
+  accuracy: maxValidationAccuracy(r),
+  testAccuracy: r.testAccuracyAtEarlyStop,
+});
+
 const pct = (r: number) => `${Number((100 * r).toFixed(2))}%`;
 
-/** Lines of the parallel-coordinates plot: each run's last round (ticket and re-init), and ratio 0. */
+/**
+ * Lines of the parallel-coordinates plot: each run's last round (ticket and re-init), and ratio 0.
+ * `accuracy` is the walkthrough's metric (max validation accuracy); `testAccuracy` the paper's (test
+ * accuracy at the early-stop iteration, the one of minimum validation loss), for the table beside it.
+ */
 export function parallelItems(runs: readonly GridRun[]): Record<string, number | string>[] {
   const items: Record<string, number | string>[] = [];
   const dense = new Set<string>();
@@ -66,10 +75,10 @@ export function parallelItems(runs: readonly GridRun[]): Record<string, number |
         const key = `${g.method}/${g.rounds}/${r.trial}`;
         if (dense.has(key)) continue;
         dense.add(key);
-        items.push({ ...base, reinit: 'no', ratio: 0, accuracy: maxValidationAccuracy(r) });
+        items.push({ ...base, reinit: 'no', ratio: 0, ...accuracies(r) });
       } else if (r.level === g.rounds) {
         const reinit = r.condition === 'random-reinit' ? 'yes' : 'no';
-        items.push({ ...base, reinit, ratio: g.ratio, accuracy: maxValidationAccuracy(r) });
+        items.push({ ...base, reinit, ratio: g.ratio, ...accuracies(r) });
       }
     }
   }
@@ -205,9 +214,12 @@ export function buildSweepReport(
   const tables: SweepTable[] = [
     {
       id: 'max-validation-accuracy',
-      title: 'Max validation accuracy by method, re-init and prune ratio',
+      title:
+        'Max validation accuracy (the walkthrough’s metric) beside early-stop test accuracy (the paper’s), by method, re-init and prune ratio',
       table: accuracyTable(parallelItems(runs)),
-      notes: ['Mean across trials (min–max); ratio 0% is the dense network.'],
+      notes: [
+        'Mean across trials (min–max of the max validation accuracy); ratio 0% is the dense network. Early-stop test accuracy: test accuracy at the iteration of minimum validation loss, mean across trials.',
+      ],
     },
   ];
   if (groups.length) {
@@ -224,7 +236,7 @@ export function buildSweepReport(
 }
 
 function accuracyTable(items: readonly Record<string, number | string>[]): Table {
-  const groups = new Map<string, { key: (string | number)[]; values: number[] }>();
+  const groups = new Map<string, { key: (string | number)[]; values: number[]; tests: number[] }>();
   for (const i of items) {
     const key = [
       String(i.method),
@@ -233,11 +245,13 @@ function accuracyTable(items: readonly Record<string, number | string>[]): Table
       Number(i.ratio),
     ];
     const k = JSON.stringify(key);
-    const g = groups.get(k) ?? { key, values: [] };
+    const g = groups.get(k) ?? { key, values: [], tests: [] };
     g.values.push(Number(i.accuracy));
+    g.tests.push(Number(i.testAccuracy));
     groups.set(k, g);
   }
   const fmt = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : String(v));
+  const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
   return {
     columns: [
       { title: 'method' },
@@ -247,15 +261,26 @@ function accuracyTable(items: readonly Record<string, number | string>[]): Table
       { title: 'max val. acc. (mean)', csv: 'mean', align: 'right', format: fmt },
       { title: 'min', align: 'right', format: fmt },
       { title: 'max', align: 'right', format: fmt },
+      {
+        title: 'early-stop test acc. (mean)',
+        csv: 'early_stop_test_mean',
+        align: 'right',
+        format: fmt,
+      },
+      { title: 'early_stop_test_min', csv: 'early_stop_test_min', csvOnly: true },
+      { title: 'early_stop_test_max', csv: 'early_stop_test_max', csvOnly: true },
       { title: 'trials', align: 'right' },
     ],
     rows: [...groups.values()]
       .sort((a, b) => Number(a.key[3]) - Number(b.key[3]) || String(a.key).localeCompare(String(b.key)))
       .map((g) => [
         ...g.key,
-        g.values.reduce((s, v) => s + v, 0) / g.values.length,
+        mean(g.values),
         Math.min(...g.values),
         Math.max(...g.values),
+        mean(g.tests),
+        Math.min(...g.tests),
+        Math.max(...g.tests),
         g.values.length,
       ]),
   };

@@ -1,7 +1,7 @@
 /**
  * The dashboard's server (`ticketlab serve`): a small hono app that reads the run store directly —
  * nothing is uploaded anywhere — and serves one page (./page.ts), the vega libraries from
- * node_modules, and JSON: the runs with their progress (polled for live progress), one row per
+ * node_modules, and JSON: the runs and the sweeps with their progress (polled for live progress), one row per
  * finished unit (src/sweep/table.ts), which the page filters and draws, and one run in detail.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { unitRows } from '../sweep/table.js';
 import { UserError } from '../util/errors.js';
-import { checkRunsRoot, listRunsForDashboard, runDetail } from './data.js';
+import { checkRunsRoot, listRunsForDashboard, listSweepsForDashboard, runDetail } from './data.js';
 import { dashboardPage } from './page.js';
 
 /** The browser builds of the vega libraries: beside each package's entry, in its build/ folder. */
@@ -39,6 +39,7 @@ export function dashboardApp(root?: string): Hono {
     });
   });
   app.get('/api/runs', (c) => c.json(listRunsForDashboard(root)));
+  app.get('/api/sweeps', (c) => c.json(listSweepsForDashboard(root)));
   app.get('/api/rows', (c) => c.json(unitRows(root)));
   app.get('/api/run/:dir', (c) => {
     const detail = runDetail(root, c.req.param('dir'));

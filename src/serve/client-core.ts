@@ -1,7 +1,8 @@
 /**
  * The dashboard page's main script (plain browser JavaScript, no build step): where the data comes
  * from (the server's JSON endpoints, or the data a static export embeds as window.TICKETLAB_STATIC),
- * the filter by any setting (`key=value`, as `runs table --where`), the runs table with live progress,
+ * the filter by any setting (`key=value`, as `runs table --where`), the runs table with live progress
+ * (the sweeps table and the sweep selection, which narrows everything below, are ./client-sweeps.ts),
  * the accuracy-vs-remaining figure, and which view shows (the comparison, or one run: `#run=<dir>`).
  * The parallel-coordinates plot with its brushes is ./client-parallel.ts, the run view ./client-run.ts.
  */
@@ -10,6 +11,7 @@ const STATIC = window.TICKETLAB_STATIC || null;
 async function api(path) {
   if (STATIC) {
     if (path === 'api/runs') return STATIC.runs;
+    if (path === 'api/sweeps') return STATIC.sweeps || [];
     if (path === 'api/rows') return { rows: STATIC.rows, settings: STATIC.settings };
     const m = /^api\/run\/(.+)$/.exec(path);
     return m ? STATIC.details[decodeURIComponent(m[1])] || null : null;
@@ -34,7 +36,8 @@ function keep(row) {
     return c.op === '=' ? a === b : c.op === '!=' ? a !== b : c.op === '<' ? a < b : c.op === '<=' ? a <= b : c.op === '>' ? a > b : a >= b;
   });
 }
-const filteredRows = () => data.rows.filter(keep);
+/** The rows of the selected sweep (./client-sweeps.ts) that meet the filter. */
+const filteredRows = () => data.rows.filter((r) => inSweep(r) && keep(r));
 /** The rows the figures and the runs table show: the filter's, narrowed by the brushes. */
 function visibleRows() {
   const selected = selectedLines();
@@ -50,7 +53,10 @@ function runState(r) {
 function renderRuns() {
   const narrowed = conditions().length > 0 || selectedLines() !== null;
   const visible = new Set(visibleRows().map((r) => r.run));
-  const shown = narrowed ? runs.filter((r) => visible.has(r.dir)) : runs;
+  // a selected sweep's runs, those without a finished unit too (their progress shows)
+  const sweep = sweepById(selectedSweep);
+  const base = sweep ? runs.filter((r) => sweep.runs.includes(r.dir)) : runs;
+  const shown = narrowed ? base.filter((r) => visible.has(r.dir)) : base;
   document.querySelector('#runs tbody').innerHTML = shown.map((r) =>
     '<tr data-run="' + esc(r.dir) + '"><td><a href="#run=' + encodeURIComponent(r.dir) + '">' + esc(r.dir) + '</a></td><td>' +
     r.done + '/' + (r.planned ?? '?') + '</td><td>' + runState(r) + '</td></tr>').join('');
@@ -58,6 +64,7 @@ function renderRuns() {
 async function refreshRuns() {
   const before = runs.reduce((n, r) => n + r.done, 0);
   runs = (await api('api/runs')) || [];
+  await refreshSweeps();
   renderRuns();
   // units finished since the last poll: their rows join the figures (live progress)
   if (document.body.dataset.ready === 'yes' && runs.reduce((n, r) => n + r.done, 0) !== before) {
@@ -81,7 +88,8 @@ function drawAccuracy(rows) {
 /** Redraws what follows the brushes: the count, the runs table and the accuracy figure. */
 async function followSelection() {
   const rows = visibleRows();
-  $('count').textContent = rows.length + ' of ' + data.rows.length + ' units';
+  const total = sweepUnits ? data.rows.filter(inSweep).length : data.rows.length;
+  $('count').textContent = rows.length + ' of ' + total + ' units' + (sweepUnits ? ' of sweep ' + sweepById(selectedSweep).name : '');
   renderRuns();
   await drawAccuracy(rows);
 }

@@ -12,7 +12,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve [runs-dir]')
     .description(
-      'A local web page over a run store: runs with live progress, a filter by any setting, a parallel-coordinates ' +
+      'A local web page over a run store: runs and sweeps with live progress, a filter by any setting, a parallel-coordinates ' +
         'plot whose axes brush the other views, accuracy vs weights remaining grouped by any setting, and one ' +
         "run's curves, levels, units and settings. Reads the store directly; nothing is uploaded. " +
         '--export writes the same views as a folder that opens from file:// without a server.',
@@ -27,7 +27,7 @@ export function registerServeCommand(program: Command): void {
       if (o.export !== undefined) {
         const out = exportDashboard(runsDir, o.export);
         console.log(
-          `wrote ${out.index} (${out.runs} runs, ${out.units} units); open it in a browser, no server needed`,
+          `wrote ${out.index} (${out.runs} runs, ${out.sweeps} sweeps, ${out.units} units); open it in a browser, no server needed`,
         );
         return;
       }

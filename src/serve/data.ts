@@ -1,5 +1,6 @@
 /**
- * What the dashboard shows, read from the run store: the runs with their progress, one row per
+ * What the dashboard shows, read from the run store: the runs with their progress, the sweeps that
+ * were run (their manifests, src/sweep/manifest.ts) with their units' progress, one row per
  * finished unit (src/sweep/table.ts), and one run in detail — its settings, every unit's state (and
  * error, if it failed), each finished unit's curve, early stop, accuracies, fraction remaining,
  * per-layer sparsity and provenance. The server answers these as JSON; the static export embeds them.
@@ -10,6 +11,7 @@ import { runStatus } from '../lottery/status.js';
 import { findMasks, imageShapeFor, loadFirstLayerMask, maskHeatmap } from '../report/masks.js';
 import type { LevelResult } from '../lottery/summary.js';
 import { unitRows, type Row } from '../sweep/table.js';
+import { listSweepManifests, sweepUnitCounts, type SweepUnitCounts } from '../sweep/manifest.js';
 import { UserError } from '../util/errors.js';
 
 export interface RunListing {
@@ -23,6 +25,24 @@ export interface RunListing {
   states: Record<UnitState, number>;
   active: boolean;
   problem: string | null;
+}
+
+/** A sweep that was run (its manifest, <runs>/sweeps/) with its units' progress now. */
+export interface SweepListing {
+  /** `<name>-<hash of the spec>`: the manifest's name. */
+  id: string;
+  name: string;
+  source: string;
+  mode: 'local' | 'queue';
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Its run directories (keys of RunListing.dir and of rows' `run` column). */
+  runs: string[];
+  /** Its units, `<run dir>/<unit key>`: a run shared with a larger sweep has units that are not this one's. */
+  units: string[];
+  counts: SweepUnitCounts;
+  state: 'running' | 'done' | 'failed' | 'incomplete';
 }
 
 export interface UnitDetail {
@@ -61,6 +81,7 @@ export interface RunDetail extends RunListing {
 
 export interface DashboardData {
   runs: RunListing[];
+  sweeps: SweepListing[];
   rows: Row[];
   settings: string[];
 }
@@ -91,8 +112,35 @@ export function listRunsForDashboard(root?: string): RunListing[] {
   }));
 }
 
+export function listSweepsForDashboard(root?: string): SweepListing[] {
+  return listSweepManifests(root).map((m) => {
+    const counts = sweepUnitCounts(root, m);
+    const state =
+      counts.running > 0
+        ? 'running'
+        : counts.done === counts.total
+          ? 'done'
+          : counts.failed > 0
+            ? 'failed'
+            : 'incomplete';
+    return {
+      id: m.id,
+      name: m.name,
+      source: m.source,
+      mode: m.mode,
+      createdAt: m.createdAt,
+      startedAt: m.startedAt,
+      finishedAt: m.finishedAt,
+      runs: m.runs.map((r) => r.dir),
+      units: m.runs.flatMap((r) => r.units.map((k) => `${r.dir}/${k}`)),
+      counts,
+      state,
+    };
+  });
+}
+
 export function dashboardData(root?: string): DashboardData {
-  return { runs: listRunsForDashboard(root), ...unitRows(root) };
+  return { runs: listRunsForDashboard(root), sweeps: listSweepsForDashboard(root), ...unitRows(root) };
 }
 
 const distinct = <T>(xs: (T | undefined)[]): T[] =>

@@ -1,6 +1,6 @@
 /**
  * The static export (`ticketlab serve --export <dir>`): the dashboard as a self-contained folder for
- * sharing — index.html (the same page the server sends), data.js (the runs, the rows and every run's
+ * sharing — index.html (the same page the server sends), data.js (the runs, the sweeps, the rows and every run's
  * detail, which the page reads instead of asking a server) and vendor/ (the vega libraries copied
  * from node_modules, no CDN). It opens from file:// with no server.
  */
@@ -15,6 +15,7 @@ export interface ExportSummary {
   dir: string;
   index: string;
   runs: number;
+  sweeps: number;
   units: number;
 }
 
@@ -41,5 +42,11 @@ export function exportDashboard(root: string | undefined, outDir: string): Expor
       `window.TICKETLAB_STATIC = ${JSON.stringify({ ...data, details })};\n`,
   );
   for (const file of Object.keys(VENDOR)) copyFileSync(vendorPath(file)!, join(dir, 'vendor', file));
-  return { dir, index: join(dir, 'index.html'), runs: data.runs.length, units: data.rows.length };
+  return {
+    dir,
+    index: join(dir, 'index.html'),
+    runs: data.runs.length,
+    sweeps: data.sweeps.length,
+    units: data.rows.length,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The dashboard page: the comparison view (runs with live progress, a filter by any setting, the
+ * The dashboard page: the comparison view (sweeps and runs with live progress, a sweep selection, a filter by any setting, the
  * parallel-coordinates plot with brushes, accuracy against the fraction of weights remaining grouped
  * by any setting) and the single-run view (`#run=<dir>`), drawn with vega-embed. Plain script, no
  * build step; its parts are ./client-*.ts. Every address is relative, so the same page works served
@@ -8,6 +8,7 @@
 import { CORE_SCRIPT, START_SCRIPT } from './client-core.js';
 import { PARALLEL_SCRIPT } from './client-parallel.js';
 import { RUN_SCRIPT } from './client-run.js';
+import { SWEEPS_SCRIPT, SWEEPS_START_SCRIPT } from './client-sweeps.js';
 
 const STYLE = `
 body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
@@ -21,6 +22,8 @@ input#filter { width: 28em; padding: 3px; } select { padding: 2px; }
 #brush-layer .handle:hover { fill: rgba(70, 130, 180, 0.08); }
 #brush-layer .brush { fill: rgba(70, 130, 180, 0.25); stroke: steelblue; pointer-events: none; }
 #brushes { color: #555; }
+#sweeps tr.selected { background: #e8f0fa; font-weight: 600; }
+button.link { background: none; border: none; padding: 0; color: #0645ad; text-decoration: underline; cursor: pointer; font: inherit; }
 .columns { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
 `;
 
@@ -35,6 +38,11 @@ ${vendor.join('')}${options.exported ? '<script src="data.js"></script>' : ''}
 <h1>ticketlab runs</h1>
 <p><label>Filter: <input id="filter" placeholder="pruning.strategy=random level>=1"></label>
 <label>Group by: <select id="group"></select></label> <span id="count"></span></p>
+<div id="sweeps-section" hidden><h2>Sweeps</h2>
+<p>A click on a sweep shows only its runs and units below; a second click shows every run again.</p>
+<table id="sweeps"><thead><tr><th>sweep</th><th>runs</th><th>done</th><th>running</th><th>failed</th><th>units</th><th>state</th><th>last started</th><th>last finished</th></tr></thead><tbody></tbody></table>
+<p><button id="all-runs" hidden>show all runs</button></p>
+<h2>Runs</h2></div>
 <table id="runs"><thead><tr><th>run</th><th>units</th><th>state</th></tr></thead><tbody></tbody></table>
 <h2>Parallel coordinates (last level of each run, trial and condition)</h2>
 <p>Drag along an axis to select a range; click an axis to clear its range.
@@ -67,6 +75,6 @@ ${vendor.join('')}${options.exported ? '<script src="data.js"></script>' : ''}
 </div>
 </div>
 </section>
-<script>${CORE_SCRIPT}${PARALLEL_SCRIPT}${RUN_SCRIPT}${START_SCRIPT}</script>
+<script>${CORE_SCRIPT}${SWEEPS_SCRIPT}${PARALLEL_SCRIPT}${RUN_SCRIPT}${SWEEPS_START_SCRIPT}${START_SCRIPT}</script>
 </body></html>`;
 }

@@ -6,10 +6,13 @@
  * is tried again later; a unit whose worker died or failed is retried, resuming its checkpoint, up to
  * `maxAttempts` times, then marked failed with its error (and its dependents with it) while the rest
  * of the sweep goes on. Every unit is trained under its lease, so this is safe beside other sweeps.
+ * The sweep's manifest (./manifest.ts) records its runs and units at the start, each unit given up
+ * on, and the end.
  */
 import type { ChildProcess } from 'node:child_process';
 import { RunStore } from '../store/index.js';
 import type { LeaseOptions } from '../store/index.js';
+import { recordSweepEnd, recordSweepFailure, recordSweepStart } from './manifest.js';
 import type { SweepPlan, SweepUnit } from './plan.js';
 import { type ChildMessage, type ParentMessage, forkUnitProcess } from './protocol.js';
 import type { UnitJob, UnitOutcome } from './unit-runner.js';
@@ -88,6 +91,8 @@ export async function runSweepLocally(plan: SweepPlan, opts: LocalOptions): Prom
   const store = new RunStore({ root: plan.root });
   const state = new Map<string, State>();
   const outcome: SweepOutcome = { trained: [], skipped: [], failed: [] };
+  // which runs and units are this sweep's, for the dashboard (<runs>/sweeps/)
+  const manifest = recordSweepStart(plan, 'local');
   for (const run of plan.runs) {
     const existing = store.peekRun(run.name, run.identity);
     for (const u of run.units) {
@@ -100,7 +105,10 @@ export async function runSweepLocally(plan: SweepPlan, opts: LocalOptions): Prom
     }
   }
   const pending = () => plan.units.filter((u) => state.get(u.id)!.status === 'pending');
-  if (pending().length === 0) return outcome;
+  if (pending().length === 0) {
+    recordSweepEnd(plan.root, manifest);
+    return outcome;
+  }
 
   return new Promise<SweepOutcome>((resolve) => {
     const workers: Worker[] = [];
@@ -112,6 +120,7 @@ export async function runSweepLocally(plan: SweepPlan, opts: LocalOptions): Prom
       s.status = 'failed';
       s.error = error;
       outcome.failed.push({ id: u.id, dir: u.run.dir, key: u.unit.key, error });
+      recordSweepFailure(plan.root, manifest, { dir: u.run.dirName, key: u.unit.key, error });
     };
     const attemptFailed = (u: SweepUnit, message: string, retry: boolean) => {
       const s = state.get(u.id)!;
@@ -149,6 +158,7 @@ export async function runSweepLocally(plan: SweepPlan, opts: LocalOptions): Prom
       for (const w of workers) {
         if (w.child.connected) w.child.send({ type: 'exit' } satisfies ParentMessage);
       }
+      recordSweepEnd(plan.root, manifest);
       resolve(outcome);
     };
 

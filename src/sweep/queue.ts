@@ -9,6 +9,7 @@
 import { Queue } from 'bullmq';
 import { RunStore } from '../store/index.js';
 import { UserError } from '../util/errors.js';
+import { recordSweepStart } from './manifest.js';
 import type { SweepPlan, SweepUnit } from './plan.js';
 import type { UnitJob } from './unit-runner.js';
 import { unitJob } from './local.js';
@@ -65,6 +66,8 @@ export async function enqueueSweep(
   opts: EnqueueOptions,
 ): Promise<EnqueueResult> {
   const store = new RunStore({ root: plan.root });
+  // which runs and units are this sweep's, for the dashboard; its progress is the store's
+  recordSweepStart(plan, 'queue');
   const result: EnqueueResult = { added: 0, queued: 0, done: 0 };
   const jobs: { name: string; data: QueueJobData; opts: object }[] = [];
   for (const run of plan.runs) {
