@@ -87,8 +87,11 @@ const REFUSALS: Refusal<string>[] = [
     },
     fix: (g, ctx) => {
       const kinds = misfits(g, ctx);
-      const rates = kinds.map((k) => `--rate-${k} 0`).join(' ');
-      return `prune only the layers it applies to (${rates}, or --gradual-kinds without ${kinds.join(', ')}), or choose weight, row, column or N:M`;
+      const ways = [
+        ...(levelsOf(ctx) > 0 ? [kinds.map((k) => `--rate-${k} 0`).join(' ')] : []),
+        ...(gradualOn(ctx) ? [`--gradual-kinds without ${kinds.join(', ')}`] : []),
+      ];
+      return `prune only the layers it applies to (${ways.join('; ')}), or choose weight, row, column or N:M`;
     },
   },
   {
