@@ -16,6 +16,8 @@ import {
   pruneMasks,
 } from '../src/prune/index.js';
 import { masksAtSparsity } from '../src/train/gradual.js';
+import { resolveConfig, runIdentity } from '../src/lottery/resolve.js';
+import { pruneSpecFor } from '../src/lottery/tickets.js';
 import { Rng } from '../src/util/rng.js';
 import { UserError } from '../src/util/errors.js';
 
@@ -308,4 +310,15 @@ test('granularities that do not apply, thresholds, biases and unknown names are 
     );
   assert.deepEqual(granularityNames(), ['weight', 'row', 'column', 'channel', 'kernel', 'filter']);
   assert.equal(granularityNamed('2:4').nm?.m, 4);
+});
+
+test('the run identity names the granularity only when it is not weight', () => {
+  const plain = runIdentity(resolveConfig({ model: 'lenet300' }));
+  assert.deepEqual(runIdentity(resolveConfig({ model: 'lenet300', granularity: 'weight' })), plain);
+  const rows = runIdentity(resolveConfig({ model: 'lenet300', granularity: 'row' }));
+  assert.deepEqual(rows, { ...plain, granularity: 'row' });
+  const nm = resolveConfig({ model: 'lenet300', granularity: '2:4', levels: 1 });
+  assert.equal(runIdentity(nm).granularity, '2:4');
+  // the settings a lottery unit prunes with carry it
+  assert.equal(pruneSpecFor(nm, 1).spec.granularity, '2:4');
 });
