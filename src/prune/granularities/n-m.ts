@@ -68,9 +68,22 @@ function prune(kept: Int32Array, count: number, mask: Uint8Array, pick: BlockPic
     return;
   }
   const { scores, absolute } = pick;
-  const score = (i: number) => (absolute ? Math.abs(scores[i]) : scores[i]);
-  for (const i of kept) if (Number.isNaN(scores[i])) throw new RangeError(pick.nanMessage(i));
-  // lowest first, ties by position (−0 equals +0; −∞ − −∞ is NaN, which also falls to the position)
-  const order = Array.from(kept).sort((a, b) => score(a) - score(b) || a - b);
-  for (let j = 0; j < count; j++) mask[order[j]] = 0;
+  // blocks are short: pick the lowest remaining score `count` times; the first of equal scores goes
+  // (positions ascend, −0 equals +0), so ties go by position
+  for (let c = 0; c < count; c++) {
+    let low = -1;
+    let lowScore = Infinity;
+    for (let j = 0; j < kept.length; j++) {
+      const i = kept[j];
+      if (mask[i] === 0) continue;
+      const v = scores[i];
+      if (Number.isNaN(v)) throw new RangeError(pick.nanMessage(i));
+      const score = absolute ? Math.abs(v) : v;
+      if (low < 0 || score < lowScore) {
+        low = i;
+        lowScore = score;
+      }
+    }
+    mask[low] = 0;
+  }
 }
