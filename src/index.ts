@@ -98,6 +98,8 @@ export {
   type PrunableLayer,
   type PruneSpec,
 } from './prune/index.js';
+// pruning granularities (weight, row, column, channel, kernel, filter, N:M): a registry too
+export { registerGranularity, granularityNamed, granularityNames, type Granularity } from './prune/index.js';
 
 // the run store
 export { RunStore, Run, listRuns, loadTensors, saveTensors, type UnitRecord } from './store/index.js';

@@ -36,6 +36,7 @@ export function gradualCallbackFor(
     layers: layers.filter((l) => kinds.includes(l.kind)),
     strategy: config.pruning.strategy,
     scope: config.pruning.scope,
+    granularity: config.granularity,
     globalLayers: config.pruning.globalLayers,
     seed: unit.seed,
     reset: g.reset,

@@ -16,6 +16,8 @@ import type { PrunePool } from './scopes/types.js';
 import { countOnes } from './count.js';
 import { thresholdStats } from './threshold.js';
 import { pruneLowest, type ScoreSegment } from './select.js';
+import { granularityNamed, isPerWeight } from './granularities/registry.js';
+import { pruneGranular, refuseThreshold } from './granular.js';
 import { LAYER_KINDS, type Masks, type PrunableLayer, type PruneSpec, type Weights } from './types.js';
 
 /** Number of elements of a weight tensor. */
@@ -61,6 +63,9 @@ const SOURCE_LABEL: Record<WeightSource, string> = {
  * draws from `rng`, else from `new Rng(spec.seed)`, layer by layer in `layers` order. `weights`
  * may be empty for random layer-wise pruning. θ₀ and θ_k, for criteria that need them, come in
  * `spec.sources`.
+ *
+ * `spec.granularity` (see `granularityNamed`; default `weight`) other than `weight` prunes groups of
+ * weights, or N:M blocks, instead (see ./granular.ts).
  */
 export function pruneMasks(
   layers: readonly PrunableLayer[],
@@ -71,6 +76,9 @@ export function pruneMasks(
 ): Masks {
   const criterion = criterionNamed(spec.strategy);
   const scope = scopeNamed(spec.scope);
+  const granularity = granularityNamed(spec.granularity ?? 'weight');
+  const perWeight = isPerWeight(granularity);
+  if (!perWeight && spec.threshold) refuseThreshold(granularity);
   for (const kind of LAYER_KINDS) {
     const r = spec.rates[kind];
     if (r !== undefined) checkRate(r, `pruning rate for ${kind} layers`);
@@ -113,6 +121,20 @@ export function pruneMasks(
   for (const [name, m] of masks) out.set(name, m.slice());
   const counts = new Map<string, number>();
   const fast = criterion.magnitudeOf !== undefined;
+  if (!perWeight) {
+    pruneGranular({
+      layers,
+      pools,
+      scored,
+      criterion,
+      granularity,
+      scores: (l) => scoresOf(criterion, contexts.get(l.name)!, fast),
+      absolute: fast,
+      masks: out,
+      rng: () => rng ?? new Rng(spec.seed!),
+    });
+    return out;
+  }
   pools.forEach((pool, p) => {
     if (!scored[p]) {
       for (const l of pool.layers) counts.set(l.name, prunedCount(pool.rate, countOnes(out.get(l.name)!)));

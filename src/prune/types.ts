@@ -76,4 +76,10 @@ export interface PruneSpec {
   threshold?: ThresholdRule;
   /** θ₀ and θ_k, for criteria that score from them (see `Criterion.needs`). */
   sources?: WeightSources;
+  /**
+   * What is kept or pruned together, by registered name or N:M (see `granularityNamed`): `weight`
+   * (the default) every weight alone; `row`, `column`, `channel`, `kernel`, `filter` groups whose
+   * scores are the mean of their kept weights' scores; `2:4` … N of every M along the input axis.
+   */
+  granularity?: string;
 }

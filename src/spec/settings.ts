@@ -11,6 +11,7 @@ import { registeredChoice } from './choices.js';
 import { PRUNING_SETTINGS } from './pruning-settings.js';
 import { ENGINE_SETTINGS } from './engine-settings.js';
 import { GRADUAL_SETTINGS } from './gradual-settings.js';
+import { GRANULARITY_SETTINGS } from './granularity-settings.js';
 import { RETRAIN_SETTINGS } from './retrain-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
@@ -328,6 +329,7 @@ export const LOTTERY_SETTINGS = {
   }),
   pruning: PRUNING_SETTINGS,
   gradual: GRADUAL_SETTINGS,
+  ...GRANULARITY_SETTINGS,
   reset: setting({
     key: 'reset',
     schema: registeredChoice('reset', (name) => name),

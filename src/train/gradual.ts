@@ -13,6 +13,9 @@
  */
 import { criterionNamed } from '../prune/criteria/registry.js';
 import { countOnes } from '../prune/count.js';
+import { checkApplies } from '../prune/granularities/layout.js';
+import { granularityNamed, isPerWeight } from '../prune/granularities/registry.js';
+import { nmMasksAtSparsity, poolCounter } from '../prune/granularities/sparsity.js';
 import { layerSize, pruneMasks } from '../prune/masks.js';
 import { scopeNamed } from '../prune/scopes/registry.js';
 import {
@@ -51,6 +54,8 @@ export interface GradualOptions {
   /** Registered criterion and scope (as `pruning.strategy`, `pruning.scope`). */
   strategy: string;
   scope: string;
+  /** What is pruned together (`granularityNamed`; default weight). */
+  granularity?: string;
   globalLayers?: string[];
   /** Seed of random criteria. */
   seed: number;
@@ -124,6 +129,20 @@ export function checkGradualOptions(o: GradualOptions, iterations: number): void
   }
   if (o.layers.length === 0)
     throw new UserError('pruning during training found no layers of the chosen kinds to prune');
+  checkGranularity(o);
+}
+
+/** The granularity applies to every pruned layer, and N:M ends where the schedule does. */
+function checkGranularity(o: GradualOptions): void {
+  const granularity = granularityNamed(o.granularity ?? 'weight');
+  if (isPerWeight(granularity)) return;
+  for (const layer of o.layers) checkApplies(granularity, layer);
+  const nm = granularity.nm;
+  if (nm && prunedCount(o.sparsity, nm.m) !== nm.m - nm.n)
+    throw new UserError(
+      `--granularity ${granularity.name} prunes ${nm.m - nm.n} of every ${nm.m} weights, and the gradual sparsity is ${o.sparsity}`,
+      `add --gradual-sparsity ${Number(((nm.m - nm.n) / nm.m).toFixed(4))}`,
+    );
 }
 
 const windowOf = (o: GradualOptions): ScheduleWindow => ({
@@ -159,18 +178,30 @@ export function firstPruneIteration(o: GradualOptions, iterations: number): numb
 }
 
 /**
- * New masks with each pool pruned to `target` (a fraction of the pool, rounded half up): more
- * weights pruned by the criterion among the survivors, or (a falling schedule) the first pruned
- * positions of the pool grown back. Returns null when no count changes.
+ * New masks with each pool pruned to `target` (a fraction of the pool, rounded half up, in the
+ * granularity's units: weights, or groups of them): more units pruned by the criterion among the
+ * survivors, or (a falling schedule) the first pruned units of the pool grown back. N:M instead brings
+ * every block to the schedule's share of M (see `nmMasksAtSparsity`). Returns null when no count changes.
  */
 export function masksAtSparsity(
-  o: Pick<GradualOptions, 'strategy' | 'scope' | 'globalLayers' | 'layers'>,
+  o: Pick<GradualOptions, 'strategy' | 'scope' | 'globalLayers' | 'layers' | 'granularity'>,
   target: number,
   weights: Map<string, Float32Array>,
   masks: Masks,
   sources: { initial?: Map<string, Float32Array>; rewind?: Map<string, Float32Array> },
   rng: Rng,
 ): Masks | null {
+  const granularity = granularityNamed(o.granularity ?? 'weight');
+  if (granularity.nm)
+    return nmMasksAtSparsity(
+      { strategy: o.strategy, layers: o.layers, nm: granularity.nm },
+      target,
+      weights,
+      masks,
+      { initial: sources.initial, rewind: sources.rewind },
+      rng,
+    );
+  const counter = poolCounter(granularity);
   const everyKind = Object.fromEntries(LAYER_KINDS.map((k) => [k, 0.5])) as PruneRates;
   const pools = scopeNamed(o.scope).pools(o.layers, {
     strategy: o.strategy,
@@ -180,14 +211,13 @@ export function masksAtSparsity(
   });
   let out: Masks | null = null;
   for (const pool of pools) {
-    const total = pool.layers.reduce((s, l) => s + layerSize(l), 0);
-    const kept = pool.layers.reduce((s, l) => s + countOnes((out ?? masks).get(l.name)!), 0);
+    const { total, kept } = counter.sizes(pool.layers, out ?? masks);
     const wanted = prunedCount(target, total);
     const pruned = total - kept;
     if (wanted === pruned) continue;
     out ??= new Map([...masks].map(([k, v]) => [k, v.slice()]));
     if (wanted < pruned) {
-      regrow(pool.layers, out, pruned - wanted);
+      counter.regrow(pool.layers, out, pruned - wanted);
       continue;
     }
     const rate = (wanted - pruned) / kept;
@@ -202,24 +232,13 @@ export function masksAtSparsity(
         rates,
         globalLayers: pool.layers.map((l) => l.name),
         sources: { initial: sources.initial, rewind: sources.rewind },
+        ...(o.granularity ? { granularity: o.granularity } : {}),
       },
       rng,
     );
     for (const l of pool.layers) out.set(l.name, next.get(l.name)!);
   }
   return out;
-}
-
-/** Grows back `count` pruned positions of a pool, in layer order then position (they restart at 0). */
-function regrow(layers: PrunableLayer[], masks: Masks, count: number): void {
-  for (const l of layers) {
-    const m = masks.get(l.name)!;
-    for (let i = 0; i < m.length && count > 0; i++)
-      if (m[i] === 0) {
-        m[i] = 1;
-        count--;
-      }
-  }
 }
 
 function layerSparsity(layers: PrunableLayer[], masks: Masks): LayerSparsity[] {
