@@ -16,8 +16,13 @@ export const ADDED_PRUNING: Record<string, unknown> = {
   prunedWeights: 'zero',
   supermask: false,
 };
-/** Top-level settings added since, at their defaults: how the step runs (--sparse-kernels, issue 17) and the fine-tuning learning rate (issue 15). */
-export const ADDED_TOP: Record<string, unknown> = { sparseKernels: 'off', finetuneLearningRate: 1e-3 };
+/** Top-level settings added since, at their defaults: how the step runs (--sparse-kernels, issue 17), the fine-tuning learning rate and network slimming's penalty (issue 15). */
+export const ADDED_TOP: Record<string, unknown> = {
+  sparseKernels: 'off',
+  finetuneLearningRate: 1e-3,
+  bnL1: 0,
+  earlyBird: false,
+};
 
 export function withoutAdded(config: LotteryConfig): unknown {
   const pruning: Record<string, unknown> = { ...config.pruning };
