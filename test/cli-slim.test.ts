@@ -66,6 +66,10 @@ before(async () => {
     '--bn-l1',
     '1e-4',
     '--early-bird',
+    '--reset',
+    'rewind',
+    '--rewind-iteration',
+    '3',
     '--threads',
     '1',
     '--runs-dir',
@@ -146,6 +150,14 @@ test('a layer the threshold would empty keeps its best channel, with a note nami
   const bad = cli(['slim', runDir, '--ratio', '1']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--ratio 1 would remove every channel\n {2}fix: /);
+});
+
+test('--weights rewind slims the trial’s θ_k: a mask from an earlier point of training', () => {
+  const r = cli(['slim', runDir, '--ratio', '0.5', '--weights', 'rewind', '--out', join(tmp, 'rewind.onnx')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /from: trial 0's θ_k, the weights after 3 iterations/);
+  assert.match(r.stdout, /channels: 1,375 of 2,752 kept/);
+  assert.ok(existsSync(join(tmp, 'rewind.onnx')));
 });
 
 test('slimNetwork refuses networks it cannot slim, with the fix', () => {

@@ -16,7 +16,8 @@ import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { modelEntry } from '../../lottery/resolve.js';
 import { SLIM_SOURCES, type SlimSource, slimNetwork } from '../../prune/structured/index.js';
-import { RunStore, readJson, writeFileAtomic } from '../../store/index.js';
+import { type Run, RunStore, loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
+import { trialKey } from '../../lottery/types.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
@@ -26,7 +27,7 @@ interface SlimOptions {
   trial: number;
   level: number;
   condition: string;
-  weights: 'final' | 'best';
+  weights: 'final' | 'best' | 'rewind';
   from: SlimSource;
   out?: string;
 }
@@ -40,6 +41,29 @@ async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Pro
   } finally {
     await session.release();
   }
+}
+
+/** The weights to slim: a unit's final or best, or the trial's θ_k snapshot (an earlier point of training). */
+function unitWeights(run: Run, o: SlimOptions, key: string, config: LotteryConfig) {
+  const weights = new Map<string, Float32Array>();
+  const buffers = new Map<string, Float32Array>();
+  let tensors: Map<string, unknown>;
+  if (o.weights === 'rewind') {
+    const path = run.path(trialKey(o.trial), 'rewind.safetensors');
+    if (!existsSync(path))
+      throw new UserError(
+        `${run.dir} has no rewind snapshot θ_k for trial ${o.trial} (the run's --reset is ${config.reset})`,
+        'train with --reset rewind (or weight-rewind, lr-rewind, finetune) and --rewind-iteration k, or use --weights final',
+      );
+    tensors = loadTensors(path);
+  } else {
+    tensors = new Map(
+      [...run.readUnitTensors(key, `${o.weights}.safetensors`).tensors].map(([k, t]) => [k, t.data]),
+    );
+  }
+  for (const [k, v] of tensors)
+    (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v as Float32Array);
+  return { weights, buffers };
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -63,8 +87,11 @@ export function registerSlimCommand(program: Command): void {
         .default('ticket'),
     )
     .addOption(
-      new Option('--weights <which>', 'final weights, or best (at the early-stopping iteration)')
-        .choices(['final', 'best'])
+      new Option(
+        '--weights <which>',
+        'final weights, best (at the early-stopping iteration), or rewind: the trial’s θ_k, the weights after --rewind-iteration k steps of level 0 (a mask from an earlier point of training)',
+      )
+        .choices(['final', 'best', 'rewind'])
         .default('final'),
     )
     .addOption(
@@ -100,10 +127,7 @@ export function registerSlimCommand(program: Command): void {
           `${key} of ${dir} is not finished`,
           'give --trial, --level and --condition of a finished unit (ticketlab runs show)',
         );
-      const weights = new Map<string, Float32Array>();
-      const buffers = new Map<string, Float32Array>();
-      for (const [k, v] of run.readUnitTensors(key, `${o.weights}.safetensors`).tensors)
-        (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v.data as Float32Array);
+      const { weights, buffers } = unitWeights(run, o, key, config);
       const model = modelEntry(config.model).create({
         inputShape: config.inputShape,
         classes: datasetNamed(config.dataset).classes,
@@ -158,6 +182,7 @@ export function registerSlimCommand(program: Command): void {
       console.log(
         [
           `${target}: ${(bytes.length / 1e6).toFixed(2)} MB`,
+          `  from: ${o.weights === 'rewind' ? `trial ${o.trial}'s θ_k, the weights after ${config.rewindIteration} iterations` : `${o.weights} weights of ${key}`}`,
           `  channels: ${count(kept)} of ${count(total)} kept (${pct(kept, total)}) in ${slim.groups.length} layers; ` +
             `threshold ${typeof slim.selection.threshold === 'number' ? slim.selection.threshold.toPrecision(4) : 'per layer'}`,
           `  parameters: ${count(slim.before.parameters)} -> ${count(slim.after.parameters)} (${pct(slim.after.parameters, slim.before.parameters)})`,
