@@ -23,6 +23,11 @@ export interface EngineOptions {
   optimizer: OptimizerSpec;
   /** The loss the step minimizes and evaluation reports (default: softmax cross-entropy). */
   loss?: LossFunction;
+  /**
+   * Network slimming (Liu et al. 2017): s·sign(γ) is added to the gradient of every BatchNorm scale γ,
+   * before weight decay and the mask (default 0: off, the step graph unchanged).
+   */
+  bnL1?: number;
   /** Evaluation batch (default 1000; a smaller last chunk gets its own cached session). */
   evalBatchSize?: number;
   threads?: number;

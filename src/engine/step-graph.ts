@@ -6,6 +6,7 @@
 import { Graph, type Tensor } from '../graph/graph.js';
 import { gradients } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
+import { unary } from '../graph/ops/arithmetic.js';
 import { emitModel } from '../graph/onnx.js';
 import type { BufferDecl, Model, ModelContext, ParamDecl } from '../models/types.js';
 import { type Segment, type Slot, ThetaLayout } from './layout.js';
@@ -189,9 +190,13 @@ export async function compileStep(
   const labels = graph.input('labels', [options.batchSize], 'int32');
   const logits = model.forward(build, x);
   const { loss, correct } = (options.loss ?? softmaxCrossEntropyLoss)(logits, labels);
-  const grads = gradients(
-    loss,
-    build.params.map((p) => p.tensor),
+  const grads = withScalePenalty(
+    gradients(
+      loss,
+      build.params.map((p) => p.tensor),
+    ),
+    build.params,
+    options.bnL1 ?? 0,
   );
   const flatGrads = new Map(build.params.map((p, i) => [p.decl.name, op.reshape(grads[i], [grads[i].size])]));
   const cat = (ts: Tensor[]) => (ts.length === 1 ? ts[0] : op.concat(ts, 0));
@@ -234,6 +239,29 @@ export async function compileStep(
     { threads: options.threads }, // CompiledGraph falls back to defaultThreads()
   );
   return { compiled, signatures, carried, scalarNames, segments, ...program };
+}
+
+/**
+ * Network slimming's sparsity penalty: s·sign(γ) added to the loss gradient of every BatchNorm scale γ
+ * (the gradient of s·|γ|; sign(0) = 0, as torch.sign). It is part of the gradient every update plan
+ * reads, so the fused loop, the graph update and the sparse update all apply it alike. s = 0 leaves
+ * the graph exactly as it was.
+ */
+function withScalePenalty(
+  grads: Tensor[],
+  params: readonly { decl: ParamDecl; tensor: Tensor }[],
+  s: number,
+): Tensor[] {
+  if (!(s > 0)) return grads;
+  return grads.map((g, i) => {
+    const { decl, tensor } = params[i];
+    if (decl.role !== 'bn_scale') return g;
+    // the penalty is added after differentiation: its own gradient is never asked for
+    const sign = unary('Sign', tensor, () => {
+      throw new Error('the slimming penalty is not differentiated');
+    });
+    return op.add(g, op.mul(g.graph.scalar(s, g.dtype), sign));
+  });
 }
 
 /** The inference graph: every parameter and buffer an input of its own, logits out. */

@@ -113,6 +113,7 @@ export async function setUpTraining(
     optimizer: config.optimizer,
     threads: opts.threads,
     masked: (decl) => isPrunable(config, decl),
+    ...(config.bnL1 > 0 ? { bnL1: config.bnL1 } : {}),
     ...(sparseKernels === 'off' ? {} : { sparseKernels, crossover }),
   });
   return { data, engine };

@@ -16,7 +16,7 @@ import { UserError } from '../util/errors.js';
 const factsCache = new Map<string, RuleContext['model']>();
 
 /**
- * What rules need to know of a model: its prunable layer kinds and whether it has dropout layers,
+ * What rules need to know of a model: its prunable layer kinds, whether it has dropout and BatchNorm layers,
  * learned by building its forward pass once (no ONNX session, nothing trained).
  */
 export function modelFacts(entry: ModelEntry, inputShape: number[], classes: number): RuleContext['model'] {
@@ -27,7 +27,12 @@ export function modelFacts(entry: ModelEntry, inputShape: number[], classes: num
     const built = discover(entry.create({ inputShape, classes, dropout: 0.5 }), 1);
     const kinds = new Set<LayerKind>();
     for (const p of built.params) if (p.decl.layerKind) kinds.add(p.decl.layerKind);
-    facts = { name: entry.name, layerKinds: [...kinds], dropout: built.dropouts.length > 0 };
+    facts = {
+      name: entry.name,
+      layerKinds: [...kinds],
+      dropout: built.dropouts.length > 0,
+      batchNorm: built.params.some((p) => p.decl.role === 'bn_scale'),
+    };
     factsCache.set(key, facts);
   }
   return facts;

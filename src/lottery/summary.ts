@@ -8,6 +8,7 @@
  * kept / total prunable weights, in (0, 1]; iterations count optimizer steps.
  */
 import { z } from 'zod';
+import { earlyBirdRecordSchema } from '../train/early-bird-record.js';
 
 /** File name of a run's summary inside its run directory. */
 export const SUMMARY_FILE = 'summary.json';
@@ -124,6 +125,8 @@ export const levelResultSchema = z.object({
    * level's ticket, iterative pruning).
    */
   beforeRetraining: z.object({ testAccuracy: accuracy, sourceLevel: count }).optional(),
+  /** `--early-bird`: the BatchNorm channel masks drawn at every epoch and where the detector fired. */
+  earlyBird: earlyBirdRecordSchema.optional(),
 });
 
 export const machineSchema = z.object({

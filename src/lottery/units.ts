@@ -41,6 +41,8 @@ import {
 import { modelCost } from '../engine/cost.js';
 import { exportSizes } from '../engine/export-ticket.js';
 import { describePruneEvent, finalMasks, gradualCallbackFor } from './gradual-unit.js';
+import { earlyBirdRecorder } from '../train/early-bird-record.js';
+import { iterationsPerEpoch } from '../spec/durations.js';
 
 export interface UnitInfo {
   trial: number;
@@ -218,9 +220,13 @@ export class UnitWorker {
     const gradual = gradualCallbackFor(config, unit, layers, ctx.theta0(), (e) =>
       notify(this.reporter, `${unitLabel(unit)}: ${describePruneEvent(e)}`),
     );
+    const earlyBird = config.earlyBird
+      ? earlyBirdRecorder({ epochIterations: iterationsPerEpoch(this.data.train.count, config.batchSize) })
+      : undefined;
     const extraCallbacks = [
       ...(this.callbacks ? this.callbacks({ trial, level, condition }) : []),
       ...(gradual ? [gradual] : []),
+      ...(earlyBird ? [earlyBird] : []),
     ];
     let result: TrainResult;
     try {
@@ -277,6 +283,7 @@ export class UnitWorker {
       };
     if (supermask) levelResult.supermask = supermask;
     if (beforeRetraining) levelResult.beforeRetraining = beforeRetraining;
+    if (earlyBird) levelResult.earlyBird = earlyBird.record();
     const finalWeights = engine.getWeights();
     levelResult.cost = {
       ...modelCost(engine.model, finalWeights),

@@ -12,8 +12,11 @@ import type { LayerKind } from './layers.js';
 export interface RuleContext {
   /** The resolved configuration, every setting at its value. */
   config: Record<string, unknown>;
-  /** The model as built for the dataset: its prunable layer kinds and whether it has dropout layers. */
-  model: { name: string; layerKinds: readonly LayerKind[]; dropout: boolean };
+  /**
+   * The model as built for the dataset: its prunable layer kinds, whether it has dropout layers and
+   * whether it has BatchNorm layers (left out: unknown, taken as none).
+   */
+  model: { name: string; layerKinds: readonly LayerKind[]; dropout: boolean; batchNorm?: boolean };
   dataset: DatasetShape;
   /** Keys of the settings given explicitly (a flag, a config file, a preset, an API request). */
   given: ReadonlySet<string>;

@@ -13,6 +13,7 @@ import { ENGINE_SETTINGS } from './engine-settings.js';
 import { GRADUAL_SETTINGS } from './gradual-settings.js';
 import { GRANULARITY_SETTINGS } from './granularity-settings.js';
 import { RETRAIN_SETTINGS } from './retrain-settings.js';
+import { SLIMMING_SETTINGS } from './slimming-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
@@ -318,6 +319,7 @@ export const LOTTERY_SETTINGS = {
     help: 'BatchNorm γ initialization: uniform U[0, 1) (OpenLTH), one (PyTorch), half (network slimming)',
     affectsResults: true,
   }),
+  ...SLIMMING_SETTINGS,
   levels: setting({
     key: 'levels',
     schema: z.number().int().min(0),

@@ -16,10 +16,12 @@ export const ADDED_PRUNING: Record<string, unknown> = {
   prunedWeights: 'zero',
   supermask: false,
 };
-/** Top-level settings added since, at their defaults: how the step runs (--sparse-kernels, issue 17), the fine-tuning learning rate (issue 15) and the pruning granularity (issue 14). */
+/** Top-level settings added since, at their defaults: how the step runs (--sparse-kernels, issue 17), the fine-tuning learning rate, network slimming's penalty and early-bird recording (issue 15), and the pruning granularity (issue 14). */
 export const ADDED_TOP: Record<string, unknown> = {
   sparseKernels: 'off',
   finetuneLearningRate: 1e-3,
+  bnL1: 0,
+  earlyBird: false,
   granularity: 'weight',
 };
 

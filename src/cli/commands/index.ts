@@ -7,6 +7,7 @@ import { registerReportCommand } from './report.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerRunsCommand } from './runs.js';
 import { registerRunsTableCommand } from './runs-table.js';
+import { registerSlimCommand } from './slim.js';
 import { registerSupermaskCommand } from './supermask.js';
 import { registerSweepCommand } from './sweep.js';
 import { registerWorkerCommand } from './worker.js';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerRunsTableCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
+  registerSlimCommand(program);
   registerReproduceCommand(program);
   registerSupermaskCommand(program);
   registerSweepCommand(program);

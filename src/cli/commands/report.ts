@@ -19,6 +19,7 @@ import {
   type RunSummary,
 } from '../../report/index.js';
 import { writeGradualReport } from '../../report/gradual.js';
+import { writeEarlyBirdReport } from '../../report/early-bird.js';
 
 interface ReportOpts {
   out?: string;
@@ -183,6 +184,8 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
   }
   const gradual = await writeGradualReport(summaries, outDir);
   if (gradual) console.log(`  pruning during training: ${gradual}`);
+  const earlyBird = await writeEarlyBirdReport(summaries, outDir);
+  if (earlyBird) console.log(`  early-bird tickets: ${earlyBird}`);
 }
 
 export function registerReportCommand(program: Command): void {

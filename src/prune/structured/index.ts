@@ -23,3 +23,4 @@ export {
   layerwiseChannelMasks,
   referenceThreshold,
 } from './select.js';
+export { SLIM_SOURCES, type SlimSource, type SlimmedNetwork, slimNetwork } from './slim-network.js';
