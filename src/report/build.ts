@@ -12,7 +12,13 @@ import {
   type SeriesPoint,
   type TopLevelSpec,
 } from './charts.js';
-import { labelRuns, normalizeDataset, partialLabel, type RunLabels } from './labels.js';
+import {
+  allExperimentsSubtitle,
+  labelRuns,
+  normalizeDataset,
+  partialLabel,
+  type RunLabels,
+} from './labels.js';
 import { maskFigures } from './mask-figures.js';
 import { costFigure } from './cost-figure.js';
 import type { MaskReader } from './masks.js';
@@ -311,13 +317,7 @@ function combinedFigures(experiments: readonly ExperimentReport[]): Figure[] {
     esPts.push(...conditionPoints(e.aggs, (a) => a.earlyStopIteration).points.map(relabel));
     accPts.push(...conditionPoints(e.aggs, (a) => a.testAccuracyAtEarlyStop).points.map(relabel));
   }
-  const warnings = [
-    ...new Set(experiments.flatMap((e) => e.labels.warnings.map((x) => `${e.labels.label}: ${x}`))),
-  ];
-  const sub = [
-    experiments.map((e) => `${e.labels.label} (${e.summary.model} on ${e.summary.dataset})`).join(' · '),
-    ...warnings,
-  ];
+  const sub = allExperimentsSubtitle(experiments);
   const common = { seriesTitle: 'experiment', dashTitle: 'condition', palette: 'experiments' as const };
   const caption = 'Colour: experiment; dash: condition. Means across trials with min–max bands.';
   return [

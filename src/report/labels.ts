@@ -134,3 +134,31 @@ export function labelRuns(
     };
   });
 }
+
+/** Most experiments a figure's subtitle names one by one; beyond it the legend names them. */
+const SUBTITLE_EXPERIMENTS = 3;
+
+/**
+ * The subtitle of a figure over all experiments. With many experiments (a preset of 15 conditions)
+ * naming each one and repeating the same warning per experiment made a subtitle wider than the
+ * figure, so they are summarised: the distinct networks and datasets, and each warning once.
+ */
+export function allExperimentsSubtitle(
+  experiments: readonly { summary: RunSummary; labels: RunLabels }[],
+): string[] {
+  if (experiments.length <= SUBTITLE_EXPERIMENTS) {
+    const warnings = experiments.flatMap((e) => e.labels.warnings.map((x) => `${e.labels.label}: ${x}`));
+    return [
+      experiments.map((e) => `${e.labels.label} (${e.summary.model} on ${e.summary.dataset})`).join(' · '),
+      ...new Set(warnings),
+    ];
+  }
+  const nets = [...new Set(experiments.map((e) => `${e.summary.model} on ${e.summary.dataset}`))];
+  const warnings = [...new Set(experiments.flatMap((e) => e.labels.warnings))].map((w) => {
+    const n = experiments.filter((e) => e.labels.warnings.includes(w)).length;
+    return n === experiments.length
+      ? `all experiments: ${w}`
+      : `${n} of ${experiments.length} experiments: ${w}`;
+  });
+  return [`${experiments.length} experiments (see the legend) · ${nets.join(' · ')}`, ...warnings];
+}
