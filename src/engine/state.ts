@@ -52,6 +52,8 @@ export class StepArrays {
   private program: StepProgram | undefined;
   /** Times the arrays were allocated (a new program or plan-owned arrays); counted by tests. */
   allocations = 0;
+  /** Optimizer states expanded for a caller that copies them at once (see dense). */
+  private readonly scratch = new Map<string, Float32Array>();
 
   /**
    * Fills the arrays `program` carries from `dense` (every carried array in θ's layout) and prepares
@@ -154,22 +156,20 @@ export class StepArrays {
 
   /**
    * The current state with optimizer state expanded to θ's layout (arrays shared, not copied). With
-   * `scratch`, expanded states are written into its arrays (allocated there once) instead of new ones.
+   * `scratch`, expanded states go into arrays kept here for the purpose (for a caller that copies
+   * them at once, as a mask change does), not into new ones.
    */
-  dense(
-    plan: UpdatePlan,
-    parameterCount: number,
-    scratch?: Map<string, Float32Array>,
-  ): Map<string, Float32Array> {
+  dense(plan: UpdatePlan, parameterCount: number, scratch = false): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     for (const [name, data] of this.current) {
       if (!isOptimizerState(name)) {
         out.set(name, data);
         continue;
       }
-      let into = scratch?.get(name);
-      if (scratch && !into) scratch.set(name, (into = new Float32Array(parameterCount)));
-      out.set(name, plan.unpackState(data, parameterCount, into));
+      let into = this.scratch.get(name);
+      if (scratch && into?.length !== parameterCount)
+        this.scratch.set(name, (into = new Float32Array(parameterCount)));
+      out.set(name, plan.unpackState(data, parameterCount, scratch ? into : undefined));
     }
     return out;
   }
