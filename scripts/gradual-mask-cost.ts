@@ -2,7 +2,8 @@
  * What a mask change during training costs against a training step, in each update mode (fused
  * loop, update in the graph, sparse gather/scatter): median ms of a step, of `engine.setMasks` with a
  * sparser mask (programs reused), and of a whole pruning step of the gradual callback (magnitude
- * scores, selection, setMasks), with the number of step programs compiled by the mask changes.
+ * scores, selection, setMasks), the worst change in steps, and the number of step programs compiled
+ * by the mask changes. Steps and changes alternate, so a load that changes slows both alike.
  * Usage: npx tsx scripts/gradual-mask-cost.ts [model ...]   (default: lenet300 conv2)
  */
 import { TrainingEngine } from '../src/engine/engine.js';
