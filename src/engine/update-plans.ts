@@ -52,10 +52,10 @@ export interface UpdatePlan extends StepUpdateBuilder {
   ownedArray(name: string): Float32Array | undefined;
   /** Optimizer state arrays the plan keeps outside the graph (the fused loop's), by name. */
   ownedStates(): ReadonlyMap<string, Float32Array>;
-  /** An optimizer state in the program's layout, from its dense form (θ's layout). */
-  packState(dense: Float32Array): Float32Array;
-  /** An optimizer state in θ's layout, from the program's layout. */
-  unpackState(packed: Float32Array, length: number): Float32Array;
+  /** Writes an optimizer state's dense form (θ's layout) into `into`, in the program's layout. */
+  packState(dense: Float32Array, into: Float32Array): void;
+  /** An optimizer state in θ's layout, from the program's layout (written into `into` when given). */
+  unpackState(packed: Float32Array, length: number, into?: Float32Array): Float32Array;
   /** Adds the plan's own feeds and fetches (views of the mask, kept indices, gradient arrays). */
   bind(program: StepProgram, theta: Float32Array, args: RunArgs): void;
   /** Completes a step after the graph ran: runs the fused loop, or scatters the kept values into θ. */
@@ -77,8 +77,8 @@ abstract class DenseLayout {
   ownedStates(): ReadonlyMap<string, Float32Array> {
     return new Map();
   }
-  packState(dense: Float32Array): Float32Array {
-    return dense;
+  packState(dense: Float32Array, into: Float32Array): void {
+    if (into !== dense) into.set(dense);
   }
   unpackState(packed: Float32Array): Float32Array {
     return packed;
@@ -214,6 +214,8 @@ class SparseUpdate implements UpdatePlan {
   private readonly capacity: number[];
   /** For each lane of the packed optimizer state, its θ index (−1 for a padding lane). */
   private readonly lanes: Int32Array;
+  /** The plan's arrays, taken over by the next plan of the same capacities. */
+  readonly buffers: SparseBuffers;
 
   constructor(
     /** Kept entries per segment. */
@@ -221,16 +223,21 @@ class SparseUpdate implements UpdatePlan {
     /** The kept flat indices of θ, ascending. */
     private readonly kept: Int32Array,
     capacity?: number[],
+    /** The previous sparse plan's arrays: reused where the capacities are the same. */
+    previous?: SparseBuffers,
   ) {
     this.capacity = capacity ?? keptCounts;
     const total = this.capacity.reduce((a, b) => a + b, 0);
-    this.lanes = new Int32Array(total).fill(-1);
-    let lane = 0;
-    let j = 0;
-    this.capacity.forEach((cap, k) => {
-      for (let i = 0; i < keptCounts[k]; i++) this.lanes[lane + i] = kept[j++];
-      lane += cap;
-    });
+    const same = previous !== undefined && previous.capacity.join() === this.capacity.join();
+    this.buffers = same ? previous : { capacity: this.capacity, lanes: null, locals: [], values: [] };
+    this.buffers.kept = kept;
+    this.lanes = this.buffers.lanes ??= new Int32Array(total);
+    this.lanes.fill(-1);
+    // plain loops with locals: a counter a closure writes is a context slot, several times slower
+    for (let k = 0, lane = 0, j = 0; k < keptCounts.length; lane += this.capacity[k], k++) {
+      this.lanes.set(kept.subarray(j, j + keptCounts[k]), lane);
+      j += keptCounts[k];
+    }
   }
 
   get key(): string {
@@ -282,16 +289,15 @@ class SparseUpdate implements UpdatePlan {
     return new Map();
   }
 
-  packState(dense: Float32Array): Float32Array {
+  packState(dense: Float32Array, into: Float32Array): void {
     const lanes = this.lanes;
-    const packed = new Float32Array(lanes.length);
-    for (let j = 0; j < lanes.length; j++) if (lanes[j] >= 0) packed[j] = dense[lanes[j]];
-    return packed;
+    // padding lanes hold 0
+    for (let j = 0; j < lanes.length; j++) into[j] = lanes[j] >= 0 ? dense[lanes[j]] : 0;
   }
 
-  unpackState(packed: Float32Array, length: number): Float32Array {
+  unpackState(packed: Float32Array, length: number, into?: Float32Array): Float32Array {
     const lanes = this.lanes;
-    const dense = new Float32Array(length);
+    const dense = into ? into.fill(0) : new Float32Array(length);
     for (let j = 0; j < lanes.length; j++) if (lanes[j] >= 0) dense[lanes[j]] = packed[j];
     return dense;
   }
@@ -304,21 +310,21 @@ class SparseUpdate implements UpdatePlan {
     // little-endian, as every platform onnxruntime-node ships for): BigInt per entry is 10× slower.
     const kept = this.kept;
     const runs: [number, number][] = [];
-    let j = 0;
-    program.segments.forEach((s: Segment, k) => {
-      const start = j;
-      const end = s.offset + s.size;
-      const local = new BigInt64Array(this.capacity[k]);
-      const words = new Int32Array(local.buffer);
-      for (; j < kept.length && kept[j] < end; j++) words[2 * (j - start)] = kept[j] - s.offset;
-      runs.push([start, j]);
+    for (let k = 0, start = 0; k < program.segments.length; k++) {
+      const s: Segment = program.segments[k];
+      const end = start + this.keptCounts[k];
+      const local = (this.buffers.locals[k] ??= new BigInt64Array(this.capacity[k]));
+      writeLocal(new Int32Array(local.buffer), kept, start, end, s.offset);
+      runs.push([start, end]);
+      start = end;
       const name = pieceName(KEPT, k);
       if (sig.has(name)) feeds[name] = ortTensor(sig.get(name)!, local);
-    });
+    }
     this.scatter = [];
     for (const { output, segment } of program.keptValues) {
       const [start, end] = runs[segment];
-      const values = new Float32Array(this.capacity[segment]);
+      // written whole by every run before afterRun reads it
+      const values = (this.buffers.values[segment] ??= new Float32Array(this.capacity[segment]));
       fetches[output] = ortTensor(sig.get(output)!, values);
       this.scatter.push({ values, index: kept.subarray(start, end) });
     }
@@ -330,6 +336,30 @@ class SparseUpdate implements UpdatePlan {
     for (const { values, index } of this.scatter)
       for (let j = 0; j < index.length; j++) theta[index[j]] = values[j];
   }
+}
+
+/**
+ * words[2j] ← kept[start + j] − offset: the low words of int64 indices local to a segment; every
+ * other word 0 (padding lanes index the segment's entry 0).
+ */
+function writeLocal(words: Int32Array, kept: Int32Array, start: number, end: number, offset: number): void {
+  words.fill(0);
+  for (let j = start; j < end; j++) words[2 * (j - start)] = kept[j] - offset;
+}
+
+/**
+ * A sparse plan's arrays. A mask change during training chooses a new plan with the capacities of the
+ * same compiled program; it takes these over instead of allocating them again (large typed arrays
+ * cost a garbage collection now and then, which under load cost more than the rest of the change).
+ */
+interface SparseBuffers {
+  capacity: number[];
+  /** Room for the kept indices (they are a prefix of it). */
+  kept?: Int32Array;
+  lanes: Int32Array | null;
+  /** Per segment: kept indices local to it (int64), and the new kept values a run outputs. */
+  locals: BigInt64Array[];
+  values: Float32Array[];
 }
 
 /** The capacities of a compiled sparse program's key (`sparse:<count>,<count>,…`), else null. */
@@ -349,22 +379,42 @@ export function chooseUpdatePlan(
   arena: UpdateArena | null,
   /** Capacities of compiled sparse programs that may be reused (padded) instead of compiling anew. */
   reusable: readonly number[][] = [],
+  /** The plan in use, whose arrays a new sparse plan may take over. */
+  previous?: UpdatePlan,
 ): UpdatePlan {
-  const keptCounts = segments.map((s) => {
-    let n = 0;
-    for (let i = s.offset; i < s.offset + s.size; i++) n += mask[i];
-    return n;
-  });
+  const keptCounts = segments.map((s) => keptIn(mask, s.offset, s.offset + s.size));
   const keptCount = keptCounts.reduce((a, b) => a + b, 0);
   if (keptCount < (options.sparseBelow ?? 0.5) * mask.length) {
-    const kept = new Int32Array(keptCount);
-    for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) kept[j++] = i;
+    const buffers = previous instanceof SparseUpdate ? previous.buffers : undefined;
+    const kept = keptIndices(mask, keptCount, buffers?.kept?.buffer);
     // the smallest reusable program that holds every segment's kept entries
     const fits = reusable
       .filter((cap) => cap.length === keptCounts.length && cap.every((c, k) => c >= keptCounts[k]))
       .sort((a, b) => a.reduce((x, y) => x + y, 0) - b.reduce((x, y) => x + y, 0));
-    return new SparseUpdate(keptCounts, kept, fits[0]);
+    return new SparseUpdate(keptCounts, kept, fits[0], buffers);
   }
   const masked = keptCount !== mask.length;
   return arena ? new FusedUpdate(arena, masked, mask) : new GraphUpdate(masked, mask);
+}
+
+/** Kept entries of mask[from, to) (the mask holds 1.0 or +0). */
+function keptIn(mask: Float32Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n += mask[i];
+  return n;
+}
+
+/**
+ * The kept flat indices, ascending. Branch-free: every index is written and the write position
+ * moves on by the mask entry's 0 or 1 (a branch on a random mask is mispredicted half the time).
+ */
+function keptIndices(mask: Float32Array, keptCount: number, room?: ArrayBufferLike): Int32Array {
+  // one more: the last write may fall after the last kept
+  const kept =
+    room && room.byteLength >= 4 * (keptCount + 1) ? new Int32Array(room) : new Int32Array(keptCount + 1);
+  for (let i = 0, j = 0; i < mask.length; i++) {
+    kept[j] = i;
+    j += mask[i] | 0;
+  }
+  return kept.subarray(0, keptCount);
 }

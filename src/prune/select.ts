@@ -8,7 +8,9 @@
  * finds the bucket holding the threshold; a second pass prunes everything in lower buckets and
  * collects the (usually few) weights in the threshold bucket, whose remaining bits are then
  * resolved 16 bits at a time on that candidate list alone. Linear time, two scans of the layer, no
- * sorting.
+ * sorting. The scans do not branch on the mask or on the comparison with the threshold bucket (both
+ * are 0/1 values added and and-ed in): on a mask pruned at random, those branches were mispredicted
+ * about half the time, which made the scans 2× slower (measured on LeNet-300-100's first layer).
  *
  * Ties are broken by position: among equal scores at the threshold, the ones that come first are
  * pruned first, "first" meaning lower index within a layer and, across the layers of a pool,
@@ -167,12 +169,11 @@ function histogram32(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): numbe
   let remaining = 0;
   const n = u.length;
   for (let i = 0; i < n; i++) {
-    if (mask[i] !== 0) {
-      const key = key32(u[i]);
-      if (key === NAN_KEY) return -1 - i;
-      hist[(key >> 16) + 0x8000]++;
-      remaining++;
-    }
+    const r = -mask[i] >>> 31; // 1 if remaining, else 0: added, not branched on
+    const key = key32(u[i]);
+    if (key === NAN_KEY && r !== 0) return -1 - i;
+    hist[(key >> 16) + 0x8000] += r;
+    remaining += r;
   }
   return remaining;
 }
@@ -184,13 +185,14 @@ function split32(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Candida
   const { seg, idx, a } = cand;
   const n = u.length;
   for (let i = 0; i < n; i++) {
-    if (mask[i] === 0) continue;
+    const m = mask[i];
     const key = key32(u[i]);
     const d = (key >> 16) + 0x8000;
-    if (d < bucket) {
-      mask[i] = 0;
-      c++;
-    } else if (d === bucket) {
+    // pruned now: remaining and below the bucket (1 or 0, computed without a branch)
+    const p = (-m >>> 31) & ((d - bucket) >>> 31);
+    mask[i] = m & (p - 1);
+    c += p;
+    if (d === bucket && m !== 0) {
       seg[j] = s;
       idx[j] = i;
       a[j] = key & 0xffff;
@@ -211,12 +213,11 @@ function histogram32Abs(u: Uint32Array, mask: Uint8Array, hist: Uint32Array): nu
   let remaining = 0;
   const n = u.length;
   for (let i = 0; i < n; i++) {
-    if (mask[i] !== 0) {
-      const key = u[i] & 0x7fffffff;
-      if (key > 0x7f800000) return -1 - i;
-      hist[key >>> 16]++;
-      remaining++;
-    }
+    const r = -mask[i] >>> 31;
+    const key = u[i] & 0x7fffffff;
+    if (key > 0x7f800000 && r !== 0) return -1 - i;
+    hist[key >>> 16] += r;
+    remaining += r;
   }
   return remaining;
 }
@@ -227,13 +228,13 @@ function split32Abs(u: Uint32Array, mask: Uint8Array, bucket: number, cand: Cand
   const { seg, idx, a } = cand;
   const n = u.length;
   for (let i = 0; i < n; i++) {
-    if (mask[i] === 0) continue;
+    const m = mask[i];
     const key = u[i] & 0x7fffffff;
     const d = key >>> 16;
-    if (d < bucket) {
-      mask[i] = 0;
-      c++;
-    } else if (d === bucket) {
+    const p = (-m >>> 31) & ((d - bucket) >>> 31);
+    mask[i] = m & (p - 1);
+    c += p;
+    if (d === bucket && m !== 0) {
       seg[j] = s;
       idx[j] = i;
       a[j] = key & 0xffff;

@@ -215,17 +215,20 @@ export function masksAtSparsity(
     const wanted = prunedCount(target, total);
     const pruned = total - kept;
     if (wanted === pruned) continue;
-    out ??= new Map([...masks].map(([k, v]) => [k, v.slice()]));
+    // the input's arrays until a pool changes them: pruneMasks returns new ones, regrow gets copies
+    out ??= new Map(masks);
     if (wanted < pruned) {
+      for (const l of pool.layers) out.set(l.name, out.get(l.name)!.slice());
       counter.regrow(pool.layers, out, pruned - wanted);
       continue;
     }
     const rate = (wanted - pruned) / kept;
     const rates = Object.fromEntries(LAYER_KINDS.map((k) => [k, Math.min(1, rate)])) as PruneRates;
+    // only the pool's masks: pruneMasks copies every mask it is given
     const next = pruneMasks(
       pool.layers,
       weights,
-      out,
+      new Map(pool.layers.map((l) => [l.name, out!.get(l.name)!])),
       {
         strategy: o.strategy,
         scope: pool.layers.length === 1 ? 'layerwise' : 'global',
@@ -238,6 +241,7 @@ export function masksAtSparsity(
     );
     for (const l of pool.layers) out.set(l.name, next.get(l.name)!);
   }
+  if (out) for (const [name, m] of out) if (m === masks.get(name)) out.set(name, m.slice());
   return out;
 }
 
@@ -312,11 +316,12 @@ export function gradualPruning(o: GradualOptions): GradualPruning {
       const target = gradualTarget(o, iteration, options.iterations);
       if (target === applied) return;
       applied = target;
-      const masks = engine.getMasks();
+      // views of θ and of the masks, read before setMasks changes them: no copies
+      const masks = engine.maskViews();
       const next = masksAtSparsity(
         o,
         target,
-        engine.getWeights(),
+        engine.weightViews(),
         masks,
         { initial: initial?.weights, rewind: rewind?.weights },
         Rng.derive(o.seed, 'gradual', iteration),
