@@ -64,6 +64,9 @@ const CASES: Record<string, string[]> = {
     '0.0001',
     '--warmup',
     '10',
+    // recorded with the warmup rule of the time (lr·(it+1)/W); the default is now OpenLTH's, from zero
+    '--warmup-from',
+    'first-step',
     '--milestones',
     '30',
     '--strategy',

@@ -32,7 +32,34 @@ const GOLDEN: [string, LotteryRequest, Record<string, unknown>, string][] = [
     'ee33ae9acdaf',
   ],
   [
+    // made with the warmup rule of the time, which a request now names (issue 12): same name as then
     'SGD with a schedule',
+    {
+      model: 'conv4',
+      optimizer: 'sgd',
+      learningRate: 0.01,
+      nesterov: true,
+      weightDecay: 0.0005,
+      milestones: [100, 200],
+      gamma: 0.5,
+      warmup: 10,
+      warmupFrom: 'first-step',
+    },
+    {
+      model: 'conv4',
+      'optimizer.kind': 'sgd',
+      'optimizer.weightDecay': 0.0005,
+      'optimizer.nesterov': true,
+      learningRate: 0.01,
+      'schedule.warmup': 10,
+      'schedule.milestones': [100, 200],
+      'schedule.gamma': 0.5,
+    },
+    '0aecdce1fc9a',
+  ],
+  [
+    // the same request at today's default warmup rule (OpenLTH's, from zero) is another run
+    'SGD with a schedule, warmup from zero',
     {
       model: 'conv4',
       optimizer: 'sgd',
@@ -50,10 +77,11 @@ const GOLDEN: [string, LotteryRequest, Record<string, unknown>, string][] = [
       'optimizer.nesterov': true,
       learningRate: 0.01,
       'schedule.warmup': 10,
+      'schedule.warmupFrom': 'zero',
       'schedule.milestones': [100, 200],
       'schedule.gamma': 0.5,
     },
-    '0aecdce1fc9a',
+    '2c35ef3e07df',
   ],
 ];
 

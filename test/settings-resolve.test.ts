@@ -131,6 +131,13 @@ test('the config schema is the one from before, but for constant defaults and re
   assert.deepEqual(oldReset.enum, ['init', 'rewind', 'reinit', 'none']);
   oldReset.enum = resets.names();
   delete nowNormalized.properties.pruning.properties.rates.properties.shortcut;
+  // where warmup starts (issue 12): absent in configs stored before, which meant first-step
+  const nowSchedule = nowNormalized.properties.schedule as {
+    properties: Record<string, unknown>;
+    required: string[];
+  };
+  delete nowSchedule.properties.warmupFrom;
+  nowSchedule.required = nowSchedule.required.filter((k) => k !== 'warmupFrom');
   assert.deepEqual(nowNormalized.properties.init.enum?.pop(), 'kaiming_normal_fan_out');
   // the criteria are the criterion registry's names (Zhou et al.'s were added)
   const oldPruning = oldNormalized.properties.pruning.properties as unknown as Record<

@@ -1,7 +1,8 @@
 /**
  * Operators of the graph DSL. Each one checks shapes when it is built, emits ONNX nodes (opset 18),
- * and carries its gradient rule, written in terms of these same ops. Composite ops (batch norm,
- * cross-entropy, dropout) are built from primitives, so their gradients come from the primitives'.
+ * and carries its gradient rule, written in terms of these same ops. Composite ops (cross-entropy,
+ * dropout) are built from primitives, so their gradients come from the primitives'; batch norm is one
+ * BatchNormalization node with its closed-form gradient (ops/norm.ts).
  *
  * This module gathers the op families, each op beside its gradient rule (import from here):
  * - ops/arithmetic.ts   broadcasting arithmetic and reductions (each other's gradients)
@@ -10,7 +11,7 @@
  * - ops/linear.ts       Gemm, matmul, linear, batched matmul
  * - ops/conv.ts         conv2d (its weight gradient: kernels/conv-weight-grad.ts)
  * - ops/pool.ts         max, average and global average pooling
- * - ops/norm.ts         batch norm, dropout
+ * - ops/norm.ts         batch norm (one node, closed-form gradient), dropout
  * - ops/loss.ts         log-softmax, softmax cross-entropy, mean squared error
  * - ops/indexing.ts     1-D gather and scatter (the sparse optimizer update)
  * - ops/stochastic.ts   a Bernoulli sample from given noise, straight-through gradient (learned supermasks)

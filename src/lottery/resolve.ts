@@ -21,6 +21,7 @@ import {
   leafApplies,
   leavesOf,
   setPath,
+  storedBaseline,
 } from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from './config.js';
@@ -132,6 +133,14 @@ export function resolveConfig(input: LotteryRequest): LotteryConfig {
     given,
   };
   checkSettingRules(CONFIG_LEAVES, c as Record<string, unknown>, values, rules, ctx);
+  // where a setting with a former rule (absentMeans) has no effect, the run stores that rule, as runs
+  // stored before the setting existed do: runs it cannot change keep their identity
+  for (const leaf of CONFIG_LEAVES) {
+    const meant: unknown = leaf.setting.absentMeans;
+    if (meant === undefined || !leafApplies(leaf, c)) continue;
+    if (!leaf.setting.appliesWhen.every((cond) => cond.holds(rules)))
+      setPath(c as Record<string, unknown>, leaf.path, structuredClone(meant));
+  }
   if (c.evalEvery > c.iterations) c.evalEvery = c.iterations;
   return c;
 }
@@ -166,7 +175,8 @@ export function resultSettings(config: LotteryConfig): Record<string, unknown> {
 
 /**
  * The run identity: the settings that change a unit's results, keyed by path, leaving out those at
- * their default for the run's model and dataset (the model is always in). Levels, trials, controls,
+ * their default for the run's model and dataset (the model is always in) — or, for a setting whose
+ * default differs from what runs did before it existed (absentMeans), at that former value. Levels, trials, controls,
  * checkpointing and threads are not in it, so more of them reuse the units already done; a new
  * setting whose default changes nothing leaves every identity as it was.
  */
@@ -174,7 +184,7 @@ export function runIdentity(config: LotteryConfig): Record<string, unknown> {
   const ctx = defaultContext(config.model, config.dataset, config.optimizer.kind, config.iterations);
   const identity: Record<string, unknown> = { model: config.model };
   for (const { leaf, path, value } of resultLeaves(config)) {
-    if (path === 'model' || sameValue(value, defaultOf(leaf.setting, ctx))) continue;
+    if (path === 'model' || sameValue(value, storedBaseline(leaf.setting, ctx))) continue;
     identity[path] = value;
   }
   // an imported image folder's name says nothing of its content: the stored tensors' digest does

@@ -10,7 +10,7 @@ import type { DefaultContext } from '../spec/defaults.js';
 import { formatValue } from '../spec/describe.js';
 import type { LayerKind } from '../spec/layers.js';
 import type { RuleContext } from '../spec/rules.js';
-import { type Leaf, defaultOf, getPath, leafApplies } from '../spec/table.js';
+import { type Leaf, getPath, leafApplies, storedBaseline } from '../spec/table.js';
 import { UserError } from '../util/errors.js';
 
 const factsCache = new Map<string, RuleContext['model']>();
@@ -80,8 +80,9 @@ export function checkSettingRules(
     }
     const failing = s.appliesWhen.find((cond) => !cond.holds(rules));
     if (failing) {
-      // a value equal to the default is what a run's own config.json holds: harmless, accepted
-      if (given && !sameValue(asked, defaultOf(s, defaults))) {
+      // a value equal to the default (or to absentMeans, stored where such a setting does not apply)
+      // is what a run's own config.json holds: harmless, accepted
+      if (given && !sameValue(asked, storedBaseline(s, defaults))) {
         throw new UserError(
           `${label} ${formatValue(asked)} is refused: it applies only when ${failing.text}, ` +
             `and ${failing.why(rules)}`,

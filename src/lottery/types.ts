@@ -6,6 +6,7 @@
 import type { TrainingEngine } from '../engine/engine.js';
 import type { Masks, PrunableLayer } from '../prune/index.js';
 import type { Run } from '../store/index.js';
+import type { Schedule } from '../train/schedule.js';
 import type { LotteryConfig } from './config.js';
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -64,7 +65,7 @@ export interface ResetStrategy {
 export interface Retraining {
   iterations: number;
   learningRate: number;
-  schedule: LotteryConfig['schedule'];
+  schedule: Schedule;
   /** The schedule position of the first step (TrainOptions.scheduleOffset). */
   scheduleOffset: number;
 }

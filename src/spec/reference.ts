@@ -13,7 +13,11 @@ export function settingsReference(models: readonly DefaultContext[]): string {
     const type = s.choicesFrom ? `a registered ${s.choicesFrom.replace(/s$/, '')}` : describeType(s.schema);
     const refused = s.refuse.map((r) => r.text).join('; ');
     const help = `${s.help}${s.derived ? ' (derived, not settable)' : ''}${refused ? `; refused: ${refused}` : ''}`;
-    const defaultText = s.optional && s.default.kind === 'constant' ? 'none' : describeDefault(s, models);
+    const plainDefault = s.optional && s.default.kind === 'constant' ? 'none' : describeDefault(s, models);
+    const defaultText =
+      s.absentMeans === undefined
+        ? plainDefault
+        : `${plainDefault}; ${String(s.absentMeans)} in runs stored before it existed and where it does not apply`;
     const when = [...(variant ? [variant] : []), ...s.appliesWhen.map((c) => c.text)].join(' and ');
     const applies = when ? `${when}${s.requiredWhenApplies ? ' (and then required)' : ''}` : '';
     return `| \`${path}\` | ${flag} | ${cell(type)} | ${cell(defaultText)} | ${s.affectsResults ? 'yes' : 'no'} | ${cell(applies)} | ${cell(help)} |`;
@@ -44,6 +48,8 @@ export function settingsReference(models: readonly DefaultContext[]): string {
     '"identity": the setting changes results, so it is part of the run identity, which names the run',
     'directory. Settings left at their defaults are left out of it, and levels, trials, controls and',
     'checkpointing are never in it: more levels, trials or controls reuse the units already done.',
+    'A setting whose default is not what runs did before it existed (the warmup rule) is left out at',
+    'that former value instead, so old runs keep their names and new runs at its default get new ones.',
     '',
     '"applies when": a setting has an effect only then. Given (by its flag or in a config file) where it',
     'has none, it is refused with a message saying why, rather than recorded as if it had been applied;',

@@ -14,6 +14,7 @@ import { GRADUAL_SETTINGS } from './gradual-settings.js';
 import { GRANULARITY_SETTINGS } from './granularity-settings.js';
 import { RETRAIN_SETTINGS } from './retrain-settings.js';
 import { SLIMMING_SETTINGS } from './slimming-settings.js';
+import { WARMUP_SETTINGS } from './warmup-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
 import {
@@ -164,6 +165,7 @@ export const LOTTERY_SETTINGS = {
       help: 'linear learning-rate warmup iterations (0 = none; or epochs: 2ep, 1ep500it)',
       affectsResults: true,
     }),
+    ...WARMUP_SETTINGS,
     milestones: setting({
       key: 'milestones',
       schema: positiveInts,

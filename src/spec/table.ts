@@ -40,6 +40,13 @@ export interface Setting<T = unknown, K extends string = string, O extends boole
   readonly requiredWhenApplies: boolean;
   /** Values the schema allows that make no sense with the rest of the configuration. */
   readonly refuse: readonly Refusal<T>[];
+  /**
+   * For a setting whose default is not what runs did before it existed (the warmup rule): the value a
+   * configuration stored without it meant. It fills such configurations, the run identity leaves out
+   * this value (not the default), so old runs keep their names and new runs at the default get new
+   * ones, and it is the value stored where the setting does not apply (so those runs keep theirs too).
+   */
+  readonly absentMeans?: T;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,6 +90,7 @@ export interface SettingInit<T, K extends string, O extends boolean> {
   appliesWhen?: AppliesWhen | readonly AppliesWhen[];
   requiredWhenApplies?: boolean;
   refuse?: readonly Refusal<NoInfer<T>>[];
+  absentMeans?: NoInfer<T>;
 }
 
 function isDefault<T>(d: unknown): d is Default<T> {
@@ -109,6 +117,7 @@ export function setting<T, const K extends string, const O extends boolean = fal
     appliesWhen: init.appliesWhen === undefined ? [] : [init.appliesWhen].flat(),
     requiredWhenApplies: init.requiredWhenApplies ?? false,
     refuse: init.refuse ?? [],
+    ...(init.absentMeans !== undefined ? { absentMeans: init.absentMeans } : {}),
   };
 }
 
@@ -209,12 +218,16 @@ export function leavesOf(shape: Shape, prefix: string[] = [], variant?: Leaf['va
 }
 
 /**
- * A setting's schema as stored: optional ones may be absent, constant defaults fill old configs. The
+ * A setting's schema as stored: optional ones may be absent, constant defaults (or `absentMeans`) fill old configs. The
  * wrappers take the setting's schema itself (not a copy made now), so a `registeredChoice` keeps
  * following its registry's names.
  */
 function leafSchema(s: AnySetting): z.ZodType {
   if (s.optional) return z.optional(s.schema);
+  if (s.absentMeans !== undefined) {
+    const meant: unknown = s.absentMeans;
+    return z._default(s.schema, () => structuredClone(meant));
+  }
   const d = s.default;
   if (d.kind === 'constant' && d.value !== undefined) {
     const value: unknown = d.value;
@@ -263,6 +276,14 @@ export function leafApplies(leaf: Leaf, config: unknown): boolean {
 /** The default of a setting for a model and dataset (undefined: absent). */
 export function defaultOf(s: AnySetting, ctx: DefaultContext): unknown {
   return s.default.kind === 'constant' ? s.default.value : s.default.value(ctx);
+}
+
+/**
+ * The value of a setting that every run stored before it existed had: the one the run identity leaves
+ * out (its default, unless it declares another with `absentMeans`).
+ */
+export function storedBaseline(s: AnySetting, ctx: DefaultContext): unknown {
+  return s.absentMeans !== undefined ? s.absentMeans : defaultOf(s, ctx);
 }
 
 /** The default of a setting whose default is a constant. */

@@ -25,7 +25,16 @@ export const ADDED_TOP: Record<string, unknown> = {
   granularity: 'weight',
 };
 
+/**
+ * Where warmup starts (issue 12): OpenLTH's rule, from zero, for a run with warmup; runs without
+ * warmup store first-step, the rule runs had before the setting existed, so their identity stays.
+ */
+export const addedWarmupFrom = (schedule: { warmup: number }): string =>
+  schedule.warmup > 0 ? 'zero' : 'first-step';
+
 export function withoutAdded(config: LotteryConfig): unknown {
+  const { warmupFrom, ...schedule } = config.schedule;
+  assert.equal(warmupFrom, addedWarmupFrom(schedule), 'schedule.warmupFrom');
   const pruning: Record<string, unknown> = { ...config.pruning };
   for (const [key, value] of Object.entries(ADDED_PRUNING)) {
     assert.deepEqual(pruning[key], value, key);
@@ -34,7 +43,7 @@ export function withoutAdded(config: LotteryConfig): unknown {
   // pruning during training (issue 14), off: its group holds only defaults
   const { gradual, ...rest } = config;
   assert.equal(gradual.schedule, 'none');
-  const top: Record<string, unknown> = { ...rest, pruning };
+  const top: Record<string, unknown> = { ...rest, pruning, schedule };
   for (const [key, value] of Object.entries(ADDED_TOP)) {
     assert.deepEqual(top[key], value, key);
     delete top[key];
