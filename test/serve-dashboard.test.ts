@@ -21,6 +21,7 @@ import {
   drawn,
   lastLevels,
   launchChromium,
+  openDashboardPage,
   FAILED_KEY,
   FAILED_MESSAGE,
   lineKey,
@@ -48,14 +49,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function openPage(url = dashboard.url): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready=yes]', { timeout: 60_000 });
-  return { page, errors };
-}
+const openPage = (url = dashboard.url) => openDashboardPage(browser, url);
 
 test(
   'dashboard: runs, parallel coordinates and accuracy drawn; a filter narrows them',

@@ -17,7 +17,7 @@ import { startDashboard } from '../src/serve/app.js';
 import { exportDashboard } from '../src/serve/export.js';
 import { RunStore } from '../src/store/index.js';
 import { unitRows, type Row } from '../src/sweep/table.js';
-import { chromiumSkip, count, lastLevels, launchChromium } from './helpers/dashboard.js';
+import { chromiumSkip, count, lastLevels, launchChromium, openDashboardPage } from './helpers/dashboard.js';
 import { type MadeSweep, type SweepStore, makeSweepStore } from './helpers/dashboard-sweeps.js';
 import { NEEDS_DATA } from './helpers/sweep.js';
 
@@ -45,14 +45,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function openPage(url = dashboard.url): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready=yes]', { timeout: 60_000 });
-  return { page, errors };
-}
+const openPage = (url = dashboard.url) => openDashboardPage(browser, url);
 
 /** The sweeps table: name → [runs, done, running, failed, total, state]. */
 async function sweepCells(page: Page): Promise<Record<string, string[]>> {

@@ -73,3 +73,16 @@ export function lastLevels(rows: Row[]): Map<string, Row> {
 
 /** How many elements match `selector` on the page. */
 export const count = (page: Page, selector: string): Promise<number> => page.locator(selector).count();
+
+/** A new page at `url`, once the dashboard says it has drawn; page errors are collected, not thrown. */
+export async function openDashboardPage(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready=yes]', { timeout: 60_000 });
+  return { page, errors };
+}

@@ -1,5 +1,4 @@
 /** `ticketlab export`: a trained ticket as a standalone inference ONNX model, checked before it is written. */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
@@ -7,11 +6,11 @@ import { TrainingEngine } from '../../engine/engine.js';
 import { exportWeights } from '../../engine/export.js';
 import { datasetNamed } from '../../data/index.js';
 import { exportTicket, inferenceLatency } from '../../engine/export-ticket.js';
-import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { modelEntry } from '../../lottery/resolve.js';
-import { RunStore, readJson, writeFileAtomic } from '../../store/index.js';
+import { readRunDir } from './run-dir.js';
+import { RunStore, writeFileAtomic } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
@@ -58,14 +57,7 @@ export function registerExportCommand(program: Command): void {
       if (o.weights !== 'final' && o.weights !== 'best') {
         throw new UserError(`--weights must be final or best, got "${o.weights}"`);
       }
-      const dir = resolve(runDir);
-      const configPath = join(dir, 'config.json');
-      if (!existsSync(configPath))
-        throw new UserError(
-          `${dir} is not a run directory (no config.json)`,
-          'pass a directory listed by `ticketlab runs list`',
-        );
-      const config: LotteryConfig = readJson(configPath, lotteryConfigSchema);
+      const { dir, config } = readRunDir(runDir);
       let level = o.level;
       if (level === undefined) {
         // every finished level counts, not only those of the last invocation's --levels

@@ -11,12 +11,13 @@ import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { datasetNamed } from '../../data/index.js';
 import { exportWeights } from '../../engine/export.js';
-import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
+import type { LotteryConfig } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { modelEntry } from '../../lottery/resolve.js';
+import { readRunDir } from './run-dir.js';
 import { SLIM_SOURCES, type SlimSource, slimNetwork } from '../../prune/structured/index.js';
-import { type Run, RunStore, loadTensors, readJson, writeFileAtomic } from '../../store/index.js';
+import { type Run, RunStore, loadTensors, writeFileAtomic } from '../../store/index.js';
 import { trialKey } from '../../lottery/types.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
@@ -112,14 +113,7 @@ export function registerSlimCommand(program: Command): void {
           `--ratio ${o.ratio} would remove every channel`,
           'give a fraction below 1, e.g. --ratio 0.5',
         );
-      const dir = resolve(runDir);
-      const configPath = join(dir, 'config.json');
-      if (!existsSync(configPath))
-        throw new UserError(
-          `${dir} is not a run directory (no config.json)`,
-          'pass a directory listed by `ticketlab runs list`',
-        );
-      const config: LotteryConfig = readJson(configPath, lotteryConfigSchema);
+      const { dir, config } = readRunDir(runDir);
       const run = new RunStore().loadRun(dir);
       const key = unitKey(o.trial, o.level, o.condition);
       if (!run.doneKeys().includes(key))
