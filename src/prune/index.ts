@@ -25,5 +25,11 @@ export type { PrunePool, Scope } from './scopes/types.js';
 export { globalPool } from './scopes/global.js';
 export { thresholdStats } from './threshold.js';
 export type { ThresholdRule, ThresholdStats } from './threshold.js';
-export { granularityNamed, granularityNames, registerGranularity } from './granularities/registry.js';
+export {
+  granularityNamed,
+  granularityNames,
+  isPerWeight,
+  registerGranularity,
+} from './granularities/registry.js';
+export { randomGroupMasksLike } from './granularities/random-groups.js';
 export type { Granularity, WeightForm } from './granularities/types.js';
