@@ -129,7 +129,12 @@ test('random-prune: the ticket’s per-layer counts at random positions, seeded 
   ]);
   const prune = controls.get('random-prune');
   const masksAt = (seed: number, level: number) =>
-    prune.masks({ seed, level, ticketMasks: () => ticket } as unknown as UnitContext);
+    prune.masks({
+      config: { granularity: 'weight' },
+      seed,
+      level,
+      ticketMasks: () => ticket,
+    } as unknown as UnitContext);
   const m = masksAt(3, 2);
   assert.equal(countKept(m.get('a')!), 150);
   assert.equal(countKept(m.get('b')!), 25);
