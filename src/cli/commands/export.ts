@@ -4,12 +4,10 @@ import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { TrainingEngine } from '../../engine/engine.js';
 import { exportWeights } from '../../engine/export.js';
-import { datasetNamed } from '../../data/index.js';
 import { exportTicket, inferenceLatency } from '../../engine/export-ticket.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
-import { modelEntry } from '../../lottery/resolve.js';
-import { readRunDir } from './run-dir.js';
+import { readRunDir, runModel } from './run-dir.js';
 import { RunStore, writeFileAtomic } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
@@ -77,13 +75,7 @@ export function registerExportCommand(program: Command): void {
       for (const [k, v] of run.readUnitTensors(key, `${o.weights}.safetensors`).tensors)
         (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v.data as Float32Array);
       // the network the run trained: its classes come from the dataset (two for a cats/dogs folder)
-      const model = modelEntry(config.model).create({
-        inputShape: config.inputShape,
-        classes: datasetNamed(config.dataset).classes,
-        init: { kind: config.init },
-        dropout: config.dropout,
-        bnInit: config.bnInit,
-      });
+      const model = runModel(config);
       let kept = 0;
       let total = 0;
       const masks = new Map(

@@ -9,13 +9,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
-import { datasetNamed } from '../../data/index.js';
 import { exportWeights } from '../../engine/export.js';
 import type { LotteryConfig } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
-import { modelEntry } from '../../lottery/resolve.js';
-import { readRunDir } from './run-dir.js';
+import { readRunDir, runModel } from './run-dir.js';
 import { SLIM_SOURCES, type SlimSource, slimNetwork } from '../../prune/structured/index.js';
 import { type Run, RunStore, loadTensors, writeFileAtomic } from '../../store/index.js';
 import { trialKey } from '../../lottery/types.js';
@@ -122,13 +120,7 @@ export function registerSlimCommand(program: Command): void {
           'give --trial, --level and --condition of a finished unit (ticketlab runs show)',
         );
       const { weights, buffers } = unitWeights(run, o, key, config);
-      const model = modelEntry(config.model).create({
-        inputShape: config.inputShape,
-        classes: datasetNamed(config.dataset).classes,
-        init: { kind: config.init },
-        dropout: config.dropout,
-        bnInit: config.bnInit,
-      });
+      const model = runModel(config);
       const slim = slimNetwork(model, { weights, buffers }, { ratio: o.ratio, from: o.from });
       for (const notice of slim.selection.notices) console.log(`note: ${notice}`);
       const metadata = {
