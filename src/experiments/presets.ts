@@ -10,6 +10,7 @@ import type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js'
 import { ZHOU_PRESETS } from './zhou-presets.js';
 import { GRADUAL_PRESETS } from './gradual-presets.js';
 import { GRID_PRESETS } from './grid-presets.js';
+import { STUDY_PRESETS } from './study-preset.js';
 
 export type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
 
@@ -152,6 +153,7 @@ export const PRESETS: Record<string, Preset> = {
   ...ZHOU_PRESETS,
   ...GRADUAL_PRESETS,
   ...GRID_PRESETS,
+  ...STUDY_PRESETS,
 };
 
 /**

@@ -23,6 +23,7 @@ import type { LotteryConfig } from './config.js';
 import { type Condition, type UnitPosition, type WeightSet, trialKey, unitKey } from './types.js';
 import { loadMasks, loadWeights } from './weights-io.js';
 import { GRADIENT_FILE } from './gradient-source.js';
+import { densityRate } from '../spec/density-settings.js';
 
 export function prunableLayers(engine: TrainingEngine): PrunableLayer[] {
   const byName = new Map<string, ParamDecl>(engine.params.map((p) => [p.name, p]));
@@ -49,6 +50,28 @@ export function trainedTicket(run: Run, trial: number, level: number): WeightSet
 
 export function pruneSpecFor(config: LotteryConfig, level: number): { spec: PruneSpec; fromFull: boolean } {
   const { rates } = config.pruning;
+  if (config.densities) {
+    // explicit densities replace every given rate with the one that reaches the level's density
+    const fromFull = config.pruning.schedule === 'one-shot';
+    const p = densityRate(config.densities, level, fromFull);
+    const at = (r?: number) => (r === undefined ? undefined : p);
+    return {
+      spec: {
+        strategy: config.pruning.strategy,
+        scope: config.pruning.scope,
+        rates: {
+          fc: at(rates.fc),
+          conv: at(rates.conv),
+          output: at(rates.output),
+          shortcut: at(rates.shortcut),
+        },
+        globalLayers: config.pruning.globalLayers,
+        granularity: config.granularity,
+        ...thresholdOf(config),
+      },
+      fromFull,
+    };
+  }
   if (config.pruning.schedule === 'one-shot') {
     // straight to the level's target: remaining (1-p)^level of each kind, from the dense network
     const oneShot = (p?: number) => (p === undefined ? undefined : 1 - (1 - p) ** level);

@@ -67,6 +67,8 @@ export function pruneRatioRows(
   const main = mainRate(summary);
   if (!main) return undefined;
   const trial = Math.min(...summary.results.map((r) => r.trial));
+  // runs with explicit densities (--densities) aim at those, not at the rates' ladder
+  const densities = summary.config.densities as number[] | undefined;
   const kinds = new Map(summary.results.flatMap((r) => r.sparsity.map((l) => [l.layer, l.kind] as const)));
   const rows: PruneRatioRow[] = [];
   for (const f of masks.find(summary.dir)) {
@@ -77,7 +79,8 @@ export function pruneRatioRows(
     const [keptMain, totalMain] = sum(counts.filter(([name]) => kinds.get(name) === main.kind));
     rows.push({
       level: f.level,
-      desired: 1 - (1 - main.rate) ** f.level,
+      desired:
+        densities?.[f.level - 1] !== undefined ? 1 - densities[f.level - 1] : 1 - (1 - main.rate) ** f.level,
       actual: 1 - kept / total,
       actualMain: totalMain > 0 ? 1 - keptMain / totalMain : Number.NaN,
       mainKind: main.kind,

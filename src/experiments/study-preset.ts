@@ -1,0 +1,201 @@
+/**
+ * `ticketlab reproduce resnet20-pruning-study`: the pruning study on the pre-activation bottleneck
+ * ResNet-20 (network slimming's `preresnet`, depth 20; ../shared/research/next-milestone.md §1c) and
+ * Renda et al.'s comparison of retraining methods (ICLR 2020; §5). Its experiments, each a list of runs:
+ * 1. "Is it worth pruning?": one-shot global pruning of the trained conv weights to 50 / 30 / 10%
+ *    remaining (one run, --densities), then the trained weights retrained for the full schedule. That is
+ *    `--reset lr-rewind --rewind-iteration 0` (trained weights, the schedule replayed from step 0 for all
+ *    T steps), the study's "fine-tuning" (network slimming's `--refine`: lr 0.1, 160 epochs); ticketlab's
+ *    `--reset finetune` is Renda's, at a small fixed learning rate, and is not what the study does.
+ * 2. Lottery tickets: 4 rounds of iterative pruning at 1 − (1 − pr)^(1/4) per round to pr = 50 / 70 / 90%
+ *    (one run each), survivors reset to θ₀.
+ * 3. Renda et al.: fine-tuning, weight rewinding and learning-rate rewinding (one run each) with the same
+ *    budget T − k, iterative pruning at 20% per level.
+ * The study's structured experiment (network slimming from the weights at epochs 10 / 30 / 50 / 100 / 160
+ * and early-bird tickets) needs the retraining of slimmed networks and is not in the preset yet: it is
+ * the `slimming` entry of STUDY_EXPERIMENTS, with no runs.
+ *
+ * Every run trains the same dense network at level 0 (same model, data, seed and schedule): at one
+ * trial that is 7 dense trainings of one configuration, which level-0 sharing between runs would make 1.
+ */
+import type { LotteryRequest } from '../lottery/resolve.js';
+import { UserError } from '../util/errors.js';
+import type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
+
+export const STUDY_PRESET = 'resnet20-pruning-study';
+const MODEL = 'preresnet20-bottleneck';
+
+/** Fractions of the conv weights pruned in experiments 1 and 2. */
+export const STUDY_PRUNED = [0.5, 0.7, 0.9] as const;
+/** Rounds of iterative pruning in experiment 2. */
+export const STUDY_ROUNDS = 4;
+/** The rate per round that reaches `pruned` in STUDY_ROUNDS rounds. */
+export const roundRate = (pruned: number): number => 1 - (1 - pruned) ** (1 / STUDY_ROUNDS);
+
+export const RENDA_METHODS = ['finetune', 'weight-rewind', 'lr-rewind'] as const;
+/** Renda's densities for ResNet-20 (iterative pruning keeping 80% per round: levels 1, 4, 7, 10). */
+export const RENDA_DENSITIES = [0.8, 0.41, 0.21, 0.107] as const;
+
+/** The study's schedule as the model's defaults give it (160 epochs of 703 iterations at batch 64). */
+const PAPER_ITERATIONS = 112_480;
+/** Quick: iterations per unit on the Fashion-MNIST stand-in (see quickNote for how it was sized). */
+const QUICK_ITERATIONS = 400;
+
+interface ScaleSettings {
+  dataset: string;
+  iterations: number;
+  /** The training settings every run shares at this scale. */
+  common: LotteryRequest;
+  /** Renda: the per-level rate and the levels; the report reads RENDA_DENSITIES off them. */
+  renda: { rate: number; levels: number };
+  standIn?: string;
+}
+
+function scaleSettings(scale: Scale, dataset: string): ScaleSettings {
+  const standIn = dataset === 'cifar10' ? undefined : `${dataset} standing in for cifar10 (1×28×28 input)`;
+  if (scale === 'paper')
+    return {
+      dataset,
+      iterations: PAPER_ITERATIONS,
+      // the model's defaults are the study's: SGD Nesterov 0.9, wd 1e-4, lr 0.1 ÷10 at 80/120 of 160
+      // epochs, batch 64; the study trains with crops and flips
+      common: { ...(dataset === 'cifar10' ? { augment: true } : {}) },
+      renda: { rate: 0.2, levels: 10 },
+      standIn,
+    };
+  return {
+    dataset,
+    iterations: QUICK_ITERATIONS,
+    common: {
+      iterations: QUICK_ITERATIONS,
+      milestones: [QUICK_ITERATIONS / 2, (QUICK_ITERATIONS * 3) / 4],
+      evalEvery: QUICK_ITERATIONS / 2,
+      validationSize: 1000,
+      ...(dataset === 'cifar10' ? { augment: true } : {}),
+    },
+    // 36% per level: 64, 41, 26, 17, 10.7% remaining, so Renda's 0.41 and 0.107 are levels 2 and 5
+    renda: { rate: 1 - 0.64, levels: 5 },
+    standIn,
+  };
+}
+
+/** One experiment of the study: its runs at a scale. */
+export interface StudyExperiment {
+  id: 'one-shot' | 'lottery' | 'renda' | 'slimming';
+  title: string;
+  runs(s: ScaleSettings, trials: number): { variant: string; request: LotteryRequest }[];
+}
+
+const base = (s: ScaleSettings, trials: number): LotteryRequest => ({
+  model: MODEL,
+  dataset: s.dataset,
+  scope: 'global',
+  trials,
+  ...s.common,
+});
+
+export const STUDY_EXPERIMENTS: StudyExperiment[] = [
+  {
+    id: 'one-shot',
+    title: 'Is it worth pruning? One-shot pruning, then the trained weights retrained for the full schedule',
+    runs: (s, trials) => [
+      {
+        variant: 'retrain',
+        request: {
+          ...base(s, trials),
+          pruningSchedule: 'one-shot',
+          levels: STUDY_PRUNED.length,
+          densities: STUDY_PRUNED.map((p) => Number((1 - p).toFixed(6))),
+          reset: 'lr-rewind',
+          rewindIteration: 0,
+        },
+      },
+    ],
+  },
+  {
+    id: 'lottery',
+    title: `Lottery tickets: ${STUDY_ROUNDS} rounds of iterative pruning, survivors reset to θ₀`,
+    runs: (s, trials) =>
+      STUDY_PRUNED.map((pruned) => ({
+        variant: `pruned${Math.round(pruned * 100)}`,
+        request: {
+          ...base(s, trials),
+          pruningSchedule: 'iterative',
+          levels: STUDY_ROUNDS,
+          rateConv: roundRate(pruned),
+          reset: 'init',
+        },
+      })),
+  },
+  {
+    id: 'renda',
+    title: 'Renda et al.: fine-tuning vs weight rewinding vs learning-rate rewinding, budget T − k',
+    runs: (s, trials) =>
+      RENDA_METHODS.map((method) => ({
+        variant: method,
+        request: {
+          ...base(s, trials),
+          pruningSchedule: 'iterative',
+          levels: s.renda.levels,
+          rateConv: s.renda.rate,
+          reset: method,
+          // k = 10 of 160 epochs (Renda's first checkpoint is epoch 12 of 182)
+          rewindIteration: Math.round(s.iterations / 16),
+        },
+      })),
+  },
+  {
+    // network slimming from epochs 10/30/50/100/160 and early-bird tickets: pending the retraining of
+    // slimmed networks (issue 15, items 1-3); its runs go here
+    id: 'slimming',
+    title: 'Structured pruning (network slimming, early-bird tickets): not yet in the preset',
+    runs: () => [],
+  },
+];
+
+/** The experiment and variant of a study run, from its name (`<preset>-<experiment>-<variant>-…`). */
+export function studyRunTag(
+  name: string,
+): { experiment: StudyExperiment['id']; variant: string } | undefined {
+  const m =
+    /^resnet20-pruning-study-(one-shot|lottery|renda|slimming)-([a-z0-9-]+?)-(cifar10|fashion-mnist|mnist)-/.exec(
+      name,
+    );
+  return m ? { experiment: m[1] as StudyExperiment['id'], variant: m[2] } : undefined;
+}
+
+export function studyRuns(o: PresetOptions): PresetRun[] {
+  const dataset = o.dataset ?? (o.scale === 'quick' ? 'fashion-mnist' : 'cifar10');
+  if (!['cifar10', 'fashion-mnist'].includes(dataset))
+    throw new UserError(
+      `preset ${STUDY_PRESET} does not take --dataset ${dataset}`,
+      'choose one of: cifar10, fashion-mnist',
+    );
+  const s = scaleSettings(o.scale, dataset);
+  const trials = o.trials ?? 1;
+  return STUDY_EXPERIMENTS.flatMap((e) =>
+    e.runs(s, trials).map((r) => ({
+      name: `${STUDY_PRESET}-${e.id}-${r.variant}-${dataset}-${o.scale}`,
+      request: r.request,
+      labels: { scale: o.scale, preset: STUDY_PRESET, ...(s.standIn ? { standIn: s.standIn } : {}) },
+    })),
+  );
+}
+
+export const STUDY_PRESETS: Record<string, Preset> = {
+  [STUDY_PRESET]: {
+    name: STUDY_PRESET,
+    description:
+      'the ResNet-20 pruning study (pre-activation bottleneck ResNet-20, CIFAR-10): one-shot pruning to 50/70/90% ' +
+      'then retraining, 4-round lottery tickets to 50/70/90% with @w0 and @w(t−1), and Renda et al.: fine-tuning ' +
+      'vs weight rewinding vs LR rewinding (structured slimming not yet included)',
+    datasets: ['cifar10', 'fashion-mnist'],
+    quickNote:
+      `quick scale: fashion-mnist (1×28×28) standing in for cifar10 unless --dataset cifar10; ` +
+      `${QUICK_ITERATIONS} iterations per unit instead of ${PAPER_ITERATIONS.toLocaleString('en-US')} (160 epochs), ` +
+      'the lr drops at 1/2 and 3/4 of them (the study: epochs 80 and 120 of 160), evaluation at the middle and end, ' +
+      'validation on 1,000 held-out examples; Renda at 64/41/26/17/10.7% remaining (36% per level, 5 levels) ' +
+      'instead of 20% per level over 10 levels; 1 trial',
+    runs: studyRuns,
+  },
+};
