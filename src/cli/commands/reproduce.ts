@@ -7,6 +7,7 @@ import { defaultOf } from '../../spec/table.js';
 import type { RunSummary } from '../../lottery/summary.js';
 import { writeReport } from '../../report/index.js';
 import { writeGradualReport } from '../../report/gradual.js';
+import { writeStudyReport } from '../../report/study-page.js';
 import type { RunSummary as ReportSummary } from '../../report/index.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { dataDirOption } from './datasets.js';
@@ -142,6 +143,8 @@ export function registerReproduceCommand(program: Command): void {
       console.log(`report: ${join(out, o.format === 'html' ? 'index.html' : 'index.md')}`);
       const gradual = await writeGradualReport(summaries, out);
       if (gradual) console.log(`pruning during training: ${gradual}`);
+      const study = await writeStudyReport(summaries, out);
+      if (study) console.log(`pruning study: ${study}`);
       void result;
     });
 }
