@@ -31,7 +31,8 @@ export interface FigurePoint {
   kind: string;
 }
 
-export function accuracySpec(points: FigurePoint[], title: string, subtitle: string): TopLevelSpec {
+export function accuracySpec(points: FigurePoint[], title: string, subtitle: string[]): TopLevelSpec {
+  const percents = points.map((p) => p.percent);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: CHART_CONFIG,
@@ -39,20 +40,44 @@ export function accuracySpec(points: FigurePoint[], title: string, subtitle: str
     width: 460,
     height: 280,
     data: { values: points },
-    mark: { type: 'line', point: true, strokeWidth: 2 },
     encoding: {
       x: {
         field: 'percent',
         type: 'quantitative',
         title: '% of conv weights remaining (log scale)',
-        scale: { type: 'log', reverse: true },
+        // the data's range, not log decades down to 1%
+        scale: { type: 'log', reverse: true, nice: false, domain: [Math.min(...percents) / 1.2, 120] },
+        axis: {
+          values: [100, 70, 50, 30, 20, 10, 5, 3, 2, 1].filter((v) => v >= Math.min(...percents) / 1.2),
+        },
       },
       y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null },
-      strokeDash: { field: 'kind', type: 'nominal', title: null },
-      detail: [{ field: 'series' }, { field: 'kind' }],
-      order: { field: 'percent', sort: 'descending' },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
+    // lines carry the dash legend (points would turn its symbols into dots); points mark the measurements
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          strokeDash: {
+            field: 'kind',
+            type: 'nominal',
+            title: null,
+            // the first kind listed (ours, or after retraining) is drawn solid
+            scale: { domain: [...new Set(points.map((p) => p.kind))] },
+            legend: {
+              symbolType: 'stroke',
+              symbolStrokeColor: '#444',
+              symbolStrokeWidth: 2,
+              labelLimit: 320,
+            },
+          },
+          detail: [{ field: 'series' }, { field: 'kind' }],
+          order: { field: 'percent', sort: 'descending' },
+        },
+      },
+      { mark: { type: 'point', filled: true, size: 40 } },
+    ],
   } as TopLevelSpec;
 }
 
@@ -66,7 +91,7 @@ export function oneShotPoints(points: readonly StudyPoint[]): FigurePoint[] {
     ['study', STUDY.dense],
   ] as const) {
     if (denseAcc === undefined) continue;
-    for (const kind of ['before retraining (@w0)', 'after retraining'])
+    for (const kind of ['after retraining', 'before retraining (@w0)'])
       out.push({ percent: 100, accuracy: denseAcc, series, kind });
   }
   for (const p of own.filter((x) => x.level > 0)) {
@@ -163,17 +188,39 @@ export async function writeStudyReport(
     lottery: lotteryTable(points),
     renda: rendaTable(points),
   };
-  const figures: Record<string, [FigurePoint[], string]> = {
-    'one-shot': [oneShotPoints(points), 'One-shot pruning: accuracy before and after retraining'],
-    lottery: [lotteryPoints(points), 'Lottery tickets: each round before and after retraining'],
-    renda: [rendaPoints(points), 'Retraining after pruning: fine-tuning, weight rewinding, LR rewinding'],
+  const ours = `ours: ${where}`;
+  const figures: Record<string, [FigurePoint[], string, string[]]> = {
+    'one-shot': [
+      oneShotPoints(points),
+      'One-shot pruning of the trained conv weights: accuracy before and after retraining',
+      [
+        `${ours}; study: pre-activation bottleneck ResNet-20 on CIFAR-10, 160 epochs`,
+        'before = @w0, the pruned trained weights untrained; after = retrained for the full schedule',
+      ],
+    ],
+    lottery: [
+      lotteryPoints(points),
+      'Lottery tickets (4 rounds, reset to θ₀): each round before and after retraining',
+      [
+        ours,
+        "before = the round's mask on the weights it was pruned from (@w0, then @w(t−1)); one colour per target",
+      ],
+    ],
+    renda: [
+      rendaPoints(points),
+      'Retraining after pruning: fine-tuning vs weight rewinding vs LR rewinding',
+      [
+        `${ours}; Renda et al.: ResNet-20 on CIFAR-10`,
+        'same budget T − k for every method; accuracy after retraining',
+      ],
+    ],
   };
   const paths: Record<string, string | undefined> = {};
-  for (const [id, [pts, title]] of Object.entries(figures)) {
+  for (const [id, [pts, title, subtitle]] of Object.entries(figures)) {
     const table = tables[id as keyof typeof tables];
     if (!table) continue; // no runs of this experiment: nothing of ours to draw
     writeFileAtomic(join(out, 'tables', `study-${id}.csv`), toCsv(table));
-    const svg = await renderSvg(accuracySpec(pts, title, `${where}; dashed and solid lines: see legend`));
+    const svg = await renderSvg(accuracySpec(pts, title, subtitle));
     paths[id] = `figures/study-${id}.svg`;
     writeFileAtomic(join(out, paths[id]), svg);
     writeFileAtomic(join(out, `figures/study-${id}.png`), svgToPng(svg));

@@ -70,7 +70,7 @@ export function oneShotTable(points: readonly StudyPoint[]): Table | undefined {
   if (!own.length) return undefined;
   const dense = own.find((p) => p.level === 0);
   const rows: Cell[][] = [
-    ['dense', dense?.fraction ?? 1, null, null, STUDY.dense, dense?.after ?? null, null],
+    ['dense', dense?.fraction ?? 1, null, null, STUDY.dense, dense?.after ?? null, dense?.final ?? null],
   ];
   STUDY.oneShot.forEach((study, i) => {
     const p = own.find((x) => x.level === i + 1);
