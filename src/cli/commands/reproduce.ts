@@ -65,7 +65,8 @@ export function registerReproduceCommand(program: Command): void {
     )
     .option(
       '--dataset <name>',
-      'lenet-iterative: mnist or fashion-mnist; conv-iterative: cifar10 or fashion-mnist (stand-in); figure-1: fashion-mnist for stand-ins',
+      'lenet-iterative: mnist or fashion-mnist; conv-iterative: cifar10 or fashion-mnist (stand-in); figure-1: fashion-mnist for stand-ins; ' +
+        'resnet20-pruning-study: cifar10 or fashion-mnist (the quick default, a stand-in)',
     )
     .option(
       '--models <list>',
