@@ -23,6 +23,8 @@ export const ADDED_TOP: Record<string, unknown> = {
   bnL1: 0,
   earlyBird: false,
   granularity: 'weight',
+  // explicit per-level densities (issue 15's pruning study): optional, absent by default
+  densities: undefined,
 };
 
 /**
