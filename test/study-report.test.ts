@@ -149,6 +149,9 @@ test('the quick preset’s runs, shrunk, run end to end into study.md with its f
     assert.match(md, /Stand-in:\*\* fashion-mnist standing in for cifar10/);
     assert.match(md, /\| 70% .*\| 40\.74 \|/);
     assert.match(md, /Not yet in the preset/);
+    assert.match(md, /What the quick scale can and cannot show/);
+    // one-shot 1 + 3, lottery 3 × (1 + 4), Renda 3 × (1 + 2) here (5 levels in the preset)
+    assert.match(md, /28 units in 7 runs/);
     assert.match(md, /7 runs each trained the dense network at level 0 .*agree/);
     for (const id of ['one-shot', 'lottery', 'renda']) {
       assert.ok(existsSync(join(root, 'report', 'figures', `study-${id}.svg`)), id);

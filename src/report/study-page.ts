@@ -152,6 +152,19 @@ export function rendaPoints(points: readonly StudyPoint[]): FigurePoint[] {
   return [...ours, ...renda];
 }
 
+/** What the quick scale can and cannot show, on its page. */
+const QUICK_LIMITS = [
+  '## What the quick scale can and cannot show',
+  '',
+  '- It can show the shapes: how far accuracy falls when the trained weights are pruned without retraining',
+  '  (@w0 against density), whether retraining recovers it, whether iterative rounds hold accuracy better',
+  '  than one shot, and how the three retraining methods order at the same budget.',
+  '- It cannot show the values: a few hundred iterations (under one epoch) of a 1×28×28 stand-in, not 160',
+  '  epochs of CIFAR-10; the dense network is not converged, so "after" compares short retrainings, and',
+  '  differences of a point or less are within what another seed would give (1 trial).',
+  '',
+];
+
 function section(
   title: string,
   table: Table | undefined,
@@ -255,8 +268,10 @@ export async function writeStudyReport(
     '',
     'Not yet in the preset: it needs the retraining of slimmed networks.',
     '',
+    ...(first.scale === 'quick' ? QUICK_LIMITS : []),
     '## Units',
     '',
+    `${runs.reduce((n, s) => n + s.results.length, 0)} units in ${runs.length} runs.`,
     `${dup.runs} runs each trained the dense network at level 0 with the same training settings ` +
       `(their level-0 final test accuracies ${dup.agree ? 'agree' : 'differ'}); sharing level 0 between runs would train it once.`,
     '',
