@@ -100,7 +100,7 @@ test("experiment 3: Renda's three methods, 20% per level over 10 levels, the sam
   assert.deepEqual(matched, [1, 4, 7, 10]);
 });
 
-test('quick scale: the Fashion-MNIST stand-in, said so, 400 iterations with the drops at 1/2 and 3/4, Renda at 0.41 and 0.107', () => {
+test('quick scale: the Fashion-MNIST stand-in, said so, 400 iterations with the drops at 1/2 and 3/4, Renda’s four densities', () => {
   const runs = configs('quick');
   assert.equal(runs.length, 7);
   for (const { config: c, run } of runs) {
@@ -114,12 +114,17 @@ test('quick scale: the Fashion-MNIST stand-in, said so, 400 iterations with the 
   }
   const renda = runs.filter((r) => r.run.name.includes('renda'));
   for (const { config: c } of renda) {
-    assert.equal(c.pruning.rates.conv, 0.36);
-    assert.equal(c.levels, 5);
+    // Renda's four densities exactly, in 4 iterative levels
+    assert.deepEqual(c.densities, [0.8, 0.41, 0.21, 0.107]);
+    assert.equal(c.levels, 4);
+    assert.equal(c.pruning.schedule, 'iterative');
     assert.equal(c.rewindIteration, 25);
+    assert.ok(Math.abs(pruneSpecFor(c, 2).spec.rates.conv! - (1 - 0.41 / 0.8)) < 1e-15);
   }
-  const matched = [1, 2, 3, 4, 5].map((k) => rendaRowNear(0.64 ** k)?.density);
-  assert.deepEqual(matched, [undefined, 0.41, undefined, undefined, 0.107]);
+  assert.deepEqual(
+    renda[0].config.densities!.map((d) => rendaRowNear(d)?.density),
+    [0.8, 0.41, 0.21, 0.107],
+  );
   assert.match(preset.quickNote, /fashion-mnist .*standing in for cifar10/);
   // the quick runs are not the paper's: their own names and directories
   assert.notDeepEqual(runIdentity(runs[0].config), runIdentity(configs('paper')[0].config));

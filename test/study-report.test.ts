@@ -96,7 +96,10 @@ function shrunk(request: LotteryRequest): LotteryRequest {
     evalEvery: 10,
     milestones: [10, 15],
     ...(rateConv !== undefined ? { rateFc: rateConv } : {}),
-    ...(request.levels === 5 ? { levels: 2 } : {}),
+    // Renda's runs (iterative, with densities): their first two levels only
+    ...(request.pruningSchedule === 'iterative' && request.densities
+      ? { densities: request.densities.slice(0, 2), levels: 2 }
+      : {}),
     ...(request.rewindIteration ? { rewindIteration: 5 } : {}),
   };
 }

@@ -46,8 +46,8 @@ interface ScaleSettings {
   iterations: number;
   /** The training settings every run shares at this scale. */
   common: LotteryRequest;
-  /** Renda: the per-level rate and the levels; the report reads RENDA_DENSITIES off them. */
-  renda: { rate: number; levels: number };
+  /** Renda: how the levels are pruned (the report matches them to RENDA_DENSITIES by density). */
+  renda: LotteryRequest;
   standIn?: string;
 }
 
@@ -60,7 +60,8 @@ function scaleSettings(scale: Scale, dataset: string): ScaleSettings {
       // the model's defaults are the study's: SGD Nesterov 0.9, wd 1e-4, lr 0.1 ÷10 at 80/120 of 160
       // epochs, batch 64; the study trains with crops and flips
       common: { ...(dataset === 'cifar10' ? { augment: true } : {}) },
-      renda: { rate: 0.2, levels: 10 },
+      // 20% per level, as Renda: levels 1, 4, 7 and 10 are 0.80, 0.41, 0.21 and 0.107 remaining
+      renda: { rateConv: 0.2, levels: 10 },
       standIn,
     };
   return {
@@ -73,8 +74,8 @@ function scaleSettings(scale: Scale, dataset: string): ScaleSettings {
       validationSize: 1000,
       ...(dataset === 'cifar10' ? { augment: true } : {}),
     },
-    // 36% per level: 64, 41, 26, 17, 10.7% remaining, so Renda's 0.41 and 0.107 are levels 2 and 5
-    renda: { rate: 1 - 0.64, levels: 5 },
+    // Renda's four densities in 4 iterative levels (not 10 of 20%): rounds of 20, 49, 49 and 49%
+    renda: { densities: [...RENDA_DENSITIES], levels: RENDA_DENSITIES.length },
     standIn,
   };
 }
@@ -136,8 +137,7 @@ export const STUDY_EXPERIMENTS: StudyExperiment[] = [
         request: {
           ...base(s, trials),
           pruningSchedule: 'iterative',
-          levels: s.renda.levels,
-          rateConv: s.renda.rate,
+          ...s.renda,
           reset: method,
           // k = 10 of 160 epochs (Renda's first checkpoint is epoch 12 of 182)
           rewindIteration: Math.round(s.iterations / 16),
@@ -194,8 +194,8 @@ export const STUDY_PRESETS: Record<string, Preset> = {
       `quick scale: fashion-mnist (1×28×28) standing in for cifar10 unless --dataset cifar10; ` +
       `${QUICK_ITERATIONS} iterations per unit instead of ${PAPER_ITERATIONS.toLocaleString('en-US')} (160 epochs), ` +
       'the lr drops at 1/2 and 3/4 of them (the study: epochs 80 and 120 of 160), evaluation at the middle and end, ' +
-      'validation on 1,000 held-out examples; Renda at 64/41/26/17/10.7% remaining (36% per level, 5 levels) ' +
-      'instead of 20% per level over 10 levels; 1 trial',
+      'validation on 1,000 held-out examples; Renda at his 80/41/21/10.7% remaining in 4 iterative levels ' +
+      '(--densities) instead of 10 levels of 20%; 1 trial',
     runs: studyRuns,
   },
 };
