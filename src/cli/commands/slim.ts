@@ -5,18 +5,16 @@
  * pass, and written as a smaller inference ONNX model (the same input "input" and output "logits" as
  * `ticketlab export`).
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { exportWeights } from '../../engine/export.js';
-import type { LotteryConfig } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { readRunDir, runModel } from './run-dir.js';
 import { SLIM_SOURCES, type SlimSource, slimNetwork } from '../../prune/structured/index.js';
-import { type Run, RunStore, loadTensors, writeFileAtomic } from '../../store/index.js';
-import { trialKey } from '../../lottery/types.js';
+import { RunStore, writeFileAtomic } from '../../store/index.js';
+import { unitWeights } from '../../lottery/unit-weights.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
@@ -40,29 +38,6 @@ async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Pro
   } finally {
     await session.release();
   }
-}
-
-/** The weights to slim: a unit's final or best, or the trial's θ_k snapshot (an earlier point of training). */
-function unitWeights(run: Run, o: SlimOptions, key: string, config: LotteryConfig) {
-  const weights = new Map<string, Float32Array>();
-  const buffers = new Map<string, Float32Array>();
-  let tensors: Map<string, unknown>;
-  if (o.weights === 'rewind') {
-    const path = run.path(trialKey(o.trial), 'rewind.safetensors');
-    if (!existsSync(path))
-      throw new UserError(
-        `${run.dir} has no rewind snapshot θ_k for trial ${o.trial} (the run's --reset is ${config.reset})`,
-        'train with --reset rewind (or weight-rewind, lr-rewind, finetune) and --rewind-iteration k, or use --weights final',
-      );
-    tensors = loadTensors(path);
-  } else {
-    tensors = new Map(
-      [...run.readUnitTensors(key, `${o.weights}.safetensors`).tensors].map(([k, t]) => [k, t.data]),
-    );
-  }
-  for (const [k, v] of tensors)
-    (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v as Float32Array);
-  return { weights, buffers };
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
