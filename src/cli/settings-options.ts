@@ -45,6 +45,8 @@ function parserFor(s: AnySetting): (value: string) => unknown {
   const withUnit = (raw: string) => isDurationKey(s.key) && isDurationString(raw) && /[a-z]/.test(raw);
   const scalar = (schema: z.ZodType, raw: string): unknown => {
     if (withUnit(raw)) return raw.trim();
+    // a name or a number (`--mask-from final|300`): digits are the number
+    if (defOf(schema).type === 'union' && /^\d+$/.test(raw.trim())) return Number(raw);
     if (defOf(schema).type !== 'number') return raw.trim();
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) {
