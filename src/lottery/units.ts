@@ -27,7 +27,7 @@ import { actionStart } from './actions/unit-start.js';
 import { ensureTrialGradient, needsGradient } from './gradient-source.js';
 import { supermaskAccuracy } from './supermask.js';
 import { freshInit, ticketMasks } from './tickets.js';
-import { type Retraining, type UnitContext, type WeightSet, trialKey, unitKey } from './types.js';
+import { type Retraining, type UnitContext, type WeightSet, trialKey } from './types.js';
 import { beforeRetrainingAccuracy } from './before-retraining.js';
 import {
   checkpointKernels,
