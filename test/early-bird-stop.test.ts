@@ -23,6 +23,7 @@ import type { RunSummary } from '../src/lottery/summary.js';
 import { unitKey } from '../src/lottery/types.js';
 import { loadWeights } from '../src/lottery/weights-io.js';
 import { RunStore } from '../src/store/index.js';
+import { UserError } from '../src/util/errors.js';
 import { namedCallback } from '../src/train/callbacks.js';
 import { MaskWindow } from '../src/train/early-bird.js';
 import { earlyBirdRecorder, unpackMask } from '../src/train/early-bird-record.js';
@@ -222,4 +223,22 @@ test('ticketlab slim reads the early-bird weights and the kept ones; weights a u
   const bad = cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', 'soon']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /"soon" is not one of final, best, rewind, early-bird nor a point of training/);
+});
+
+test('an Early-Bird stop before the rewind point is refused for resets that restart from θ_k', async () => {
+  await assert.rejects(
+    lottery(join(tmp, 'rewind'), {
+      ...base,
+      levels: 1,
+      earlyBirdStop: 0.5,
+      reset: 'rewind',
+      rewindIteration: 12,
+    }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /--early-bird-stop 0.5 stopped level 0 at iteration 9 \(epoch 9\), before --rewind-iteration 12/.test(
+        e.message,
+      ) &&
+      /--rewind-iteration of at most 9/.test(e.fix ?? ''),
+  );
 });

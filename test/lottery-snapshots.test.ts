@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,4 +215,46 @@ test('refusals: past the end of training, with resets that retrain the final wei
     (e: unknown) => e instanceof UserError && /0\.4 is not a watched prune ratio/.test(e.message),
   );
   assert.equal(resolveConfig({ model: 'vgg11', dataset: 'cifar10', earlyBirdStop: 0.5 }).earlyBirdStop, 0.5);
+});
+
+test('the flags: --mask-from takes a name, iterations or epochs, --save-weights-at a list; mistakes get one message', () => {
+  const cli = (args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/entry.ts',
+        'lottery',
+        '--model',
+        'lenet300',
+        '--iterations',
+        '40',
+        ...args,
+      ],
+      { encoding: 'utf8', env: { ...process.env, CI: '1' } },
+    );
+  const refused = (args: string[], message: RegExp) => {
+    const r = cli(args);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  };
+  // digits are iterations, 1ep is 916 of lenet300's iterations (55,000 / 60)
+  refused(
+    ['--mask-from', '41'],
+    /^ticketlab: --mask-from 41 is past the end of training \(41 > 40 iterations\)\n {2}fix: /,
+  );
+  refused(['--mask-from', '1ep'], /--mask-from 916 is past the end of training/);
+  refused(
+    ['--save-weights-at', '10,1ep'],
+    /--save-weights-at 10,916 is past the end of training \(916 > 40 iterations\)/,
+  );
+  refused(['--mask-from', 'best', '--reset', 'none'], /--mask-from best makes no sense with --reset none/);
+  const bad = cli(['--mask-from', 'soon']);
+  assert.notEqual(bad.status, 0);
+  assert.match(
+    bad.stderr,
+    /expected one of: final, best, or integer ≥ 0 \(iterations, or epochs: 30ep\), got "soon"/,
+  );
 });

@@ -8,6 +8,7 @@ import { type EarlyBirdRecorder, earlyBirdRecorder } from '../train/early-bird-r
 import type { TrainResult } from '../train/types.js';
 import type { LotteryConfig } from './config.js';
 import type { LevelResult } from './summary.js';
+import { UserError } from '../util/errors.js';
 
 /** The ratio whose detector stops the unit at `level`, or undefined (only records, or nothing). */
 export const earlyBirdStopAt = (config: LotteryConfig, level: number): number | undefined =>
@@ -33,4 +34,21 @@ export function earlyBirdStopOf(
   if (!recorder || stopAt === undefined || result.stopped?.by !== recorder.name) return undefined;
   const found = recorder.detector.found.get(stopAt)!;
   return { ratio: stopAt, epoch: found.epoch, iteration: found.iteration };
+}
+
+/**
+ * A run whose levels restart from θ_k needs level 0 to reach k: an Early-Bird stop before it is refused
+ * (the unit is not recorded) rather than leaving level 1 without its starting weights.
+ */
+export function assertRewindReached(
+  config: LotteryConfig,
+  stop: LevelResult['earlyBirdStop'],
+  captured: boolean,
+): void {
+  if (!stop || captured || !['rewind', 'weight-rewind'].includes(config.reset)) return;
+  throw new UserError(
+    `--early-bird-stop ${stop.ratio} stopped level 0 at iteration ${stop.iteration} (epoch ${stop.epoch}), ` +
+      `before --rewind-iteration ${config.rewindIteration}: there is no θ_k for --reset ${config.reset}`,
+    `give --rewind-iteration of at most ${stop.iteration}, or --reset init`,
+  );
 }

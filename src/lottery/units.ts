@@ -41,7 +41,7 @@ import {
 import { modelCost } from '../engine/cost.js';
 import { exportSizes } from '../engine/export-ticket.js';
 import { describePruneEvent, finalMasks, gradualCallbackFor } from './gradual-unit.js';
-import { earlyBirdStopAt, earlyBirdStopOf, unitEarlyBird } from './early-bird-unit.js';
+import { assertRewindReached, earlyBirdStopAt, earlyBirdStopOf, unitEarlyBird } from './early-bird-unit.js';
 import {
   EARLY_BIRD_FILE,
   maskSourcePath,
@@ -281,6 +281,7 @@ export class UnitWorker {
     const finalSet = { weights: engine.getWeights(), buffers: engine.getBuffers() };
     saveWeights(`${dir}/final.safetensors`, finalSet);
     const earlyBirdStop = earlyBirdStopOf(earlyBird, result, earlyBirdStopAt(config, level));
+    assertRewindReached(config, earlyBirdStop, result.rewind !== undefined);
     if (earlyBirdStop) saveWeights(`${dir}/${EARLY_BIRD_FILE}`, finalSet);
     saveWeights(`${dir}/best.safetensors`, result.best);
     // pruned during training: the unit's masks are the ones it ended with
