@@ -23,6 +23,10 @@ export const ADDED_TOP: Record<string, unknown> = {
   bnL1: 0,
   earlyBird: false,
   granularity: 'weight',
+  // weights from earlier points of training (issue 15): snapshots, the mask's source, Early-Bird stopping
+  saveWeightsAt: [],
+  maskFrom: 'final',
+  earlyBirdStop: undefined,
 };
 
 /**
