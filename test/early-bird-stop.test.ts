@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCaseFolder } from './helpers/image-folder.js';
+import { lotteryReporter } from '../src/cli/progress.js';
 import { openRunFor, setUpTraining } from '../src/experiments/execute.js';
 import type { LotteryRequest } from '../src/lottery/config.js';
 import { earlyBirdStopOf } from '../src/lottery/early-bird-unit.js';
@@ -241,4 +242,15 @@ test('an Early-Bird stop before the rewind point is refused for resets that rest
       ) &&
       /--rewind-iteration of at most 9/.test(e.fix ?? ''),
   );
+});
+
+test('the progress line of a stopped unit says where Early-Bird stopped it', () => {
+  const written: string[] = [];
+  const stream = { write: (s: string) => written.push(s), isTTY: false } as unknown as NodeJS.WriteStream;
+  const info = { trial: 0, level: 0, condition: 'ticket', fractionRemaining: 1, index: 0, total: 1 };
+  lotteryReporter(stream).unitEnd!(info, stopped.results[0]);
+  assert.match(written.join(''), /; Early-Bird \(p = 0\.5\) stopped it at epoch 9, iteration 9\n$/);
+  written.length = 0;
+  lotteryReporter(stream).unitEnd!(info, recorded.results[0]);
+  assert.doesNotMatch(written.join(''), /Early-Bird/);
 });
