@@ -176,3 +176,4 @@ export {
 } from './train/early-bird.js';
 export { beforeRetrainingAccuracy, type BeforeRetraining } from './lottery/before-retraining.js';
 export type { Retraining } from './lottery/types.js';
+export { unitWeights, type UnitWeightsChoice } from './lottery/unit-weights.js';

@@ -76,7 +76,10 @@ export function lotteryReporter(stream: NodeJS.WriteStream = process.stderr): Lo
       bar = null;
       line(
         `${unitLabel(u)}: early stop at ${r.earlyStopIteration}, test acc there ${pct(r.testAccuracyAtEarlyStop)}, ` +
-          `final ${pct(r.finalTestAccuracy)} (${r.wallSeconds.toFixed(1)} s)`,
+          `final ${pct(r.finalTestAccuracy)} (${r.wallSeconds.toFixed(1)} s)` +
+          (r.earlyBirdStop
+            ? `; Early-Bird (p = ${r.earlyBirdStop.ratio}) stopped it at epoch ${r.earlyBirdStop.epoch}, iteration ${r.earlyBirdStop.iteration}`
+            : ''),
       );
     },
   };

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { datasetNames } from '../data/registry.js';
 import { CONFIG_LEAVES, defaultContext } from '../lottery/resolve.js';
 import { modelNames } from '../models/registry.js';
-import { describeDefault, describeIssue } from '../spec/describe.js';
+import { describeDefault, describeIssue, describeType } from '../spec/describe.js';
 import { isDurationKey, isDurationString } from '../spec/durations.js';
 import { settingsReference } from '../spec/reference.js';
 import { INPUT_SETTINGS } from '../spec/settings.js';
@@ -45,6 +45,8 @@ function parserFor(s: AnySetting): (value: string) => unknown {
   const withUnit = (raw: string) => isDurationKey(s.key) && isDurationString(raw) && /[a-z]/.test(raw);
   const scalar = (schema: z.ZodType, raw: string): unknown => {
     if (withUnit(raw)) return raw.trim();
+    // a name or a number (`--mask-from final|300`): digits are the number
+    if (defOf(schema).type === 'union' && /^\d+$/.test(raw.trim())) return Number(raw);
     if (defOf(schema).type !== 'number') return raw.trim();
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) {
@@ -68,6 +70,14 @@ function parserFor(s: AnySetting): (value: string) => unknown {
       return items.some(withUnit) ? values : check(values, raw);
     };
   }
+  if (def.type === 'union')
+    return (raw) => {
+      if (withUnit(raw)) return raw.trim();
+      const r = s.schema.safeParse(scalar(s.schema, raw));
+      if (r.success) return r.data;
+      const durations = isDurationKey(s.key) ? ' (iterations, or epochs: 30ep)' : '';
+      throw new InvalidArgumentError(`expected ${describeType(s.schema)}${durations}, got "${raw}"`);
+    };
   return (raw) => (withUnit(raw) ? raw.trim() : check(scalar(s.schema, raw), raw));
 }
 

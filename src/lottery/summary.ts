@@ -127,6 +127,10 @@ export const levelResultSchema = z.object({
   beforeRetraining: z.object({ testAccuracy: accuracy, sourceLevel: count }).optional(),
   /** `--early-bird`: the BatchNorm channel masks drawn at every epoch and where the detector fired. */
   earlyBird: earlyBirdRecordSchema.optional(),
+  /** `--early-bird-stop`: where the detector of `ratio` stopped training (at the start of `epoch`). */
+  earlyBirdStop: z.object({ ratio: z.number(), epoch: count, iteration: count }).optional(),
+  /** Iterations whose weights the unit kept (`--save-weights-at`, `--mask-from <point>`). */
+  snapshots: z.array(count).optional(),
 });
 
 export const machineSchema = z.object({

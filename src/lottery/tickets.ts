@@ -24,6 +24,7 @@ import { type Condition, type UnitPosition, type WeightSet, trialKey, unitKey } 
 import { loadMasks, loadWeights } from './weights-io.js';
 import { GRADIENT_FILE } from './gradient-source.js';
 import { densityRate } from '../spec/density-settings.js';
+import { maskSourceWeights } from './snapshots.js';
 
 export function prunableLayers(engine: TrainingEngine): PrunableLayer[] {
   const byName = new Map<string, ParamDecl>(engine.params.map((p) => [p.name, p]));
@@ -156,7 +157,8 @@ export function ticketMasks(
 ): Masks {
   const { spec, fromFull } = pruneSpecFor(config, level);
   const source = fromFull ? 0 : level - 1;
-  const trained = trainedTicket(run, trial, source);
+  // the source's weights at --mask-from (final by default): criteria that read w_f read these
+  const trained = maskSourceWeights(config, run, trial, source);
   const previous = fromFull
     ? fullMasks(layers)
     : loadMasks(run.path(unitKey(trial, source, 'ticket'), 'masks.safetensors'), layers);

@@ -27,7 +27,7 @@ import { actionStart } from './actions/unit-start.js';
 import { ensureTrialGradient, needsGradient } from './gradient-source.js';
 import { supermaskAccuracy } from './supermask.js';
 import { freshInit, ticketMasks } from './tickets.js';
-import { type Retraining, type UnitContext, type WeightSet, trialKey, unitKey } from './types.js';
+import { type Retraining, type UnitContext, type WeightSet, trialKey } from './types.js';
 import { beforeRetrainingAccuracy } from './before-retraining.js';
 import {
   checkpointKernels,
@@ -41,7 +41,14 @@ import {
 import { modelCost } from '../engine/cost.js';
 import { exportSizes } from '../engine/export-ticket.js';
 import { describePruneEvent, finalMasks, gradualCallbackFor } from './gradual-unit.js';
-import { earlyBirdRecorder } from '../train/early-bird-record.js';
+import { assertRewindReached, earlyBirdStopAt, earlyBirdStopOf, unitEarlyBird } from './early-bird-unit.js';
+import {
+  EARLY_BIRD_FILE,
+  maskSourcePath,
+  snapshotFile,
+  snapshotPoints,
+  weightSnapshots,
+} from './snapshots.js';
 import { iterationsPerEpoch } from '../spec/durations.js';
 
 export interface UnitInfo {
@@ -182,7 +189,8 @@ export class UnitWorker {
           : resets.get(config.reset).startingWeights(ctx);
     const { start, frozen } =
       level === 0 ? { start: reset, frozen: undefined } : actionStart(ctx, masks, reset);
-    const sourceTicket = run.path(unitKey(trial, ctx.sourceLevel, 'ticket'), 'final.safetensors');
+    // the weights the mask was computed from (--mask-from)
+    const sourceTicket = maskSourcePath(config, run, trial, ctx.sourceLevel);
     const beforeRetraining =
       level > 0 && intact(sourceTicket)
         ? await beforeRetrainingAccuracy(engine, this.data, masks, loadWeights(sourceTicket), ctx.sourceLevel)
@@ -220,13 +228,15 @@ export class UnitWorker {
     const gradual = gradualCallbackFor(config, unit, layers, ctx.theta0(), (e) =>
       notify(this.reporter, `${unitLabel(unit)}: ${describePruneEvent(e)}`),
     );
-    const earlyBird = config.earlyBird
-      ? earlyBirdRecorder({ epochIterations: iterationsPerEpoch(this.data.train.count, config.batchSize) })
-      : undefined;
+    const epochIterations = iterationsPerEpoch(this.data.train.count, config.batchSize);
+    const earlyBird = unitEarlyBird(config, level, epochIterations);
+    const points = snapshotPoints(config);
+    const snapshots = points.length ? weightSnapshots(dir, points, holding) : undefined;
     const extraCallbacks = [
       ...(this.callbacks ? this.callbacks({ trial, level, condition }) : []),
       ...(gradual ? [gradual] : []),
       ...(earlyBird ? [earlyBird] : []),
+      ...(snapshots ? [snapshots] : []),
     ];
     let result: TrainResult;
     try {
@@ -268,7 +278,11 @@ export class UnitWorker {
     }
     const rewindPath = run.path(trialKey(trial), 'rewind.safetensors');
     if (result.rewind && !intact(rewindPath)) saveWeights(rewindPath, result.rewind);
-    saveWeights(`${dir}/final.safetensors`, { weights: engine.getWeights(), buffers: engine.getBuffers() });
+    const finalSet = { weights: engine.getWeights(), buffers: engine.getBuffers() };
+    saveWeights(`${dir}/final.safetensors`, finalSet);
+    const earlyBirdStop = earlyBirdStopOf(earlyBird, result, earlyBirdStopAt(config, level));
+    assertRewindReached(config, earlyBirdStop, result.rewind !== undefined);
+    if (earlyBirdStop) saveWeights(`${dir}/${EARLY_BIRD_FILE}`, finalSet);
     saveWeights(`${dir}/best.safetensors`, result.best);
     // pruned during training: the unit's masks are the ones it ended with
     const unitMasks = gradual ? finalMasks(engine.getMasks(), layers) : masks;
@@ -284,6 +298,8 @@ export class UnitWorker {
     if (supermask) levelResult.supermask = supermask;
     if (beforeRetraining) levelResult.beforeRetraining = beforeRetraining;
     if (earlyBird) levelResult.earlyBird = earlyBird.record();
+    if (earlyBirdStop) levelResult.earlyBirdStop = earlyBirdStop;
+    if (snapshots) levelResult.snapshots = [...snapshots.saved];
     const finalWeights = engine.getWeights();
     levelResult.cost = {
       ...modelCost(engine.model, finalWeights),
@@ -303,6 +319,8 @@ export class UnitWorker {
     }
     const unitFiles = files('masks.safetensors', 'final.safetensors', 'best.safetensors');
     if (result.rewind) unitFiles.push(relative(run.dir, rewindPath));
+    unitFiles.push(...files(...(snapshots?.saved ?? []).map(snapshotFile)));
+    if (earlyBirdStop) unitFiles.push(...files(EARLY_BIRD_FILE));
     run.markDone(key, levelResult, { threads: engine.threads, files: unitFiles });
     removeCheckpoint(dir);
     this.reporter?.unitEnd?.(info, levelResult);

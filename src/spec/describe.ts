@@ -90,6 +90,8 @@ export function describeType(schema: z.ZodType): string {
         .replace(/^one of:/, 'each one of:')}`;
     case 'record':
       return 'object';
+    case 'union':
+      return (schema.def as unknown as { options: z.ZodType[] }).options.map(describeType).join(', or ');
     default:
       return def.type;
   }

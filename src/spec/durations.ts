@@ -19,8 +19,15 @@ export const DURATION_KEYS = [
   'rewindIteration',
   'milestones',
   'gradualRewindIteration',
+  'saveWeightsAt',
+  'maskFrom',
 ] as const;
 export type DurationKey = (typeof DURATION_KEYS)[number];
+
+/** Duration settings that hold a list of durations. */
+const LIST_KEYS: ReadonlySet<string> = new Set(['milestones', 'saveWeightsAt']);
+/** Duration settings that also take a name for a point of training (`--mask-from final`), kept as given. */
+const NAMED_POINTS: ReadonlySet<string> = new Set(['final', 'best']);
 
 export function isDurationKey(key: string): key is DurationKey {
   return (DURATION_KEYS as readonly string[]).includes(key);
@@ -83,12 +90,12 @@ export function resolveDurations<R extends Record<string, unknown>>(
     typeof v === 'string' ? toIterations(v, /ep/.test(v) ? perEpoch() : 1, what) : v;
   for (const key of DURATION_KEYS) {
     const v = request[key];
-    if (key === 'milestones' && Array.isArray(v)) {
+    if (LIST_KEYS.has(key) && Array.isArray(v)) {
       if (v.some((x) => typeof x === 'string')) {
-        given.milestones = v.map(String);
-        out.milestones = v.map((x) => convert(x, 'milestone'));
+        (given as Record<string, string[]>)[key] = v.map(String);
+        out[key] = v.map((x) => convert(x, key === 'milestones' ? 'milestone' : key));
       }
-    } else if (typeof v === 'string') {
+    } else if (typeof v === 'string' && !NAMED_POINTS.has(v)) {
       given[key] = v;
       out[key] = convert(v, key);
     }

@@ -15,6 +15,7 @@ import { GRANULARITY_SETTINGS } from './granularity-settings.js';
 import { RETRAIN_SETTINGS } from './retrain-settings.js';
 import { SLIMMING_SETTINGS } from './slimming-settings.js';
 import { DENSITY_SETTINGS } from './density-settings.js';
+import { SNAPSHOT_SETTINGS } from './snapshot-settings.js';
 import { WARMUP_SETTINGS } from './warmup-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
@@ -323,6 +324,7 @@ export const LOTTERY_SETTINGS = {
     affectsResults: true,
   }),
   ...SLIMMING_SETTINGS,
+  ...SNAPSHOT_SETTINGS,
   levels: setting({
     key: 'levels',
     schema: z.number().int().min(0),
@@ -484,5 +486,5 @@ export const lotteryConfigSchema = schemaOf(LOTTERY_SETTINGS);
 export type LotteryConfig = ShapeValue<typeof LOTTERY_SETTINGS>;
 /** What a preset or a user asks for, by flat key; everything left out takes its default. */
 export type LotteryRequest = Omit<RequestOf<typeof LOTTERY_SETTINGS>, DurationKey> & {
-  [K in Exclude<DurationKey, 'milestones'>]?: Duration;
-} & { milestones?: Duration[]; target?: number };
+  [K in Exclude<DurationKey, 'milestones' | 'saveWeightsAt'>]?: Duration;
+} & { milestones?: Duration[]; saveWeightsAt?: Duration[]; target?: number };

@@ -25,6 +25,10 @@ export const ADDED_TOP: Record<string, unknown> = {
   granularity: 'weight',
   // explicit per-level densities (issue 15's pruning study): optional, absent by default
   densities: undefined,
+  // weights from earlier points of training (issue 15): snapshots, the mask's source, Early-Bird stopping
+  saveWeightsAt: [],
+  maskFrom: 'final',
+  earlyBirdStop: undefined,
 };
 
 /**

@@ -5,18 +5,17 @@
  * pass, and written as a smaller inference ONNX model (the same input "input" and output "logits" as
  * `ticketlab export`).
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import ort from 'onnxruntime-node';
 import { exportWeights } from '../../engine/export.js';
-import type { LotteryConfig } from '../../lottery/config.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { readRunDir, runModel } from './run-dir.js';
 import { SLIM_SOURCES, type SlimSource, slimNetwork } from '../../prune/structured/index.js';
-import { type Run, RunStore, loadTensors, writeFileAtomic } from '../../store/index.js';
-import { trialKey } from '../../lottery/types.js';
+import { RunStore, writeFileAtomic } from '../../store/index.js';
+import { type UnitWeightsChoice, unitWeights } from '../../lottery/unit-weights.js';
+import { isDurationString } from '../../spec/durations.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
@@ -26,7 +25,7 @@ interface SlimOptions {
   trial: number;
   level: number;
   condition: string;
-  weights: 'final' | 'best' | 'rewind';
+  weights: UnitWeightsChoice['weights'];
   from: SlimSource;
   out?: string;
 }
@@ -42,27 +41,15 @@ async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Pro
   }
 }
 
-/** The weights to slim: a unit's final or best, or the trial's θ_k snapshot (an earlier point of training). */
-function unitWeights(run: Run, o: SlimOptions, key: string, config: LotteryConfig) {
-  const weights = new Map<string, Float32Array>();
-  const buffers = new Map<string, Float32Array>();
-  let tensors: Map<string, unknown>;
-  if (o.weights === 'rewind') {
-    const path = run.path(trialKey(o.trial), 'rewind.safetensors');
-    if (!existsSync(path))
-      throw new UserError(
-        `${run.dir} has no rewind snapshot θ_k for trial ${o.trial} (the run's --reset is ${config.reset})`,
-        'train with --reset rewind (or weight-rewind, lr-rewind, finetune) and --rewind-iteration k, or use --weights final',
-      );
-    tensors = loadTensors(path);
-  } else {
-    tensors = new Map(
-      [...run.readUnitTensors(key, `${o.weights}.safetensors`).tensors].map(([k, t]) => [k, t.data]),
-    );
-  }
-  for (const [k, v] of tensors)
-    (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v as Float32Array);
-  return { weights, buffers };
+const WEIGHT_NAMES = ['final', 'best', 'rewind', 'early-bird'];
+
+/** `--weights`: one of the names, or a duration (a point of training the unit kept). */
+function parseWeightsChoice(raw: string): UnitWeightsChoice['weights'] {
+  const value = raw.trim();
+  if (WEIGHT_NAMES.includes(value) || /^\d+$/.test(value) || isDurationString(value)) return value;
+  throw new InvalidArgumentError(
+    `"${raw}" is not one of ${WEIGHT_NAMES.join(', ')} nor a point of training (30ep, 1200it, 1200)`,
+  );
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -88,9 +75,11 @@ export function registerSlimCommand(program: Command): void {
     .addOption(
       new Option(
         '--weights <which>',
-        'final weights, best (at the early-stopping iteration), or rewind: the trial’s θ_k, the weights after --rewind-iteration k steps of level 0 (a mask from an earlier point of training)',
+        'final weights, best (at the early-stopping iteration), rewind: the trial’s θ_k (the weights after ' +
+          '--rewind-iteration k steps of level 0), early-bird: where --early-bird-stop stopped the unit, or a ' +
+          'point of its training it kept with --save-weights-at (30ep, 1200it, 1200): masks from an earlier point of training',
       )
-        .choices(['final', 'best', 'rewind'])
+        .argParser(parseWeightsChoice)
         .default('final'),
     )
     .addOption(
@@ -168,7 +157,7 @@ export function registerSlimCommand(program: Command): void {
       console.log(
         [
           `${target}: ${(bytes.length / 1e6).toFixed(2)} MB`,
-          `  from: ${o.weights === 'rewind' ? `trial ${o.trial}'s θ_k, the weights after ${config.rewindIteration} iterations` : `${o.weights} weights of ${key}`}`,
+          `  from: ${o.weights === 'rewind' ? `trial ${o.trial}'s θ_k, the weights after ${config.rewindIteration} iterations` : WEIGHT_NAMES.includes(o.weights) ? `${o.weights} weights of ${key}` : `the weights of ${key} at ${o.weights}`}`,
           `  channels: ${count(kept)} of ${count(total)} kept (${pct(kept, total)}) in ${slim.groups.length} layers; ` +
             `threshold ${typeof slim.selection.threshold === 'number' ? slim.selection.threshold.toPrecision(4) : 'per layer'}`,
           `  parameters: ${count(slim.before.parameters)} -> ${count(slim.after.parameters)} (${pct(slim.after.parameters, slim.before.parameters)})`,
