@@ -14,6 +14,7 @@ import { GRADUAL_SETTINGS } from './gradual-settings.js';
 import { GRANULARITY_SETTINGS } from './granularity-settings.js';
 import { RETRAIN_SETTINGS } from './retrain-settings.js';
 import { SLIMMING_SETTINGS } from './slimming-settings.js';
+import { SHARE_SETTINGS } from './share-settings.js';
 import { WARMUP_SETTINGS } from './warmup-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
@@ -442,6 +443,7 @@ export const LOTTERY_SETTINGS = {
     affectsResults: false,
   }),
   ...ENGINE_SETTINGS,
+  ...SHARE_SETTINGS,
 } as const;
 
 /**
