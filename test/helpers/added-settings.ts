@@ -23,6 +23,8 @@ export const ADDED_TOP: Record<string, unknown> = {
   bnL1: 0,
   earlyBird: false,
   granularity: 'weight',
+  // level-0 sharing between runs (how a run is computed, not part of its identity)
+  shareLevel0: true,
 };
 
 /**
