@@ -233,3 +233,20 @@ test('a damaged source is not used: the run trains level 0 itself, with the righ
     rmSync(alone, { recursive: true, force: true });
   }
 });
+
+test('a copied level 0 alone (ticketlab train) leaves the trial’s files as training it would, θ₀ included', async () => {
+  const [root, alone] = [tmp(), tmp()];
+  try {
+    const one = { ...BASE, trials: 1, levels: 0 };
+    await lottery(root, one);
+    const b = await lottery(root, { ...one, strategy: 'random' });
+    assert.deepEqual(b.trained, []);
+    const solo = await lottery(alone, { ...one, strategy: 'random' });
+    assert.ok(Object.keys(tensorFiles(solo.summary.dir)).includes(join('trial-0', 'init.safetensors')));
+    assert.deepEqual(tensorFiles(b.summary.dir), tensorFiles(solo.summary.dir));
+    assert.deepEqual(comparable(b.summary), comparable(solo.summary));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(alone, { recursive: true, force: true });
+  }
+});

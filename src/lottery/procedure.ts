@@ -120,6 +120,7 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
         checks.forgetDamaged(unit.key);
         const result =
           adoptSharedLevel0({
+            theta0: () => worker.theta0(unit.trial, unit.seed),
             run,
             config: work.config,
             unit,

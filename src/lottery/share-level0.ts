@@ -6,8 +6,9 @@
  * computed with the same thread count and versions; it copies that unit's files (the weights, masks
  * and θ_k the later levels read), each verified against the checksum the source recorded and moved
  * into place atomically, then records the unit with the source's result and, in its provenance, the
- * run it was copied from and the key. θ₀ and snip/grad's gradient at θ₀ are not copied: the run draws
- * them from its seed when a unit needs them, as always.
+ * run it was copied from and the key. θ₀ is not copied but drawn from the run's seed (as a unit that
+ * trains saves it; cheap, and nothing to trust), and snip/grad's gradient at θ₀ is computed when a
+ * level ≥ 1 needs it, as always.
  *
  * A source whose level 0 is still being trained by another process is not waited for: this run trains
  * its own (the same result). Waiting would tie this run's progress to another run's holder, which may
@@ -21,9 +22,9 @@ import { type LotteryConfig, lotteryConfigSchema } from './config.js';
 import { level0KeyHash } from './level0-key.js';
 import type { PlannedUnit } from './plan.js';
 import { type LevelResult, levelResultSchema } from './summary.js';
-import { trialKey } from './types.js';
+import { type WeightSet, trialKey } from './types.js';
 import { type LotteryReporter, notify, unitLabel } from './units.js';
-import { removeCheckpoint } from './weights-io.js';
+import { intact, removeCheckpoint, saveWeights } from './weights-io.js';
 
 /** Where a shared unit came from (its result's provenance.sharedFrom). */
 export interface SharedFrom {
@@ -40,6 +41,8 @@ export interface ShareRequest {
   /** The thread count this process trains with: the source must have computed its unit with it. */
   threads: number;
   lease: Lease;
+  /** The trial's θ₀ (UnitWorker.theta0), saved beside the copy as a trained unit saves it. */
+  theta0: () => WeightSet;
   reporter?: LotteryReporter;
 }
 
@@ -129,6 +132,8 @@ function tryCopy(req: ShareRequest, dir: string, key: string): string | undefine
   } catch (error) {
     return `could not be copied (${(error as Error).message})`;
   }
+  const initPath = run.path(trialKey(unit.trial), 'init.safetensors');
+  if (!intact(initPath)) saveWeights(initPath, req.theta0());
   if (!lease.renew()) return LOST;
   const from: SharedFrom = { run: basename(dir), level0Key: key };
   const result = record.result as { provenance?: Record<string, unknown> };

@@ -85,6 +85,7 @@ export class UnitRunner {
       };
       // level 0 copied from another run with the same level-0 settings when one has it (lottery/share-level0.ts)
       const shared = adoptSharedLevel0({
+        theta0: () => p.worker.theta0(unit.trial, unit.seed),
         run: p.run,
         config: job.config,
         unit,
