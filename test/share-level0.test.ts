@@ -21,6 +21,7 @@ import { CONFIG_LEAVES, resultSettings, runIdentity } from '../src/lottery/resol
 import type { LevelResult, RunSummary } from '../src/lottery/summary.js';
 import { unitKey } from '../src/lottery/types.js';
 import { SHARE_SETTINGS } from '../src/spec/share-settings.js';
+import { RunStore } from '../src/store/index.js';
 import { runSmallLottery, smallConfig } from './helpers/small-lottery.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ticketlab-share-'));
@@ -248,5 +249,28 @@ test('a copied level 0 alone (ticketlab train) leaves the trial’s files as tra
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(alone, { recursive: true, force: true });
+  }
+});
+
+test('a source whose level 0 another process is training now is not waited for: the run trains its own', async () => {
+  const root = tmp();
+  try {
+    const one = { ...BASE, trials: 1, levels: 0 };
+    const a = smallConfig(one);
+    const source = new RunStore({ root }).openRun('test', runIdentity(a), a);
+    const lease = source.tryLease(unitKey(0, 0, 'ticket'))!;
+    try {
+      const b = await lottery(root, { ...one, strategy: 'random' });
+      assert.deepEqual(b.trained, [unitKey(0, 0, 'ticket')]);
+      assert.ok(
+        b.notices.some((n) => /is training its level 0 now/.test(n)),
+        b.notices.join('\n'),
+      );
+    } finally {
+      lease.release();
+      source.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
