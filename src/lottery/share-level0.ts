@@ -56,7 +56,7 @@ export function adoptSharedLevel0(req: ShareRequest): LevelResult | null {
   // auto picks kernels by a crossover measured per machine: another host's choice may differ
   if ((config.sparseKernels ?? 'off') === 'auto') return null;
   const key = level0KeyHash(config);
-  const passed: string[] = [];
+  const rejected: string[] = [];
   for (const dir of matchingRuns(run, key)) {
     const why = tryCopy(req, dir, key);
     if (why === undefined) {
@@ -68,10 +68,10 @@ export function adoptSharedLevel0(req: ShareRequest): LevelResult | null {
       return run.result<LevelResult>(unit.key) ?? null;
     }
     if (why === LOST) return null;
-    if (why) passed.push(`${basename(dir)} ${why}`);
+    if (why) rejected.push(`${basename(dir)} ${why}`);
   }
-  if (passed.length > 0)
-    notify(req.reporter, `${unitLabel(unit)}: trained here, not copied: ${passed.join('; ')}`);
+  if (rejected.length > 0)
+    notify(req.reporter, `${unitLabel(unit)}: trained here, not copied: ${rejected.join('; ')}`);
   return null;
 }
 
