@@ -96,6 +96,8 @@ export function registeredModelContexts(): ReturnType<typeof defaultContext>[] {
 export function settingOption(s: AnySetting): Option {
   const help = `${s.help} (default: ${describeDefault(s, registeredModelContexts())})`;
   const option = new Option(s.flag!, help);
+  // commander gives a `--no-x` flag the value true when absent; null keeps a config file's value
+  if (option.negate) return option.default(null);
   if (defOf(s.schema).type === 'boolean') return option;
   const choices = choicesOf(s);
   if (choices && defOf(s.schema).type !== 'array') return option.choices(choices);
@@ -112,7 +114,7 @@ export function flagValues(command: CommandName, opts: Record<string, unknown>):
   const out: Record<string, unknown> = {};
   for (const s of flagSettings(command)) {
     const v = opts[attributeOf(s)];
-    if (v !== undefined) out[s.key] = v;
+    if (v !== undefined && v !== null) out[s.key] = v;
   }
   return out;
 }

@@ -21,6 +21,7 @@ import { repairPlan, UnitChecks } from './integrity.js';
 import type { LevelResult, RunSummary } from './summary.js';
 import { writeRunSummary } from './summary-writer.js';
 import { prunableLayers } from './tickets.js';
+import { adoptSharedLevel0 } from './share-level0.js';
 import { type LotteryReporter, type UnitCallbacks, type UnitInfo, UnitWorker, unitLabel } from './units.js';
 import { DIVERGENCE_FIX } from '../train/callbacks.js';
 import { UserError } from '../util/errors.js';
@@ -117,7 +118,16 @@ export async function runLottery(ctx: LotteryContext): Promise<RunSummary> {
         // finished (or repaired) by another process just before we leased it?
         if (checks.usable(unit.key, { fresh: true })) continue;
         checks.forgetDamaged(unit.key);
-        const result = await worker.train(unit, lease, info(unit));
+        const result =
+          adoptSharedLevel0({
+            theta0: () => worker.theta0(unit.trial, unit.seed),
+            run,
+            config: work.config,
+            unit,
+            threads: engine.threads,
+            lease,
+            reporter: ctx.reporter,
+          }) ?? (lease.lost ? null : await worker.train(unit, lease, info(unit)));
         if (result) {
           finish(unit.key, result);
           trainedHere = true;

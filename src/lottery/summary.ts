@@ -45,6 +45,8 @@ export const provenanceSchema = z.object({
   onnxruntime: z.string(),
   /** with --sparse-kernels: whether the unit trained with the sparse MLP step or the dense one */
   kernels: z.enum(['sparse', 'dense']).optional(),
+  /** level 0 copied from another run with the same level-0 key (lottery/share-level0.ts) */
+  sharedFrom: z.object({ run: z.string(), level0Key: z.string() }).optional(),
 });
 
 /**

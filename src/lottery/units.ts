@@ -4,12 +4,11 @@
  * one), save its weights, and record its result — unless the lease was lost meanwhile, in which case
  * the unit is left to the process that took it over.
  */
-import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { BatchSampler } from '../data/index.js';
 import type { TrainingEngine } from '../engine/engine.js';
 import { type Masks, type PrunableLayer, fullMasks, sparsityReport } from '../prune/index.js';
-import { type Lease, type Run, readTensorFile } from '../store/index.js';
+import type { Lease, Run } from '../store/index.js';
 import { collapsedToChance } from '../train/collapse.js';
 import { DivergedError } from '../train/callbacks.js';
 import type { TrainData } from '../train/data.js';
@@ -31,6 +30,7 @@ import { type Retraining, type UnitContext, type WeightSet, trialKey } from './t
 import { beforeRetrainingAccuracy } from './before-retraining.js';
 import {
   checkpointKernels,
+  intact,
   loadWeights,
   removeCheckpoint,
   resumableCheckpoint,
@@ -366,17 +366,6 @@ export function retrainingOf(config: LotteryConfig, level: number): Retraining {
 /** What to change when a unit collapses to chance. */
 export const COLLAPSE_FIX =
   'A learning rate too high for the optimizer is the usual cause: lower --lr (or shorten --warmup).';
-
-/** Whether a tensor file is present and passes its checksum. */
-function intact(path: string): boolean {
-  if (!existsSync(path)) return false;
-  try {
-    readTensorFile(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function fractionKept(masks: Masks, layers: PrunableLayer[]): number {
   const kept = [...masks.values()].reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0);

@@ -5,11 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import type { Masks, PrunableLayer } from '../prune/index.js';
-import { loadTensors, readJson, saveTensors, TensorFileError } from '../store/index.js';
+import { loadTensors, readJson, readTensorFile, saveTensors, TensorFileError } from '../store/index.js';
 import { loadTrainCheckpoint, removeTrainCheckpoint, saveTrainCheckpoint } from '../train/checkpoint.js';
 import type { TrainCheckpoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import type { WeightSet } from './types.js';
+
+/** Whether a tensor file is present and passes its checksum. */
+export function intact(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    readTensorFile(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function saveWeights(path: string, set: WeightSet): void {
   const tensors = new Map<string, Float32Array>();

@@ -16,6 +16,7 @@ import { RETRAIN_SETTINGS } from './retrain-settings.js';
 import { SLIMMING_SETTINGS } from './slimming-settings.js';
 import { DENSITY_SETTINGS } from './density-settings.js';
 import { SNAPSHOT_SETTINGS } from './snapshot-settings.js';
+import { SHARE_SETTINGS } from './share-settings.js';
 import { WARMUP_SETTINGS } from './warmup-settings.js';
 import { trainingExamples, whenDataset, whenModel, whenNotEmpty, whenSetting } from './rules.js';
 import { DURATION_KEYS, type Duration, type DurationKey } from './durations.js';
@@ -446,6 +447,7 @@ export const LOTTERY_SETTINGS = {
     affectsResults: false,
   }),
   ...ENGINE_SETTINGS,
+  ...SHARE_SETTINGS,
 } as const;
 
 /**

@@ -31,9 +31,14 @@ export function tempPathFor(path: string): string {
 /**
  * Atomically replaces `path` with `data` (a string is written as UTF-8; an array of chunks is
  * written in order without concatenating). Creates the parent directory if needed. On failure the
- * temporary file is removed and `path` is untouched.
+ * temporary file is removed and `path` is untouched. `verify` checks the written temporary file (by
+ * its path) before it takes `path`'s place, throwing to keep `path` as it was (a verified copy).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  options: { verify?: (writtenPath: string) => void } = {},
+): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = tempPathFor(path);
@@ -49,6 +54,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    options.verify?.(tmp);
     renameSync(tmp, path);
   } catch (error) {
     if (fd !== undefined) {

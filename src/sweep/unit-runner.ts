@@ -5,6 +5,7 @@
  * The unit is trained under its lease, exactly as `ticketlab lottery` trains it (lottery/units.ts),
  * so several processes, sweeps and plain lottery commands can share a run store.
  */
+import { adoptSharedLevel0 } from '../lottery/share-level0.js';
 import { TrainingEngine } from '../engine/engine.js';
 import type { LotteryConfig } from '../lottery/config.js';
 import { buildPlan } from '../lottery/plan.js';
@@ -82,7 +83,16 @@ export class UnitRunner {
         index: unit.index,
         total: plan.units.length,
       };
-      const result = await p.worker.train(unit, lease, info);
+      // level 0 copied from another run with the same level-0 settings when one has it (lottery/share-level0.ts)
+      const shared = adoptSharedLevel0({
+        theta0: () => p.worker.theta0(unit.trial, unit.seed),
+        run: p.run,
+        config: job.config,
+        unit,
+        threads: p.engine.threads,
+        lease,
+      });
+      const result = shared ?? (lease.lost ? null : await p.worker.train(unit, lease, info));
       if (!result) return { status: 'lost' };
       // the same summary.json as `ticketlab lottery` writes: threads and versions from the units' provenance
       writeRunSummary(p.run, job.config, plan.byKey, { trainedHere: true, labels: job.labels });

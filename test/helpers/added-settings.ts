@@ -29,6 +29,8 @@ export const ADDED_TOP: Record<string, unknown> = {
   saveWeightsAt: [],
   maskFrom: 'final',
   earlyBirdStop: undefined,
+  // level-0 sharing between runs (how a run is computed, not part of its identity)
+  shareLevel0: true,
 };
 
 /**

@@ -15,6 +15,7 @@ import { executeLottery } from '../../experiments/execute.js';
 import { lotteryReporter } from '../progress.js';
 import { INPUT_SETTINGS } from '../../spec/settings.js';
 import { settingOption } from '../settings-options.js';
+import { SHARE_SETTINGS } from '../../spec/share-settings.js';
 import { parseNumber } from './lottery.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import { reproduceSupermask } from './supermask.js';
@@ -33,6 +34,8 @@ interface ReproduceOptions {
   report: boolean;
   workers?: number;
   smooth?: number;
+  /** null: not given (sharing on); false: --no-share-level0 */
+  shareLevel0?: boolean | null;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -81,6 +84,7 @@ export function registerReproduceCommand(program: Command): void {
     .addOption(dataDirOption())
     .option('--runs-dir <dir>', 'runs directory (default: $TICKETLAB_RUNS or ./runs)')
     .addOption(settingOption(INPUT_SETTINGS.threads))
+    .addOption(settingOption(SHARE_SETTINGS.shareLevel0))
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .option('--no-report', 'only run the experiments')
     .option(
@@ -115,7 +119,9 @@ export function registerReproduceCommand(program: Command): void {
       const summaries: RunSummary[] = [];
       for (const r of runs) {
         if (r.labels.standIn) process.stderr.write(`${r.name}: ${r.labels.standIn}\n`);
-        const config = resolveConfig(r.request);
+        const config = resolveConfig(
+          o.shareLevel0 === false ? { ...r.request, shareLevel0: false } : r.request,
+        );
         summaries.push(
           await executeLottery(config, {
             runsDir: o.runsDir,
