@@ -137,7 +137,7 @@ test('the quick preset’s runs, shrunk, run end to end into study.md with its f
       [undefined, 0, 1, 2, 3],
     );
     assert.equal(Math.round(lottery90[4].fraction * 100), 10);
-    // every run trains the same dense network: 7 level-0 units, bit-identical
+    // every run starts from the same dense network: 7 level-0 units, bit-identical (2 trained, 5 copied)
     const dense = points.filter((p) => p.level === 0);
     assert.equal(dense.length, 7);
     assert.equal(new Set(dense.map((p) => p.final)).size, 1);
@@ -155,7 +155,12 @@ test('the quick preset’s runs, shrunk, run end to end into study.md with its f
     assert.match(md, /What the quick scale can and cannot show/);
     // one-shot 1 + 3, lottery 3 × (1 + 4), Renda 3 × (1 + 2) here (5 levels in the preset)
     assert.match(md, /28 units in 7 runs/);
-    assert.match(md, /7 runs each trained the dense network at level 0 .*agree/);
+    // level-0 sharing: experiments 1 and 2 (k = 0) share one dense unit, Renda's runs (k = 5) another
+    assert.match(
+      md,
+      /7 runs start from a dense network at level 0 .*agree\); 5 of those level-0 units were copied/,
+    );
+    assert.equal(summaries.flatMap((s) => s.results).filter((r) => r.provenance?.sharedFrom).length, 5);
     for (const id of ['one-shot', 'lottery', 'renda']) {
       assert.ok(existsSync(join(root, 'report', 'figures', `study-${id}.svg`)), id);
       assert.ok(existsSync(join(root, 'report', 'figures', `study-${id}.png`)), id);

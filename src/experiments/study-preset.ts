@@ -15,8 +15,10 @@
  * and early-bird tickets) needs the retraining of slimmed networks and is not in the preset yet: it is
  * the `slimming` entry of STUDY_EXPERIMENTS, with no runs.
  *
- * Every run trains the same dense network at level 0 (same model, data, seed and schedule): at one
- * trial that is 7 dense trainings of one configuration, which level-0 sharing between runs would make 1.
+ * Every run starts from the same dense network at level 0 (same model, data, seed and schedule). With
+ * level-0 sharing (lottery/share-level0.ts) it is trained twice per trial, not 7 times: once for
+ * experiments 1 and 2 (θ₀ resets, k = 0) and once for Renda's runs, whose θ_k at k = T/16 is part of
+ * what level 0 stores.
  */
 import type { LotteryRequest } from '../lottery/resolve.js';
 import { UserError } from '../util/errors.js';
@@ -201,7 +203,7 @@ export const STUDY_PRESETS: Record<string, Preset> = {
       `${QUICK_ITERATIONS} iterations per unit instead of ${PAPER_ITERATIONS.toLocaleString('en-US')} (160 epochs), ` +
       'the lr drops at 1/2 and 3/4 of them (the study: epochs 80 and 120 of 160), evaluation at the middle and end, ' +
       'validation on 1,000 held-out examples; Renda at his 80/41/21/10.7% remaining in 4 iterative levels ' +
-      '(--densities) instead of 10 levels of 20%; 1 trial; 34 units, about an hour on 2 quiet cores (estimated ' +
+      '(--densities) instead of 10 levels of 20%; 1 trial; 34 units (29 trained, 5 dense ones shared), about an hour on 2 quiet cores (estimated ' +
       'from one measured unit: README)',
     runs: studyRuns,
   },

@@ -187,6 +187,10 @@ function section(
  * Writes study.md (tables, figures, notes) and its CSV, SVG and PNG files into `out` when some of
  * `summaries` are runs of the preset; returns the page's path, or null.
  */
+/** Level-0 units a run copied from another run (provenance.sharedFrom) instead of training them. */
+const copiedLevel0 = (runs: readonly RunSummary[]) =>
+  runs.flatMap((s) => s.results).filter((r) => r.level === 0 && r.provenance?.sharedFrom).length;
+
 export async function writeStudyReport(
   summaries: readonly RunSummary[],
   out: string,
@@ -272,8 +276,9 @@ export async function writeStudyReport(
     '## Units',
     '',
     `${runs.reduce((n, s) => n + s.results.length, 0)} units in ${runs.length} runs.`,
-    `${dup.runs} runs each trained the dense network at level 0 with the same training settings ` +
-      `(their level-0 final test accuracies ${dup.agree ? 'agree' : 'differ'}); sharing level 0 between runs would train it once.`,
+    `${dup.runs} runs start from a dense network at level 0 (their level-0 final test accuracies ` +
+      `${dup.agree ? 'agree' : 'differ'}); ${copiedLevel0(runs)} of those level-0 units were copied from another ` +
+      'run with the same level-0 key (README: "Sharing level 0 between runs"), the rest trained.',
     '',
   ].join('\n');
   const path = join(out, 'study.md');
