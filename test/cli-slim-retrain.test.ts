@@ -117,18 +117,18 @@ test('slim --retrain trains the slimmed network as its own run, exports it, read
   assert.equal(scratch.beforeRetraining.testAccuracy, result.beforeRetraining.testAccuracy);
 
   // ticketlab report on the directory of such runs: one table row each, and the curves' figure
-  const out = join(tmp, 'slim-report');
-  const report = cli(['report', join(runs, 'slim'), '--out', out]);
+  const reportDir = join(tmp, 'slim-report');
+  const report = cli(['report', join(runs, 'slim'), '--out', reportDir]);
   assert.equal(report.status, 0, report.stderr);
   assert.match(report.stdout, /report of 3 retrained slimmed networks: .*slim-retrain\.md/);
-  const md = readFileSync(join(out, 'slim-retrain.md'), 'utf8');
+  const md = readFileSync(join(reportDir, 'slim-retrain.md'), 'utf8');
   assert.equal(md.match(/^\| vgg11-slimpets-slim0\.5-(slimmed|scratch)-/gm)?.length, 3, md);
   assert.match(md, /\| 1,375 \/ 2,752 \|/);
   assert.match(
     md,
     new RegExp(`\\| ${(100 * result.beforeRetraining.testAccuracy).toFixed(2)}% \\| slimmed \\| 6 \\|`),
   );
-  assert.ok(existsSync(join(out, 'slim-retrain-curves.svg')));
+  assert.ok(existsSync(join(reportDir, 'slim-retrain-curves.svg')));
   assert.equal(slimRuns(runs).length, 3);
 });
 

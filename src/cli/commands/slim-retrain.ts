@@ -42,6 +42,15 @@ export function addRetrainOptions(cmd: Command): Command {
       ).choices([...RETRAIN_FROM]),
     );
   for (const s of retrainSettings()) cmd.addOption(settingOption(s));
+  cmd.addHelpText(
+    'after',
+    '\nWith --retrain, a training setting not given is the source run’s, not the model default shown above ' +
+      '(except --bn-l1: 0, and --seed: the trial’s). The model, data, split and normalization are the ' +
+      'source run’s; the retrained network is written to --out, default <slim run>/retrained.onnx.\n\nExamples:\n' +
+      '  ticketlab slim runs/vgg11-… --ratio 0.5 --out vgg11-slim50.onnx\n' +
+      '  ticketlab slim runs/preresnet20-… --ratio 0.5 --retrain --iterations 160ep --milestones 80ep,120ep\n' +
+      '  ticketlab slim runs/preresnet20-… --ratio 0.5 --retrain --retrain-from scratch',
+  );
   return cmd
     .addOption(dataDirOption())
     .option('--runs-dir <dir>', 'where run directories go (default: $TICKETLAB_RUNS or ./runs)')
