@@ -19,6 +19,20 @@ export {
   type SupermaskSettings,
 } from './experiments/learned-supermask.js';
 export { supermaskModel, type SupermaskModelOptions } from './models/supermask.js';
+// a slimmed network (channels removed physically) retrained as a run of its own under <runs>/slim
+export {
+  RETRAIN_FROM,
+  RETRAIN_SETTING_KEYS,
+  type RetrainFrom,
+  type SlimRetrainConfig,
+  type SlimRetrainRequest,
+  type SlimRetrainResult,
+  type SlimRetrainRun,
+  retrainConfig,
+  retrainSlim,
+  slimEngine,
+  slimRetrainIdentity,
+} from './experiments/slim-retrain.js';
 export {
   presetNamed,
   presetRuns,

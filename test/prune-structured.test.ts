@@ -6,10 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import ort from 'onnxruntime-node';
 import { TrainingEngine } from '../src/engine/engine.js';
-import { exportWeights } from '../src/engine/export.js';
-import { initialValues } from '../src/engine/init.js';
 import { conv2, preresnet20Bottleneck, resnet20, vgg11 } from '../src/models/index.js';
 import type { Model } from '../src/models/types.js';
 import {
@@ -27,37 +24,8 @@ import {
 } from '../src/prune/structured/index.js';
 import { gatherChannels } from '../src/graph/ops.js';
 import { gradCheck } from './helpers/gradcheck.js';
+import { logits, randomWeights } from './helpers/channel-weights.js';
 import { Rng } from '../src/util/rng.js';
-
-/** Random weights with BN γ of both signs, β ≠ 0 and running statistics ≠ (0, 1): masking must matter. */
-function randomWeights(structure: ChannelStructure, seed: number): WeightMaps {
-  const rng = new Rng(seed);
-  const weights = new Map(
-    structure.params.map((p) => {
-      const v = initialValues(p, seed);
-      if (p.role === 'bn_scale' || p.role === 'bn_shift')
-        for (let i = 0; i < v.length; i++) v[i] = rng.float() * 2 - 1;
-      return [p.name, v];
-    }),
-  );
-  const buffers = new Map(
-    structure.buffers.map((b) => {
-      const n = b.shape.reduce((a, c) => a * c, 1);
-      const v = Float32Array.from({ length: n }, () =>
-        b.name.endsWith('var') ? 0.5 + rng.float() : rng.float() - 0.5,
-      );
-      return [b.name, v];
-    }),
-  );
-  return { weights, buffers };
-}
-
-async function logits(model: Model, w: WeightMaps, x: Float32Array, batch: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(exportWeights(model, w.weights, w.buffers));
-  const out = await session.run({ input: new ort.Tensor('float32', x, [batch, ...model.inputShape]) });
-  await session.release();
-  return out.logits.data as Float32Array;
-}
 
 const sizeOfAll = (m: Map<string, Float32Array>) => [...m.values()].reduce((s, v) => s + v.length, 0);
 

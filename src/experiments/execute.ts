@@ -7,6 +7,7 @@ import { loadDataset } from '../data/index.js';
 import { TrainingEngine } from '../engine/engine.js';
 import { calibratedTimings } from '../engine/calibrate.js';
 import { mlpLayers } from '../engine/compact.js';
+import type { Model } from '../models/types.js';
 import { type LotteryConfig, isPrunable, lotteryConfigSchema } from '../lottery/config.js';
 import { type LotteryReporter, runLottery } from '../lottery/procedure.js';
 import { defaultContext, modelEntry, resultSettings, runIdentity } from '../lottery/resolve.js';
@@ -60,13 +61,10 @@ export function openRunFor(store: RunStore, name: string, config: LotteryConfig)
   return store.openRun(name, identity, config);
 }
 
-/** The data, model and engine a run of `config` trains with (the caller releases the engine). */
-export async function setUpTraining(
-  config: LotteryConfig,
-  opts: { dataDir?: string; threads: number },
-): Promise<{ data: TrainData; engine: TrainingEngine }> {
-  const loaded = await loadDataset(config.dataset, { dataDir: opts.dataDir });
-  const data = await prepareData(
+/** The data a run of `config` trains and evaluates on: its splits, normalization and augmentation. */
+export async function loadTrainData(config: LotteryConfig, dataDir?: string): Promise<TrainData> {
+  const loaded = await loadDataset(config.dataset, { dataDir });
+  return prepareData(
     config.dataset,
     {
       validationSize: config.validationSize,
@@ -77,13 +75,26 @@ export async function setUpTraining(
     },
     loaded,
   );
-  const model = modelEntry(config.model).create({
+}
+
+/** The network a run of `config` trains (its classes are the dataset's). */
+export function buildRunModel(config: LotteryConfig, classes: number): Model {
+  return modelEntry(config.model).create({
     inputShape: config.inputShape,
-    classes: data.classes,
+    classes,
     init: { kind: config.init },
     dropout: config.dropout,
     bnInit: config.bnInit,
   });
+}
+
+/** The data, model and engine a run of `config` trains with (the caller releases the engine). */
+export async function setUpTraining(
+  config: LotteryConfig,
+  opts: { dataDir?: string; threads: number },
+): Promise<{ data: TrainData; engine: TrainingEngine }> {
+  const data = await loadTrainData(config, opts.dataDir);
+  const model = buildRunModel(config, data.classes);
   const sparseKernels = config.sparseKernels ?? 'off';
   let crossover;
   if (sparseKernels !== 'off') {

@@ -29,6 +29,7 @@ import { removeTrainCheckpoint, saveTrainCheckpoint } from '../train/checkpoint.
 import type { TrainCheckpoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { setUpTraining } from './execute.js';
+import { leaseUnit, readBackUnit } from './single-unit-run.js';
 import {
   SUPERMASK_DEFAULTS,
   type SupermaskResult,
@@ -168,35 +169,11 @@ export async function learnSupermask(
 }
 
 /** The recorded result if its record and scores file are intact; a damaged one is named. */
-function readBack(run: Run, notify?: (message: string) => void): SupermaskResult | undefined {
-  if (!run.isDone(SUPERMASK_UNIT)) return undefined;
-  const check = run.checkUnit(SUPERMASK_UNIT);
-  if (check.problems.length === 0) return run.result<SupermaskResult>(SUPERMASK_UNIT);
-  notify?.(`${run.dir} is recorded as done but ${check.problems.join('; ')}: it is computed again`);
-  return undefined;
-}
+const readBack = (run: Run, notify?: (message: string) => void) =>
+  readBackUnit<SupermaskResult>(run, SUPERMASK_UNIT, notify);
 
 /** The unit's lease, waiting while a live process holds it; null if that process finished the run. */
-async function leaseOf(run: Run, opts: LearnSupermaskOptions): Promise<Lease | null> {
-  let told = false;
-  for (;;) {
-    const lease = run.tryLease(SUPERMASK_UNIT);
-    if (lease) {
-      if (!readBack(run)) return lease;
-      lease.release(); // finished by the other process meanwhile
-      return null;
-    }
-    if (!told) {
-      const s = run.leaseState(SUPERMASK_UNIT);
-      const holder =
-        s.state === 'free' || !s.info ? 'another process' : `pid ${s.info.pid} on ${s.info.hostname}`;
-      opts.notify?.(`${holder} is computing ${run.dir}: waiting for it`);
-      told = true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 2000));
-    if (readBack(run)) return null;
-  }
-}
+const leaseOf = (run: Run, opts: LearnSupermaskOptions) => leaseUnit(run, SUPERMASK_UNIT, opts);
 
 /** checkpoint.json's thread count and mask-noise seed, if it is readable. */
 function checkpointMeta(dir: string): { threads?: number; noiseSeed?: number } {

@@ -20,6 +20,7 @@ import {
 } from '../../report/index.js';
 import { writeGradualReport } from '../../report/gradual.js';
 import { writeEarlyBirdReport } from '../../report/early-bird.js';
+import { readSlimRetrainRun, slimRetrainDirs, writeSlimRetrainReport } from '../../report/slim-retrain.js';
 
 interface ReportOpts {
   out?: string;
@@ -145,7 +146,12 @@ function parsePaper(value: string): PaperReference | null | undefined {
 
 async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
   const paperReference = parsePaper(opts.paper);
-  const dirs = [...new Set(args.flatMap(resolveRunDirs))];
+  // retrained slimmed networks (<runs>/slim) get a table of their own; an argument may name only them
+  const slimDirs = [...new Set(args.flatMap((a) => slimRetrainDirs(resolve(a))))];
+  const dirs = [...new Set(args.flatMap((a) => lotteryRunDirs(a, slimDirs.length > 0)))].filter(
+    (d) => !slimDirs.includes(d),
+  );
+  if (dirs.length === 0 && slimDirs.length > 0) return slimOnlyReport(slimDirs, opts.out);
   const summaries: RunSummary[] = dirs.map(readRunSummary);
   const outDir = resolve(opts.out ?? defaultOutDir(summaries));
   if (existsSync(outDir) && !isDir(outDir)) {
@@ -186,6 +192,32 @@ async function reportAction(args: string[], opts: ReportOpts): Promise<void> {
   if (gradual) console.log(`  pruning during training: ${gradual}`);
   const earlyBird = await writeEarlyBirdReport(summaries, outDir);
   if (earlyBird) console.log(`  early-bird tickets: ${earlyBird}`);
+  const slim = await writeSlimRetrainReport(slimDirs.map(readSlimRetrainRun), outDir);
+  if (slim) console.log(`  retrained slimmed networks: ${slim}`);
+}
+
+/** The lottery runs an argument names; none, rather than an error, when it names retrained-slim runs. */
+function lotteryRunDirs(arg: string, slimRunsFound: boolean): string[] {
+  try {
+    return resolveRunDirs(arg);
+  } catch (error) {
+    if (slimRunsFound && slimRetrainDirs(resolve(arg)).length > 0) return [];
+    throw error;
+  }
+}
+
+/** A report of retrained slimmed networks only: into the run's report/, or <runs>/reports/slim-retrain. */
+async function slimOnlyReport(slimDirs: string[], out?: string): Promise<void> {
+  const outDir = resolve(
+    out ??
+      (slimDirs.length === 1
+        ? join(slimDirs[0], 'report')
+        : join(dirname(dirname(slimDirs[0])), 'reports', 'slim-retrain')),
+  );
+  const path = await writeSlimRetrainReport(slimDirs.map(readSlimRetrainRun), outDir);
+  console.log(
+    `report of ${slimDirs.length} retrained slimmed network${slimDirs.length === 1 ? '' : 's'}: ${path}`,
+  );
 }
 
 export function registerReportCommand(program: Command): void {

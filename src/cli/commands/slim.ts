@@ -19,6 +19,7 @@ import { isDurationString } from '../../spec/durations.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
+import { addRetrainOptions, retrainAction, retrainRequested } from './slim-retrain.js';
 
 interface SlimOptions {
   ratio: number;
@@ -55,8 +56,7 @@ function parseWeightsChoice(raw: string): UnitWeightsChoice['weights'] {
 const count = (n: number) => n.toLocaleString('en-US');
 
 export function registerSlimCommand(program: Command): void {
-  program
-    .command('slim <run-dir>')
+  addRetrainOptions(program.command('slim <run-dir>'))
     .description(
       'Remove the fraction --ratio of the channels of a trained network of a run (network slimming: the ' +
         'smallest BatchNorm |γ| under one global threshold, or the smallest conv filter L1 norms per layer), ' +
@@ -94,7 +94,8 @@ export function registerSlimCommand(program: Command): void {
       '--out <file>',
       'output file (default: <run-dir>/export/trial<t>-level<ll>-<condition>-<weights>-slim<p>.onnx)',
     )
-    .action(async (runDir: string, o: SlimOptions) => {
+    .action(async (runDir: string, o: SlimOptions & Record<string, unknown>) => {
+      if (retrainRequested(o)) return retrainAction(runDir, o);
       if (!(o.ratio < 1))
         throw new UserError(
           `--ratio ${o.ratio} would remove every channel`,

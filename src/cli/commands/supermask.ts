@@ -35,7 +35,8 @@ interface SupermaskOptions {
   json: boolean;
 }
 
-function progress(label: string, iterations: number) {
+/** A progress line on stderr every 100 iterations and at the end (rewritten in place on a terminal). */
+export function progress(label: string, iterations: number) {
   const tty = process.stderr.isTTY;
   return (iteration: number, loss: number) => {
     if (iteration % 100 !== 0 && iteration !== iterations) return;

@@ -1,0 +1,41 @@
+/**
+ * Runs of one unit kept beside the lottery runs (learned supermasks, retrained slimmed networks): the
+ * unit's recorded result read back after its files are checked, and its lease, waited for while
+ * another live process holds it. Both kinds of run go through these, so they behave alike.
+ */
+import type { Lease, Run } from '../store/index.js';
+
+/** The recorded result of `unit` if its record and files are intact; a damaged one is named. */
+export function readBackUnit<T>(run: Run, unit: string, notify?: (message: string) => void): T | undefined {
+  if (!run.isDone(unit)) return undefined;
+  const check = run.checkUnit(unit);
+  if (check.problems.length === 0) return run.result<T>(unit);
+  notify?.(`${run.dir} is recorded as done but ${check.problems.join('; ')}: it is computed again`);
+  return undefined;
+}
+
+/** The unit's lease, waiting while a live process holds it; null if that process finished the run. */
+export async function leaseUnit(
+  run: Run,
+  unit: string,
+  opts: { notify?: (message: string) => void; pollMs?: number },
+): Promise<Lease | null> {
+  let told = false;
+  for (;;) {
+    const lease = run.tryLease(unit);
+    if (lease) {
+      if (!readBackUnit(run, unit)) return lease;
+      lease.release(); // finished by the other process meanwhile
+      return null;
+    }
+    if (!told) {
+      const s = run.leaseState(unit);
+      const holder =
+        s.state === 'free' || !s.info ? 'another process' : `pid ${s.info.pid} on ${s.info.hostname}`;
+      opts.notify?.(`${holder} is computing ${run.dir}: waiting for it`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 2000));
+    if (readBackUnit(run, unit)) return null;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Retraining a physically slimmed network (network slimming's --refine, Early-Bird's main_c): the
+ * thinner dense network `slimNetwork` rebuilt from a trained unit is trained further from its surviving
+ * weights (`slimmed`), or from a fresh initialization of the thin architecture (`scratch`). The
+ * training settings are the settings table's: the source run's own, with the ones given replacing them.
+ * This file derives those settings and trains; storing, checkpointing and resuming is slim-retrain.ts.
+ */
+import { TrainingEngine } from '../engine/engine.js';
+import type { ModelCost } from '../engine/cost.js';
+import { type LotteryConfig, type LotteryRequest, isPrunable, trialSeed } from '../lottery/config.js';
+import { CONFIG_LEAVES, resolveConfig } from '../lottery/resolve.js';
+import type { SlimmedNetwork } from '../prune/structured/index.js';
+import { getPath } from '../spec/table.js';
+import type { TrainData } from '../train/data.js';
+import { makeSampler } from '../train/data.js';
+import { type EvalPoint, type TrainCheckpoint, train } from '../train/trainer.js';
+import { UserError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+
+export const RETRAIN_FROM = ['slimmed', 'scratch'] as const;
+/** slimmed: the surviving trained weights (fine-tuning the thin network); scratch: a fresh init of it. */
+export type RetrainFrom = (typeof RETRAIN_FROM)[number];
+
+/**
+ * The settings a retraining may change (by their settings-table keys; `ticketlab slim --retrain` takes
+ * their flags). The model, dataset, data split and normalization stay the source run's: the slimmed
+ * weights were trained on them.
+ */
+export const RETRAIN_SETTING_KEYS = [
+  'iterations',
+  'evalEvery',
+  'learningRate',
+  'optimizer',
+  'weightDecay',
+  'momentum',
+  'nesterov',
+  'warmup',
+  'warmupFrom',
+  'milestones',
+  'gamma',
+  'batchSize',
+  'augment',
+  'trainEvalSize',
+  'init',
+  'bnL1',
+  'seed',
+  'checkpointEvery',
+  'threads',
+] as const;
+
+/** Config paths (first part) taken from the source run when not given: how it was trained. */
+const CARRIED = new Set([
+  'optimizer',
+  'learningRate',
+  'schedule',
+  'batchSize',
+  'iterations',
+  'evalEvery',
+  'validationSize',
+  'splitSeed',
+  'normalization',
+  'augment',
+  'trainEvalSize',
+  'dropout',
+  'init',
+  'bnInit',
+  'divergenceLoss',
+  'checkpointEvery',
+]);
+
+/**
+ * The configuration a slimmed network of trial `trial` of `source` retrains with: the source run's
+ * training settings, the `given` ones (settings-table keys) replacing them, seed the trial's unless
+ * given, one training (levels 0), no BatchNorm penalty nor early-bird recording unless given.
+ */
+export function retrainConfig(
+  source: LotteryConfig,
+  trial: number,
+  given: Partial<LotteryRequest>,
+  retrainFrom: RetrainFrom,
+): LotteryConfig {
+  const unknown = Object.keys(given).filter(
+    (k) =>
+      (given as Record<string, unknown>)[k] !== undefined &&
+      !(RETRAIN_SETTING_KEYS as readonly string[]).includes(k),
+  );
+  if (unknown.length)
+    throw new UserError(
+      `retraining a slimmed network takes its model, data and split from the source run; ${unknown.join(', ')} cannot be set`,
+      `leave ${unknown.join(', ')} out (retraining settings: ${RETRAIN_SETTING_KEYS.join(', ')})`,
+    );
+  if (given.init !== undefined && retrainFrom !== 'scratch')
+    throw new UserError(
+      `--init ${given.init} draws a fresh initialization, and --retrain-from ${retrainFrom} starts from the slimmed weights`,
+      'add --retrain-from scratch, or leave --init out',
+    );
+  const request: Record<string, unknown> = {
+    model: source.model,
+    dataset: source.dataset,
+    levels: 0,
+    seed: trialSeed(source, trial),
+  };
+  const kindChanged = given.optimizer !== undefined && given.optimizer !== source.optimizer.kind;
+  for (const leaf of CONFIG_LEAVES) {
+    if (!CARRIED.has(leaf.path[0])) continue;
+    // another optimizer: its own momentum, betas and so on (weight decay carries over)
+    if (kindChanged && leaf.path[0] === 'optimizer' && leaf.path[1] !== 'weightDecay') continue;
+    const value = getPath(source, leaf.path);
+    if (value !== undefined) request[leaf.setting.key] = structuredClone(value);
+  }
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) request[k] = v;
+  // the rule of a warmup start applies only with a warmup (the source may record its former rule)
+  if (request.warmup === 0 && given.warmupFrom === undefined) delete request.warmupFrom;
+  return resolveConfig(request as LotteryRequest);
+}
+
+export interface SlimRetrainResult {
+  model: string;
+  dataset: string;
+  retrainFrom: RetrainFrom;
+  seed: number;
+  iterations: number;
+  /** Channels kept of all removable ones, and per group. */
+  channels: { kept: number; total: number };
+  groups: { name: string; channels: number; kept: number }[];
+  /** The wide network and the thin one: parameters and multiply-adds per example. */
+  before: Pick<ModelCost, 'parameters' | 'flops'>;
+  after: Pick<ModelCost, 'parameters' | 'flops'>;
+  /** The slimmed network (the surviving trained weights) before any retraining. */
+  beforeRetraining: { validationAccuracy: number; testAccuracy: number; testLoss: number };
+  /** Validation and test accuracy during retraining. */
+  curve: EvalPoint[];
+  finalTestAccuracy: number;
+  /** The highest test accuracy of the curve (what network slimming and Early-Bird report). */
+  bestTestAccuracy: number;
+  /** Test accuracy at the minimum validation loss (the project's early-stopping rule). */
+  earlyStopIteration: number;
+  testAccuracyAtEarlyStop: number;
+  wallSeconds: number;
+  threads: number;
+}
+
+/**
+ * An engine for the thin network with its starting weights: the slimmed ones (their BatchNorm
+ * statistics included), or a fresh initialization from `config.seed`; a fresh optimizer either way.
+ * The caller releases it.
+ */
+export async function slimEngine(
+  config: LotteryConfig,
+  slim: SlimmedNetwork,
+  retrainFrom: RetrainFrom,
+  threads: number,
+): Promise<TrainingEngine> {
+  const engine = await TrainingEngine.create(slim.model, {
+    batchSize: config.batchSize,
+    optimizer: config.optimizer,
+    threads,
+    masked: (decl) => isPrunable(config, decl),
+    ...(config.bnL1 > 0 ? { bnL1: config.bnL1 } : {}),
+  });
+  startFrom(engine, config, slim, retrainFrom);
+  return engine;
+}
+
+function startFrom(
+  engine: TrainingEngine,
+  config: LotteryConfig,
+  slim: SlimmedNetwork,
+  retrainFrom: RetrainFrom,
+): void {
+  if (retrainFrom === 'scratch') engine.initialize(config.seed);
+  else engine.setWeights(slim.weights.weights, slim.weights.buffers);
+  engine.resetOptimizer();
+  engine.setDropoutSeed(Rng.derive(config.seed, 'dropout', 'slim-retrain').uint32());
+}
+
+export interface SlimTrainOptions {
+  threads: number;
+  onProgress?: (iteration: number, loss: number, iterations: number) => void;
+  checkpointing?: {
+    every: number;
+    save(checkpoint: TrainCheckpoint): void;
+    /** Continue from this checkpoint (same result as an uninterrupted run). */
+    resume?: TrainCheckpoint;
+  };
+}
+
+/** Retrains the slimmed network; returns the result and the final weights and buffers. */
+export async function trainSlimmed(
+  config: LotteryConfig,
+  slim: SlimmedNetwork,
+  retrainFrom: RetrainFrom,
+  data: TrainData,
+  opts: SlimTrainOptions,
+): Promise<{
+  result: SlimRetrainResult;
+  final: { weights: Map<string, Float32Array>; buffers: Map<string, Float32Array> };
+}> {
+  const engine = await slimEngine(config, slim, retrainFrom, opts.threads);
+  try {
+    // the slimmed network as it is, before retraining (its accuracy whichever start is trained)
+    if (retrainFrom === 'scratch') engine.setWeights(slim.weights.weights, slim.weights.buffers);
+    const val = await engine.evaluate(data.validation.x, data.validation.y, data.validation.count);
+    const test = await engine.evaluate(data.test.x, data.test.y, data.test.count);
+    startFrom(engine, config, slim, retrainFrom);
+    const sampler = makeSampler(data, config.batchSize, Rng.derive(config.seed, 'data-order').uint32());
+    const trained = await train(
+      engine,
+      data,
+      sampler,
+      {
+        iterations: config.iterations,
+        learningRate: config.learningRate,
+        schedule: config.schedule,
+        evalEvery: config.evalEvery,
+        checkpointEvery: opts.checkpointing?.every ?? 0,
+        divergenceLoss: config.divergenceLoss,
+      },
+      {
+        ...(opts.onProgress
+          ? { onProgress: (p) => opts.onProgress!(p.iteration, p.loss, p.iterations) }
+          : {}),
+        ...(opts.checkpointing ? { saveCheckpoint: opts.checkpointing.save } : {}),
+      },
+      opts.checkpointing?.resume,
+    );
+    const kept = slim.groups.reduce((a, g) => a + g.kept, 0);
+    const total = slim.groups.reduce((a, g) => a + g.channels, 0);
+    const result: SlimRetrainResult = {
+      model: config.model,
+      dataset: config.dataset,
+      retrainFrom,
+      seed: config.seed,
+      iterations: config.iterations,
+      channels: { kept, total },
+      groups: slim.groups,
+      before: { parameters: slim.before.parameters, flops: slim.before.flops },
+      after: { parameters: slim.after.parameters, flops: slim.after.flops },
+      beforeRetraining: {
+        validationAccuracy: val.accuracy,
+        testAccuracy: test.accuracy,
+        testLoss: test.loss,
+      },
+      curve: trained.curve,
+      finalTestAccuracy: trained.finalTestAccuracy,
+      bestTestAccuracy: Math.max(...trained.curve.map((c) => c.testAccuracy)),
+      earlyStopIteration: trained.earlyStopIteration,
+      testAccuracyAtEarlyStop: trained.testAccuracyAtEarlyStop,
+      wallSeconds: trained.wallSeconds,
+      threads: engine.threads,
+    };
+    return { result, final: { weights: engine.getWeights(), buffers: engine.getBuffers() } };
+  } finally {
+    await engine.release();
+  }
+}

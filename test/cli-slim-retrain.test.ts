@@ -1,0 +1,194 @@
+/**
+ * `ticketlab slim --retrain` end to end on a tiny run (a VGG-11 trained 7 iterations on an imported
+ * 16×16 image folder with network slimming's penalty): the slimmed network retrained as a run of its
+ * own under <runs>/slim — from the slimmed weights (its first evaluation is the slimmed network's
+ * accuracy) or from scratch; read back when done; other settings get another directory; killed with
+ * SIGKILL mid-training and run again, it resumes to bit-identical final weights; a retraining flag
+ * without --retrain, or --init with the slimmed start, gets one clear message.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { makeCaseFolder } from './helpers/image-folder.js';
+import { SLIM_FINAL_FILE, SLIM_RETRAIN_UNIT } from '../src/experiments/slim-retrain.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ticketlab-slim-retrain-'));
+const env = { ...process.env, CI: '1', XDG_CACHE_HOME: join(tmp, 'cache') };
+const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
+const cli = (args: string[]) => spawnSync(process.execPath, [...ENTRY, ...args], { encoding: 'utf8', env });
+let runDir = '';
+const slimRuns = (runs: string) =>
+  readdirSync(join(runs, 'slim'))
+    .filter((d) => !d.startsWith('.'))
+    .map((d) => join(runs, 'slim', d));
+// 15 training examples in batches of 15: one iteration per epoch
+const RETRAIN = ['--retrain', '--batch-size', '15', '--threads', '1', '--json'];
+
+before(async () => {
+  await makeCaseFolder(join(tmp, 'pets'), 24);
+  const imp = cli([
+    'datasets',
+    'import',
+    join(tmp, 'pets'),
+    '--name',
+    'slimpets',
+    '--labels',
+    'first-letter-case',
+    '--size',
+    '16',
+  ]);
+  assert.equal(imp.status, 0, imp.stderr);
+  const run = cli([
+    ...['lottery', '--model', 'vgg11', '--dataset', 'slimpets', '--levels', '0', '--iterations', '7'],
+    ...[
+      '--batch-size',
+      '15',
+      '--validation-size',
+      '4',
+      '--eval-every',
+      '7',
+      '--bn-l1',
+      '1e-4',
+      '--threads',
+      '1',
+    ],
+    ...['--runs-dir', join(tmp, 'runs')],
+  ]);
+  assert.equal(run.status, 0, run.stderr);
+  runDir = join(tmp, 'runs', readdirSync(join(tmp, 'runs'))[0]);
+});
+
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('slim --retrain trains the slimmed network as its own run, exports it, reads it back', async () => {
+  const runs = join(tmp, 'retrain-runs');
+  const args = ['slim', runDir, '--ratio', '0.5', ...RETRAIN, '--iterations', '6', '--eval-every', '3'];
+  const r = cli([...args, '--runs-dir', runs]);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.retrainFrom, 'slimmed');
+  assert.deepEqual(
+    result.curve.map((c: { iteration: number }) => c.iteration),
+    [0, 3, 6],
+  );
+  // from the slimmed weights: the first evaluation is the slimmed network before retraining
+  assert.equal(result.curve[0].testAccuracy, result.beforeRetraining.testAccuracy);
+  assert.deepEqual(result.channels, { kept: 1375, total: 2752 });
+  assert.ok(result.after.parameters < result.before.parameters / 2, JSON.stringify(result.after));
+  assert.ok(result.after.flops < result.before.flops / 2);
+  assert.equal(
+    result.bestTestAccuracy,
+    Math.max(...result.curve.map((c: { testAccuracy: number }) => c.testAccuracy)),
+  );
+  assert.ok(result.wallSeconds > 0);
+  const [dir] = slimRuns(runs);
+  assert.equal(result.dir, dir);
+  assert.match(dir, /vgg11-slimpets-slim0\.5-slimmed-[0-9a-f]{12}$/);
+  assert.ok(existsSync(join(dir, SLIM_RETRAIN_UNIT, SLIM_FINAL_FILE)));
+  // the exported thin network runs and has the thin network's parameters
+  assert.equal(result.onnx, join(dir, 'retrained.onnx'));
+  const session = await ort.InferenceSession.create(readFileSync(result.onnx));
+  const out = await session.run({
+    input: new ort.Tensor('float32', new Float32Array(2 * 3 * 16 * 16), [2, 3, 16, 16]),
+  });
+  assert.deepEqual(out.logits.dims, [2, 2]);
+  await session.release();
+
+  // done: read back, not trained again
+  const again = cli([...args, '--runs-dir', runs]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /done before: read back/);
+  assert.deepEqual(JSON.parse(again.stdout), result);
+
+  // other settings: other directories (a learning rate; the start)
+  const lr = cli([...args, '--lr', '0.01', '--runs-dir', runs]);
+  assert.equal(lr.status, 0, lr.stderr);
+  assert.notEqual(JSON.parse(lr.stdout).dir, dir);
+  const fresh = cli([...args, '--retrain-from', 'scratch', '--runs-dir', runs]);
+  assert.equal(fresh.status, 0, fresh.stderr);
+  const scratch = JSON.parse(fresh.stdout);
+  assert.equal(scratch.retrainFrom, 'scratch');
+  assert.notEqual(scratch.dir, dir);
+  // the slimmed network's accuracy before retraining is recorded whichever start is trained
+  assert.equal(scratch.beforeRetraining.testAccuracy, result.beforeRetraining.testAccuracy);
+
+  // ticketlab report on the directory of such runs: one table row each, and the curves' figure
+  const reportDir = join(tmp, 'slim-report');
+  const report = cli(['report', join(runs, 'slim'), '--out', reportDir]);
+  assert.equal(report.status, 0, report.stderr);
+  assert.match(report.stdout, /report of 3 retrained slimmed networks: .*slim-retrain\.md/);
+  const md = readFileSync(join(reportDir, 'slim-retrain.md'), 'utf8');
+  assert.equal(md.match(/^\| vgg11-slimpets-slim0\.5-(slimmed|scratch)-/gm)?.length, 3, md);
+  assert.match(md, /\| 1,375 \/ 2,752 \|/);
+  assert.match(
+    md,
+    new RegExp(`\\| ${(100 * result.beforeRetraining.testAccuracy).toFixed(2)}% \\| slimmed \\| 6 \\|`),
+  );
+  assert.ok(existsSync(join(reportDir, 'slim-retrain-curves.svg')));
+  assert.equal(slimRuns(runs).length, 3);
+});
+
+test('retraining flags without --retrain, and --init with the slimmed start, are refused with one message', () => {
+  const lr = cli(['slim', runDir, '--ratio', '0.5', '--lr', '0.1']);
+  assert.notEqual(lr.status, 0);
+  assert.match(lr.stderr, /--lr applies to retraining the slimmed network, and --retrain was not given/);
+  assert.match(lr.stderr, /add --retrain/);
+  assert.doesNotMatch(lr.stderr, /\n\s+at /); // no stack trace
+  const init = cli([
+    'slim',
+    runDir,
+    '--ratio',
+    '0.5',
+    '--retrain',
+    '--init',
+    'kaiming_normal',
+    '--runs-dir',
+    join(tmp, 'x'),
+  ]);
+  assert.notEqual(init.status, 0);
+  assert.match(init.stderr, /--init kaiming_normal draws a fresh initialization/);
+  assert.match(init.stderr, /--retrain-from scratch/);
+  assert.doesNotMatch(init.stderr, /\n\s+at /);
+});
+
+/** Starts a retraining and kills it (SIGKILL) once its first checkpoint is on disk. */
+async function killAtCheckpoint(args: string[], runs: string): Promise<void> {
+  const child = spawn(process.execPath, [...ENTRY, ...args], { env });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const timer = setInterval(() => {
+    const dirs = existsSync(join(runs, 'slim')) ? slimRuns(runs) : [];
+    if (dirs.some((d) => existsSync(join(d, SLIM_RETRAIN_UNIT, 'checkpoint.json')))) child.kill('SIGKILL');
+  }, 10);
+  await new Promise<void>((resolve, reject) =>
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      if (signal === 'SIGKILL') resolve();
+      else reject(new Error(`exited ${code} before it was killed: ${stderr}`));
+    }),
+  );
+}
+
+test('a retraining killed mid-training resumes to bit-identical final weights', async () => {
+  const args = ['slim', runDir, '--ratio', '0.3', ...RETRAIN, '--iterations', '120', '--eval-every', '60'];
+  const straight = join(tmp, 'straight');
+  const killed = join(tmp, 'killed');
+  const reference = cli([...args, '--runs-dir', straight, '--checkpoint-every', '0']);
+  assert.equal(reference.status, 0, reference.stderr);
+  await killAtCheckpoint([...args, '--checkpoint-every', '10', '--runs-dir', killed], killed);
+  const [dir] = slimRuns(killed);
+  assert.ok(!existsSync(join(dir, SLIM_RETRAIN_UNIT, 'result.json')), 'killed before the end');
+  const resumed = cli([...args, '--checkpoint-every', '10', '--runs-dir', killed]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const at = Number(/resuming at iteration (\d+)/.exec(resumed.stderr)?.[1]);
+  assert.ok(at >= 10 && at < 120, resumed.stderr);
+  const withoutWall = ({ wallSeconds: _w, dir: _d, onnx: _o, ...rest }: Record<string, unknown>) => rest;
+  assert.deepEqual(withoutWall(JSON.parse(resumed.stdout)), withoutWall(JSON.parse(reference.stdout)));
+  const weights = (runs: string) => readFileSync(join(slimRuns(runs)[0], SLIM_RETRAIN_UNIT, SLIM_FINAL_FILE));
+  assert.ok(weights(killed).equals(weights(straight)), 'final weights are bit-identical');
+  assert.ok(!existsSync(join(dir, SLIM_RETRAIN_UNIT, 'checkpoint.json')), 'the checkpoint goes once done');
+});
