@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { makeCaseFolder } from './helpers/image-folder.js';
+import { importPetsDataset } from './helpers/image-folder.js';
 import { SLIM_FINAL_FILE, SLIM_RETRAIN_UNIT } from '../src/experiments/slim-retrain.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ticketlab-slim-retrain-'));
@@ -29,19 +29,7 @@ const slimRuns = (runs: string) =>
 const RETRAIN = ['--retrain', '--batch-size', '15', '--threads', '1', '--json'];
 
 before(async () => {
-  await makeCaseFolder(join(tmp, 'pets'), 24);
-  const imp = cli([
-    'datasets',
-    'import',
-    join(tmp, 'pets'),
-    '--name',
-    'slimpets',
-    '--labels',
-    'first-letter-case',
-    '--size',
-    '16',
-  ]);
-  assert.equal(imp.status, 0, imp.stderr);
+  await importPetsDataset(cli, tmp, 'slimpets');
   const run = cli([
     ...['lottery', '--model', 'vgg11', '--dataset', 'slimpets', '--levels', '0', '--iterations', '7'],
     ...[

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { makeCaseFolder } from './helpers/image-folder.js';
+import { importPetsDataset } from './helpers/image-folder.js';
 import { exportWeights } from '../src/engine/export.js';
 import { modelNamed } from '../src/models/index.js';
 import { lenet300 } from '../src/models/lenet.js';
@@ -33,19 +33,7 @@ const cli = (args: string[]) =>
 let runDir = '';
 
 before(async () => {
-  await makeCaseFolder(join(tmp, 'pets'), 24);
-  const imp = cli([
-    'datasets',
-    'import',
-    join(tmp, 'pets'),
-    '--name',
-    'slimpets',
-    '--labels',
-    'first-letter-case',
-    '--size',
-    '16',
-  ]);
-  assert.equal(imp.status, 0, imp.stderr);
+  await importPetsDataset(cli, tmp, 'slimpets');
   // 15 training examples in batches of 15: one iteration per epoch, so 7 iterations are epochs 0..7
   const run = cli([
     'lottery',

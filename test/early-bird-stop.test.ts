@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCaseFolder } from './helpers/image-folder.js';
+import { importPetsDataset } from './helpers/image-folder.js';
 import { lotteryReporter } from '../src/cli/progress.js';
 import { openRunFor, setUpTraining } from '../src/experiments/execute.js';
 import type { LotteryRequest } from '../src/lottery/config.js';
@@ -93,19 +93,7 @@ let recorded: RunSummary;
 let stopped: RunSummary;
 
 before(async () => {
-  await makeCaseFolder(join(tmp, 'pets'), 24);
-  const imp = cli([
-    'datasets',
-    'import',
-    join(tmp, 'pets'),
-    '--name',
-    'ebpets',
-    '--labels',
-    'first-letter-case',
-    '--size',
-    '16',
-  ]);
-  assert.equal(imp.status, 0, imp.stderr);
+  await importPetsDataset(cli, tmp, 'ebpets');
   recorded = (await lottery(join(tmp, 'recorded'), { ...base, earlyBird: true, saveWeightsAt: [FIRES_AT] }))
     .summary;
   stopped = (await lottery(join(tmp, 'stopped'), { ...base, earlyBirdStop: 0.5 })).summary;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCaseFolder } from './helpers/image-folder.js';
+import { importPetsDataset } from './helpers/image-folder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ticketlab-export-size-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,19 +19,7 @@ const cli = (args: string[]) =>
   });
 
 test('a unit records the size and form of its export; `ticketlab export` writes that file', async () => {
-  await makeCaseFolder(join(tmp, 'pets'), 24);
-  const imp = cli([
-    'datasets',
-    'import',
-    join(tmp, 'pets'),
-    '--name',
-    'sizes',
-    '--labels',
-    'first-letter-case',
-    '--size',
-    '16',
-  ]);
-  assert.equal(imp.status, 0, imp.stderr);
+  await importPetsDataset(cli, tmp, 'sizes');
   const runs = join(tmp, 'runs');
   const run = cli([
     'lottery',

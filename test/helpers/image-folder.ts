@@ -2,6 +2,8 @@
  * Small image folders made by the tests themselves (nothing downloaded): two classes told apart by
  * colour, in the formats and defects users' folders have.
  */
+import assert from 'node:assert/strict';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -47,4 +49,28 @@ export async function makeCaseFolder(root: string, n: number, format: Format = '
 export function writeBytes(path: string, bytes: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes);
+}
+
+/**
+ * A 24-image pets-style folder made under `tmp` and imported through the CLI as dataset `name`
+ * (16×16, labels by the first letter's case); `cli` runs ticketlab with the test's environment.
+ */
+export async function importPetsDataset(
+  cli: (args: string[]) => SpawnSyncReturns<string>,
+  tmp: string,
+  name: string,
+): Promise<void> {
+  await makeCaseFolder(join(tmp, 'pets'), 24);
+  const imp = cli([
+    'datasets',
+    'import',
+    join(tmp, 'pets'),
+    '--name',
+    name,
+    '--labels',
+    'first-letter-case',
+    '--size',
+    '16',
+  ]);
+  assert.equal(imp.status, 0, imp.stderr);
 }
