@@ -29,7 +29,7 @@ import { removeTrainCheckpoint, saveTrainCheckpoint } from '../train/checkpoint.
 import type { TrainCheckpoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { setUpTraining } from './execute.js';
-import { leaseUnit, readBackUnit } from './single-unit-run.js';
+import { leaseUnit, readBackUnit, trainUnderLease } from './single-unit-run.js';
 import {
   SUPERMASK_DEFAULTS,
   type SupermaskResult,
@@ -150,19 +150,9 @@ export async function learnSupermask(
     if (done) return { dir: run.dir, result: done, reused: true };
     const lease = await leaseOf(run, opts);
     if (!lease) return { dir: run.dir, result: readBack(run, opts.notify)!, reused: true };
-    try {
-      return await trainUnit(run, lease, config, settings, opts);
-    } catch (error) {
-      if (!lease.lost)
-        try {
-          run.markFailed(SUPERMASK_UNIT, error);
-        } catch {
-          // the original error is the one to report
-        }
-      throw error;
-    } finally {
-      lease.release();
-    }
+    return await trainUnderLease(run, SUPERMASK_UNIT, lease, () =>
+      trainUnit(run, lease, config, settings, opts),
+    );
   } finally {
     run.close();
   }

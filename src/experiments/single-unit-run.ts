@@ -39,3 +39,28 @@ export async function leaseUnit(
     if (readBackUnit(run, unit)) return null;
   }
 }
+
+/**
+ * Trains `unit` under its `lease`, released in every case; a failure is recorded on the unit (unless
+ * the lease was lost to another process, whose unit it now is) and rethrown.
+ */
+export async function trainUnderLease<T>(
+  run: Run,
+  unit: string,
+  lease: Lease,
+  train: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await train();
+  } catch (error) {
+    if (!lease.lost)
+      try {
+        run.markFailed(unit, error);
+      } catch {
+        // the original error is the one to report
+      }
+    throw error;
+  } finally {
+    lease.release();
+  }
+}

@@ -30,7 +30,7 @@ import { removeTrainCheckpoint } from '../train/checkpoint.js';
 import type { TrainCheckpoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { buildRunModel, loadTrainData } from './execute.js';
-import { leaseUnit, readBackUnit } from './single-unit-run.js';
+import { leaseUnit, readBackUnit, trainUnderLease } from './single-unit-run.js';
 import {
   type RetrainFrom,
   type SlimRetrainResult,
@@ -222,19 +222,9 @@ export async function retrainSlim(request: SlimRetrainRequest): Promise<SlimRetr
       const result = readBackUnit<SlimRetrainResult>(run, SLIM_RETRAIN_UNIT)!;
       return { dir: run.dir, result, slim, final: readFinal(), reused: true };
     }
-    try {
-      return await trainUnit(run, lease, config, slim, request);
-    } catch (error) {
-      if (!lease.lost)
-        try {
-          run.markFailed(SLIM_RETRAIN_UNIT, error);
-        } catch {
-          // the original error is the one to report
-        }
-      throw error;
-    } finally {
-      lease.release();
-    }
+    return await trainUnderLease(run, SLIM_RETRAIN_UNIT, lease, () =>
+      trainUnit(run, lease, config, slim, request),
+    );
   } finally {
     run.close();
   }

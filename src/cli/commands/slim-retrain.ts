@@ -57,7 +57,8 @@ export function addRetrainOptions(cmd: Command): Command {
     .option('--json', 'with --retrain: print the result as JSON', false);
 }
 
-interface RetrainOptions {
+/** What `ticketlab slim` slims: the unit, its weights, the ratio and the scores; where the ONNX goes. */
+export interface SlimOptions {
   ratio: number;
   trial: number;
   level: number;
@@ -65,6 +66,9 @@ interface RetrainOptions {
   weights: UnitWeightsChoice['weights'];
   from: SlimSource;
   out?: string;
+}
+
+interface RetrainOptions extends SlimOptions {
   retrainFrom?: RetrainFrom;
   dataDir?: string;
   runsDir?: string;

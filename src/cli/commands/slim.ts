@@ -12,24 +12,14 @@ import { exportWeights } from '../../engine/export.js';
 import { controls } from '../../lottery/controls.js';
 import { unitKey } from '../../lottery/procedure.js';
 import { readRunDir, runModel } from './run-dir.js';
-import { SLIM_SOURCES, type SlimSource, slimNetwork } from '../../prune/structured/index.js';
+import { SLIM_SOURCES, slimNetwork } from '../../prune/structured/index.js';
 import { RunStore, writeFileAtomic } from '../../store/index.js';
 import { type UnitWeightsChoice, unitWeights } from '../../lottery/unit-weights.js';
 import { isDurationString } from '../../spec/durations.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
-import { addRetrainOptions, retrainAction, retrainRequested } from './slim-retrain.js';
-
-interface SlimOptions {
-  ratio: number;
-  trial: number;
-  level: number;
-  condition: string;
-  weights: UnitWeightsChoice['weights'];
-  from: SlimSource;
-  out?: string;
-}
+import { type SlimOptions, addRetrainOptions, retrainAction, retrainRequested } from './slim-retrain.js';
 
 /** Logits of an inference ONNX model on a batch. */
 async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
