@@ -196,6 +196,22 @@ test('conv comparison: best speedup and accuracy gain over levels; stand-in infe
   assert.ok(explicit.warnings.some((w) => w.startsWith('QUICK SCALE')));
 });
 
+test('networks the paper reports only across runs get its numbers quoted, no computed comparison; others say there is none', () => {
+  const noMasks = { find: () => undefined, firstLayer: () => undefined } as never;
+  const notes = (model: string) => {
+    const s = writeSyntheticRun(join(tmp, `across-${model}`), { hidden: [20, 10], model });
+    const e = buildReportModel([s], { masks: false }, { masks: noMasks, generatedAt: '' }).experiments[0];
+    assert.equal(e.comparison, undefined);
+    return e.comparisonNotes;
+  };
+  const resnet = notes('resnet20');
+  assert.equal(resnet.length, 1);
+  assert.match(resnet[0], /Figure 8, ResNet-18 \(ticketlab's resnet20/);
+  assert.match(resnet[0], /89\.5% for 41\.7% ≥ Pm ≥ 21\.9%/);
+  assert.match(notes('vgg19')[0], /Figure 7, VGG-19 .* Pm ≥ 1\.5% and layer-wise pruning while Pm ≥ 6\.9%/);
+  assert.deepEqual(notes('resnet18'), ['The paper reports no values for resnet18; nothing to compare with.']);
+});
+
 test('mask heat map equals hand counts for a tiny mask', () => {
   // 3 units × 4 inputs seen as a 2×2 image
   const mask = new Uint8Array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0]);

@@ -34,6 +34,7 @@ import {
 import {
   compareWithPaper,
   formatPercentRemaining,
+  acrossRunNumbersFor,
   paperReferenceFor,
   type ComparisonRow,
   type PaperReference,
@@ -277,7 +278,12 @@ function comparisonFor(
   if (!ref) {
     return {
       notes:
-        explicit === null ? [] : [`The paper reports no values for ${s.model}; nothing to compare with.`],
+        explicit === null
+          ? []
+          : [
+              acrossRunNumbersFor(s.model) ??
+                `The paper reports no values for ${s.model}; nothing to compare with.`,
+            ],
     };
   }
   const notes: string[] = [];
