@@ -4,20 +4,41 @@
  * own under <runs>/slim — from the slimmed weights (its first evaluation is the slimmed network's
  * accuracy) or from scratch; read back when done; other settings get another directory; killed with
  * SIGKILL mid-training and run again, it resumes to bit-identical final weights; a retraining flag
- * without --retrain, or --init with the slimmed start, gets one clear message.
+ * without --retrain, or --init with the slimmed start, gets one clear message. The run has a pruned
+ * level 1: its ticket slimmed and retrained keeps exactly its zeros (the unstructured mask sliced with
+ * the channels and applied while retraining), and level 0's retraining is pinned to what it was before
+ * that mask was read (identity and results, bit for bit at 1 thread).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { importPetsDataset } from './helpers/image-folder.js';
+import { readRunDir, runModel } from '../src/cli/commands/run-dir.js';
 import { SLIM_FINAL_FILE, SLIM_RETRAIN_UNIT } from '../src/experiments/slim-retrain.js';
+import { loadWeights } from '../src/lottery/weights-io.js';
+import { slimNetwork } from '../src/prune/structured/index.js';
+import { loadTensors } from '../src/store/index.js';
+
+/** sha256 over a tensor file's tensors (name and bytes, by name). */
+function tensorDigest(path: string): string {
+  const tensors = loadTensors(path);
+  const hash = createHash('sha256');
+  for (const name of [...tensors.keys()].sort()) {
+    const v = tensors.get(name)!;
+    hash.update(name).update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+  return hash.digest('hex');
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'ticketlab-slim-retrain-'));
-const env = { ...process.env, CI: '1', XDG_CACHE_HOME: join(tmp, 'cache') };
+// the imported dataset lives in this cache, for the CLI children and this process alike
+process.env.XDG_CACHE_HOME = join(tmp, 'cache');
+const env = { ...process.env, CI: '1' };
 const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
 const cli = (args: string[]) => spawnSync(process.execPath, [...ENTRY, ...args], { encoding: 'utf8', env });
 let runDir = '';
@@ -31,7 +52,7 @@ const RETRAIN = ['--retrain', '--batch-size', '15', '--threads', '1', '--json'];
 before(async () => {
   await importPetsDataset(cli, tmp, 'slimpets');
   const run = cli([
-    ...['lottery', '--model', 'vgg11', '--dataset', 'slimpets', '--levels', '0', '--iterations', '7'],
+    ...['lottery', '--model', 'vgg11', '--dataset', 'slimpets', '--levels', '1', '--iterations', '7'],
     ...[
       '--batch-size',
       '15',
@@ -77,6 +98,22 @@ test('slim --retrain trains the slimmed network as its own run, exports it, read
   assert.equal(result.dir, dir);
   assert.match(dir, /vgg11-slimpets-slim0\.5-slimmed-[0-9a-f]{12}$/);
   assert.ok(existsSync(join(dir, SLIM_RETRAIN_UNIT, SLIM_FINAL_FILE)));
+  // level 0 (dense: no unstructured mask) retrains as before masks were read: the identity, curve and
+  // final weights main produced (2026-11-30, 1 thread), pinned
+  assert.match(dir, /-98bd6ec9dc58$/);
+  assert.equal(result.unitMask, undefined);
+  assert.deepEqual(
+    result.curve.map((c: { testLoss: number; validationLoss: number }) => [c.validationLoss, c.testLoss]),
+    [
+      [4.380771636962891, 3.4196372985839845],
+      [0.9222039580345154, 0.7231010913848877],
+      [0.12857885658740997, 0.09878915548324585],
+    ],
+  );
+  assert.equal(
+    tensorDigest(join(dir, SLIM_RETRAIN_UNIT, SLIM_FINAL_FILE)),
+    '595f68121e84823392831d162d6e5dc731874b52c6a700e8ed37245d54326af1',
+  );
   // the exported thin network runs and has the thin network's parameters
   assert.equal(result.onnx, join(dir, 'retrained.onnx'));
   const session = await ort.InferenceSession.create(readFileSync(result.onnx));
@@ -118,6 +155,101 @@ test('slim --retrain trains the slimmed network as its own run, exports it, read
   );
   assert.ok(existsSync(join(reportDir, 'slim-retrain-curves.svg')));
   assert.equal(slimRuns(runs).length, 3);
+});
+
+test('a level-1 ticket slimmed and retrained keeps exactly its zeros: its mask sliced with the channels', async () => {
+  const runs = join(tmp, 'level1-runs');
+  const args = ['slim', runDir, '--ratio', '0.5', '--level', '1', '--runs-dir', runs];
+  const r = cli([...args, ...RETRAIN, '--iterations', '6', '--eval-every', '3']);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  // another identity than main's for this unit (d66b3f6f8511, whose retraining dropped the mask)
+  assert.doesNotMatch(result.dir, /-d66b3f6f8511$/);
+  // the source ticket: its pruned weights are the zeros of its final weights
+  const key = 'trial-0/level-01/ticket';
+  const wide = loadWeights(join(runDir, key, 'final.safetensors'));
+  const unitMasks = new Map(
+    [...loadTensors(join(runDir, key, 'masks.safetensors'))].map(([k, v]) => [k, v as Uint8Array]),
+  );
+  for (const [name, m] of unitMasks)
+    assert.ok(
+      m.every((keep, i) => (keep === 0) === (wide.weights.get(name)![i] === 0)),
+      name,
+    );
+  // the same channels as the command's (same weights, same ratio); the mask sliced with them
+  const { config } = readRunDir(runDir);
+  const slim = slimNetwork(runModel(config), wide, { ratio: 0.5, from: 'bn', unitMasks });
+  const sliced = slim.unitMasks!;
+  let pruned = 0;
+  let total = 0;
+  for (const [name, m] of sliced) {
+    // the thin start weights (sliced on their own) are zero exactly where the sliced mask prunes
+    const start = slim.weights.weights.get(name)!;
+    assert.ok(
+      m.every((keep, i) => (keep === 0) === (start[i] === 0)),
+      name,
+    );
+    total += m.length;
+    pruned += m.length - m.reduce((a, b) => a + b, 0);
+  }
+  assert.ok(pruned > 0.1 * total, `${pruned} of ${total} pruned`);
+  assert.deepEqual(result.unitMask.kept, total - pruned);
+  assert.deepEqual(result.unitMask.total, total);
+  // retrained: zero exactly where the sliced mask prunes, position by position, and only there
+  const final = loadWeights(join(result.dir, SLIM_RETRAIN_UNIT, SLIM_FINAL_FILE));
+  let zeros = 0;
+  let moved = 0;
+  for (const [name, m] of sliced) {
+    const w = final.weights.get(name)!;
+    const start = slim.weights.weights.get(name)!;
+    assert.equal(w.length, m.length, name);
+    m.forEach((keep, i) => {
+      if (w[i] === 0) zeros++;
+      if (keep && w[i] !== start[i]) moved++;
+      if (!keep) assert.equal(w[i], 0, `${name}[${i}] is pruned`);
+    });
+  }
+  assert.equal(zeros, pruned);
+  assert.ok(moved > 0, 'the kept weights were trained');
+  let nonzero = 0;
+  for (const w of final.weights.values()) for (const v of w) if (v !== 0) nonzero++;
+  assert.equal(result.unitMask.nonzeroParameters, nonzero);
+  // the ONNX model holds the retrained tensors byte for byte, zeros included
+  const onnx = readFileSync(result.onnx);
+  for (const name of sliced.keys()) {
+    const w = final.weights.get(name)!;
+    assert.ok(onnx.includes(Buffer.from(w.buffer, w.byteOffset, w.byteLength)), name);
+  }
+  // read back: the summary lines say it
+  const again = cli([
+    ...args,
+    '--retrain',
+    '--batch-size',
+    '15',
+    '--threads',
+    '1',
+    '--iterations',
+    '6',
+    '--eval-every',
+    '3',
+  ]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /done before: read back/);
+  const n = (x: number) => x.toLocaleString('en-US');
+  assert.match(
+    again.stdout,
+    new RegExp(
+      `unstructured mask, sliced and kept while retraining: ${n(total - pruned)} of ${n(total)} masked weights .*; ` +
+        `non-zero parameters ${n(nonzero)} of ${n(result.after.parameters)}`,
+    ),
+  );
+  // without --retrain, the thin ONNX model keeps the zeros too, and says how many are left
+  const plain = cli(['slim', runDir, '--ratio', '0.5', '--level', '1', '--out', join(tmp, 'l1.onnx')]);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(
+    plain.stdout,
+    new RegExp(`non-zero parameters: ${n(slim.after.nonzeroParameters)} of ${n(slim.after.parameters)}`),
+  );
 });
 
 test('retraining flags without --retrain, and --init with the slimmed start, are refused with one message', () => {

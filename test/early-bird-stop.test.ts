@@ -4,7 +4,8 @@
  * ratio 0.5 fires; the stopping run stops exactly there, its final weights are the recording run's
  * weights at that iteration bit for bit and are kept as the early-bird weights; a crash and resume
  * stops at the same point with the same result; `ticketlab slim --weights early-bird|<point>` reads them
- * and refuses, with the fix, weights a unit did not keep.
+ * and refuses, with the fix, weights a unit did not keep; `runs show` and the report's early-bird.md say
+ * where it stopped, the 4 distances that decided it and the iterations saved, the figure marks it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,11 @@ import { importPetsDataset } from './helpers/image-folder.js';
 import { lotteryReporter } from '../src/cli/progress.js';
 import { openRunFor, setUpTraining } from '../src/experiments/execute.js';
 import type { LotteryRequest } from '../src/lottery/config.js';
-import { earlyBirdStopOf } from '../src/lottery/early-bird-unit.js';
+import {
+  describeEarlyBirdStop,
+  earlyBirdStopDetail,
+  earlyBirdStopOf,
+} from '../src/lottery/early-bird-unit.js';
 import { runLottery } from '../src/lottery/procedure.js';
 import { resolveConfig } from '../src/lottery/resolve.js';
 import { EARLY_BIRD_FILE, snapshotFile } from '../src/lottery/snapshots.js';
@@ -26,7 +31,8 @@ import { loadWeights } from '../src/lottery/weights-io.js';
 import { RunStore } from '../src/store/index.js';
 import { UserError } from '../src/util/errors.js';
 import { namedCallback } from '../src/train/callbacks.js';
-import { MaskWindow } from '../src/train/early-bird.js';
+import { MaskWindow, maskDistance } from '../src/train/early-bird.js';
+import { writeEarlyBirdReport } from '../src/report/early-bird.js';
 import { earlyBirdRecorder, unpackMask } from '../src/train/early-bird-record.js';
 import type { TrainContext, TrainResult } from '../src/train/types.js';
 import { withoutTimes } from './helpers/small-lottery.js';
@@ -241,4 +247,53 @@ test('the progress line of a stopped unit says where Early-Bird stopped it', () 
   written.length = 0;
   lotteryReporter(stream).unitEnd!(info, recorded.results[0]);
   assert.doesNotMatch(written.join(''), /Early-Bird/);
+});
+
+test('runs show and early-bird.md say where Early-Bird stopped the unit, why, and what it saved; the figure marks it', async () => {
+  const detail = earlyBirdStopDetail(stopped.results[0])!;
+  assert.equal(earlyBirdStopDetail(recorded.results[0]), undefined, 'recording alone never stops');
+  // the 4 distances, from the recording run's masks (the same weights up to the stop)
+  const record = recorded.results[0].earlyBird!;
+  const masks = record.ratios.find((r) => r.ratio === 0.5)!.masks.map((m) => unpackMask(m, record.channels));
+  const previous = [FIRES_AT - 4, FIRES_AT - 3, FIRES_AT - 2, FIRES_AT - 1];
+  assert.deepEqual(
+    detail.distances,
+    previous.map((e) => ({ epoch: e, distance: maskDistance(masks[FIRES_AT], masks[e]) })),
+  );
+  assert.ok(detail.distances.every((d) => d.distance <= 0.1));
+  assert.deepEqual(
+    { ratio: detail.ratio, epoch: detail.epoch, iteration: detail.iteration },
+    { ratio: 0.5, epoch: FIRES_AT, iteration: FIRES_AT },
+  );
+  assert.equal(detail.scheduled, 16);
+  assert.equal(detail.saved, 16 - FIRES_AT);
+  const sentence = describeEarlyBirdStop(detail);
+  const shownDistances = detail.distances
+    .map((d) => `${d.distance === 0 ? '0' : d.distance.toFixed(3)} \\(epoch ${d.epoch}\\)`)
+    .join(', ');
+  assert.match(
+    sentence,
+    new RegExp(
+      `^Early-Bird \\(p = 0\\.5\\) stopped training at the start of epoch 9, iteration 9: its channel mask was ` +
+        `within 0\\.1 of each of the previous 4 \\(distances ${shownDistances}\\); 9 of the 16 scheduled ` +
+        `iterations trained, 7 saved \\(43\\.8%\\)$`,
+    ),
+  );
+
+  const shown = cli(['runs', 'show', stopped.dir]);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.ok(shown.stdout.includes(`trial 0 level 0 ticket: ${sentence}`), shown.stdout);
+  const plain = cli(['runs', 'show', recorded.dir]);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout, /Early-Bird/);
+
+  // the report: the same sentence once (only the stopped run), the stop marked on its curve figure only
+  const out = join(tmp, 'report');
+  const md = readFileSync((await writeEarlyBirdReport([recorded, stopped], out))!, 'utf8');
+  assert.equal(md.split(sentence).length, 2, md);
+  assert.ok(md.includes(`${stopped.name}, trial 0 level 0 ticket: ${sentence}.`));
+  const stoppedCurve = readFileSync(join(out, 'early-bird-1-curve.svg'), 'utf8');
+  assert.match(stoppedCurve, /training stopped here: epoch 9 \(p = 0\.5\)/);
+  assert.match(stoppedCurve, /red dotted line: --early-bird-stop 0\.5 stopped training at epoch 9/);
+  assert.doesNotMatch(readFileSync(join(out, 'early-bird-0-curve.svg'), 'utf8'), /stopped/);
 });

@@ -155,6 +155,8 @@ test('the run identity covers the source, unit, weights, ratio, kept channels, s
     { from: 'filter-norm' },
     { retrainFrom: 'scratch' },
     { keptChannels: { 'conv1.out': [0, 1, 3] } },
+    // a pruned unit's unstructured mask (absent for a dense one, whose identity stays as it was)
+    { unitMask: { kept: 3, total: 9 } },
     { training: retrainConfig(source, 0, { learningRate: 0.01 }, 'slimmed') },
     { training: retrainConfig(source, 0, { seed: 9 }, 'slimmed') },
   ];

@@ -6,7 +6,7 @@
  * This file derives those settings and trains; storing, checkpointing and resuming is slim-retrain.ts.
  */
 import { TrainingEngine } from '../engine/engine.js';
-import type { ModelCost } from '../engine/cost.js';
+import { type ModelCost, modelCost } from '../engine/cost.js';
 import { type LotteryConfig, type LotteryRequest, isPrunable, trialSeed } from '../lottery/config.js';
 import { CONFIG_LEAVES, resolveConfig } from '../lottery/resolve.js';
 import type { SlimmedNetwork } from '../prune/structured/index.js';
@@ -114,6 +114,17 @@ export function retrainConfig(
   return resolveConfig(request as LotteryRequest);
 }
 
+/** Kept entries of masks, of all. */
+export function maskCounts(masks: ReadonlyMap<string, Uint8Array>): { kept: number; total: number } {
+  let kept = 0;
+  let total = 0;
+  for (const m of masks.values()) {
+    total += m.length;
+    for (const v of m) kept += v;
+  }
+  return { kept, total };
+}
+
 export interface SlimRetrainResult {
   model: string;
   dataset: string;
@@ -123,6 +134,12 @@ export interface SlimRetrainResult {
   /** Channels kept of all removable ones, and per group. */
   channels: { kept: number; total: number };
   groups: { name: string; channels: number; kept: number }[];
+  /**
+   * A pruned unit's unstructured mask, sliced to the thin network and kept while retraining: masked
+   * weights kept of all masked ones, and the retrained thin network's non-zero parameters (of
+   * `after.parameters`). Absent for a dense unit.
+   */
+  unitMask?: { kept: number; total: number; nonzeroParameters: number };
   /** The wide network and the thin one: parameters and multiply-adds per example. */
   before: Pick<ModelCost, 'parameters' | 'flops'>;
   after: Pick<ModelCost, 'parameters' | 'flops'>;
@@ -151,13 +168,21 @@ export async function slimEngine(
   retrainFrom: RetrainFrom,
   threads: number,
 ): Promise<TrainingEngine> {
+  const unitMasks = slim.unitMasks;
   const engine = await TrainingEngine.create(slim.model, {
     batchSize: config.batchSize,
     optimizer: config.optimizer,
     threads,
-    masked: (decl) => isPrunable(config, decl),
+    // a pruned unit's parameters are masked as its mask says (the source run's pruning scope)
+    masked: unitMasks ? (decl) => unitMasks.has(decl.name) : (decl) => isPrunable(config, decl),
     ...(config.bnL1 > 0 ? { bnL1: config.bnL1 } : {}),
   });
+  if (unitMasks) {
+    // as a lottery unit is masked: pruned weights held at their values in the slimmed weights (0 for
+    // the zero action), their gradients and optimizer state 0; a fresh init holds them at 0
+    const frozen = new Map([...unitMasks.keys()].map((name) => [name, slim.weights.weights.get(name)!]));
+    await engine.setMasks(unitMasks, retrainFrom === 'slimmed' ? { frozen } : {});
+  }
   startFrom(engine, config, slim, retrainFrom);
   return engine;
 }
@@ -249,7 +274,12 @@ export async function trainSlimmed(
       wallSeconds: trained.wallSeconds,
       threads: engine.threads,
     };
-    return { result, final: { weights: engine.getWeights(), buffers: engine.getBuffers() } };
+    const final = { weights: engine.getWeights(), buffers: engine.getBuffers() };
+    if (slim.unitMasks) {
+      const nonzeroParameters = modelCost(slim.model, final.weights).nonzeroParameters;
+      result.unitMask = { ...maskCounts(slim.unitMasks), nonzeroParameters };
+    }
+    return { result, final };
   } finally {
     await engine.release();
   }

@@ -3,7 +3,8 @@
  * result-affecting settings, `<runs>/slim/<model>-<dataset>-slim<ratio>-<from>-<hash>` (a RunStore
  * under runs/slim, so `runs list` and `runs gc` leave it alone), named by the source run's identity,
  * the unit and which of its weights, the ratio and channel scores, a digest of the kept channels, the
- * start (slimmed or scratch) and the training settings. Its one unit, `retrain`, is trained under a
+ * start (slimmed or scratch), the training settings and, for a pruned unit only, the counts of its
+ * unstructured mask (sliced to the thin network and held while retraining). Its one unit, `retrain`, is trained under a
  * lease, checkpointed every checkpointEvery iterations, resumed after a crash to the result of an
  * uninterrupted run, and recorded with the checksum of its final weights. A directory is never reused
  * for other settings. The training itself is slim-retrain-training.ts.
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { type LotteryConfig, type LotteryRequest, lotteryConfigSchema } from '../lottery/config.js';
 import { unitKey } from '../lottery/procedure.js';
 import { defaultContext, resultSettings, runIdentity } from '../lottery/resolve.js';
-import { type UnitWeightsChoice, unitWeights } from '../lottery/unit-weights.js';
+import { type UnitWeightsChoice, unitPrunedMasks, unitWeights } from '../lottery/unit-weights.js';
 import { resumableCheckpoint, saveCheckpoint, saveWeights } from '../lottery/weights-io.js';
 import { type SlimSource, type SlimmedNetwork, keptIndices, slimNetwork } from '../prune/structured/index.js';
 import { INPUT_SETTINGS } from '../spec/settings.js';
@@ -34,6 +35,7 @@ import { leaseUnit, readBackUnit, trainUnderLease } from './single-unit-run.js';
 import {
   type RetrainFrom,
   type SlimRetrainResult,
+  maskCounts,
   retrainConfig,
   trainSlimmed,
 } from './slim-retrain-training.js';
@@ -95,6 +97,11 @@ export interface SlimRetrainConfig {
   retrainFrom: RetrainFrom;
   /** Per channel group, the indices kept. */
   keptChannels: Record<string, number[]>;
+  /**
+   * The unit's unstructured mask sliced to the thin network (a pruned unit only: absent for a dense
+   * level 0): masked weights kept of all masked ones. Retraining keeps the pruned ones pruned.
+   */
+  unitMask?: { kept: number; total: number };
   training: LotteryConfig;
 }
 
@@ -106,6 +113,8 @@ export function slimRetrainIdentity(c: SlimRetrainConfig): Record<string, unknow
     unit: { trial: c.trial, level: c.level, condition: c.condition, weights: c.weights },
     slim: { ratio: c.ratio, from: c.from, kept: hashConfig(c.keptChannels) },
     retrainFrom: c.retrainFrom,
+    // only when the unit has one: a dense unit's retraining keeps the identity it always had
+    ...(c.unitMask ? { unitMask: c.unitMask } : {}),
     training: runIdentity(c.training),
   };
 }
@@ -172,7 +181,8 @@ export function prepareSlimRetrain(request: SlimRetrainRequest): {
   const training = retrainConfig(source.data, trial, given, retrainFrom);
   const wide = unitWeights(run, { trial, weights }, key, source.data);
   const model = buildRunModel(source.data, datasetNamed(source.data.dataset).classes);
-  const slim = slimNetwork(model, wide, { ratio, from });
+  const unitMasks = unitPrunedMasks(run, key);
+  const slim = slimNetwork(model, wide, { ratio, from, ...(unitMasks ? { unitMasks } : {}) });
   for (const notice of slim.selection.notices) request.notify?.(notice);
   const keptChannels = Object.fromEntries(
     [...slim.selection.masks].map(([group, mask]) => [group, keptIndices(mask)]),
@@ -190,6 +200,7 @@ export function prepareSlimRetrain(request: SlimRetrainRequest): {
       from,
       retrainFrom,
       keptChannels,
+      ...(slim.unitMasks ? { unitMask: maskCounts(slim.unitMasks) } : {}),
       training,
     },
   };

@@ -4,7 +4,8 @@
  * its ticket (the dense network trained until its channel mask settles); the pruned levels after it
  * retrain for their whole schedule, as the paper's retraining does.
  */
-import { type EarlyBirdRecorder, earlyBirdRecorder } from '../train/early-bird-record.js';
+import { type EarlyBirdRecorder, earlyBirdRecorder, unpackMask } from '../train/early-bird-record.js';
+import { maskDistance } from '../train/early-bird.js';
 import type { TrainResult } from '../train/types.js';
 import type { LotteryConfig } from './config.js';
 import type { LevelResult } from './summary.js';
@@ -50,5 +51,55 @@ export function assertRewindReached(
     `--early-bird-stop ${stop.ratio} stopped level 0 at iteration ${stop.iteration} (epoch ${stop.epoch}), ` +
       `before --rewind-iteration ${config.rewindIteration}: there is no θ_k for --reset ${config.reset}`,
     `give --rewind-iteration of at most ${stop.iteration}, or --reset init`,
+  );
+}
+
+/** Where and why Early-Bird stopped a unit, with what it saved (`runs show`, the report's early-bird.md). */
+export interface EarlyBirdStopDetail {
+  ratio: number;
+  epoch: number;
+  iteration: number;
+  /** The distance of the mask at the stop to each of the previous window − 1 masks, oldest first. */
+  distances: { epoch: number; distance: number }[];
+  /** ε: every distance is at most it. */
+  threshold: number;
+  /** Iterations the full schedule trains, and those the stop left untrained. */
+  scheduled: number;
+  saved: number;
+}
+
+/** The stop of a unit stopped by `--early-bird-stop`, from its record; undefined for any other unit. */
+export function earlyBirdStopDetail(result: LevelResult): EarlyBirdStopDetail | undefined {
+  const stop = result.earlyBirdStop;
+  const record = result.earlyBird;
+  if (!stop || !record) return undefined;
+  const masks = record.ratios.find((r) => r.ratio === stop.ratio)?.masks;
+  const at = record.epochs.indexOf(stop.epoch);
+  if (!masks || at < record.window - 1) return undefined;
+  const maskAt = (i: number) => unpackMask(masks[i], record.channels);
+  const newest = maskAt(at);
+  const distances = record.epochs
+    .slice(at - record.window + 1, at)
+    .map((epoch, k) => ({ epoch, distance: maskDistance(newest, maskAt(at - record.window + 1 + k)) }));
+  return {
+    ...stop,
+    distances,
+    threshold: record.epsilon,
+    scheduled: result.iterations,
+    saved: Math.max(0, result.iterations - stop.iteration),
+  };
+}
+
+const distanceText = (d: number) => (d === 0 ? '0' : d.toFixed(3));
+
+/** One sentence: where it stopped, the distances that decided it, the iterations saved. */
+export function describeEarlyBirdStop(d: EarlyBirdStopDetail): string {
+  const distances = d.distances.map((x) => `${distanceText(x.distance)} (epoch ${x.epoch})`).join(', ');
+  const share = d.scheduled > 0 ? ` (${((100 * d.saved) / d.scheduled).toFixed(1)}%)` : '';
+  return (
+    `Early-Bird (p = ${d.ratio}) stopped training at the start of epoch ${d.epoch}, iteration ${d.iteration}: ` +
+    `its channel mask was within ${d.threshold} of each of the previous ${d.distances.length} ` +
+    `(distances ${distances}); ${d.iteration} of the ${d.scheduled} scheduled iterations trained, ` +
+    `${d.saved} saved${share}`
   );
 }

@@ -64,3 +64,16 @@ export function unitWeights(run: Run, o: UnitWeightsChoice, key: string, config:
     (k.startsWith('buffer:') ? buffers : weights).set(k.replace(/^buffer:/, ''), v as Float32Array);
   return { weights, buffers };
 }
+
+/**
+ * The unit's unstructured mask (masks.safetensors, by parameter, 1 = kept) when it prunes anything:
+ * a ticket or control at level ≥ 1, or a unit pruned during training. Undefined for a dense unit
+ * (level 0), whose all-ones mask asks nothing of a retraining.
+ */
+export function unitPrunedMasks(run: Run, key: string): Map<string, Uint8Array> | undefined {
+  if (!existsSync(run.path(key, 'masks.safetensors'))) return undefined;
+  const masks = new Map(
+    [...run.readUnitTensors(key, 'masks.safetensors').tensors].map(([k, t]) => [k, t.data as Uint8Array]),
+  );
+  return [...masks.values()].some((m) => m.includes(0)) ? masks : undefined;
+}

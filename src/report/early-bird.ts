@@ -6,6 +6,7 @@
  * ε = 0.1 and the epoch it fired at (the first epoch whose curve value is at most ε).
  */
 import { join } from 'node:path';
+import { describeEarlyBirdStop, earlyBirdStopDetail } from '../lottery/early-bird-unit.js';
 import type { LevelResult, RunSummary } from '../lottery/summary.js';
 import { writeFileAtomic } from '../store/index.js';
 import { maskDistance } from '../train/early-bird.js';
@@ -90,8 +91,15 @@ export function distanceMatrixSpec(data: readonly EarlyBirdFigureData[], title: 
   } as TopLevelSpec;
 }
 
-/** The detector's curve per ratio, the threshold as a rule and the epoch it fired at as a point. */
-export function detectorCurveSpec(data: readonly EarlyBirdFigureData[], title: string): TopLevelSpec {
+/**
+ * The detector's curve per ratio, the threshold as a rule and the epoch it fired at as a point; with
+ * `stop` (a unit `--early-bird-stop` stopped), a labelled vertical rule at the epoch training stopped.
+ */
+export function detectorCurveSpec(
+  data: readonly EarlyBirdFigureData[],
+  title: string,
+  stop?: { ratio: number; epoch: number },
+): TopLevelSpec {
   const points = data.flatMap((d) => d.curve.map((p) => ({ ratio: `p = ${d.ratio}`, ...p })));
   const fired = data.flatMap((d) =>
     d.firedAt === null
@@ -105,11 +113,32 @@ export function detectorCurveSpec(data: readonly EarlyBirdFigureData[], title: s
         ],
   );
   const threshold = data[0]?.threshold ?? 0.1;
+  const stopLabel = stop && `training stopped here: epoch ${stop.epoch} (p = ${stop.ratio})`;
+  const stopLayers = stop
+    ? [
+        {
+          data: { values: [{ epoch: stop.epoch, label: stopLabel }] },
+          mark: { type: 'rule', strokeDash: [2, 2], strokeWidth: 2, color: '#d62728' },
+          encoding: { x: { field: 'epoch', type: 'quantitative' } },
+        },
+        {
+          data: { values: [{ epoch: stop.epoch, label: stopLabel }] },
+          mark: { type: 'text', align: 'right', dx: -4, y: 8, color: '#d62728', fontSize: 11 },
+          encoding: { x: { field: 'epoch', type: 'quantitative' }, text: { field: 'label' } },
+        },
+      ]
+    : [];
+  const subtitle = `largest distance of each epoch's mask to the previous 4; early bird at the first ≤ ${threshold}`;
   return {
     ...header,
     title: {
       text: title,
-      subtitle: `largest distance of each epoch's mask to the previous 4; early bird at the first ≤ ${threshold}`,
+      subtitle: stop
+        ? [
+            subtitle,
+            `red dotted line: --early-bird-stop ${stop.ratio} stopped training at epoch ${stop.epoch}`,
+          ]
+        : subtitle,
     },
     width: 360,
     height: 200,
@@ -137,6 +166,7 @@ export function detectorCurveSpec(data: readonly EarlyBirdFigureData[], title: s
           color: { field: 'ratio', type: 'nominal' },
         },
       },
+      ...stopLayers,
     ],
   } as TopLevelSpec;
 }
@@ -170,16 +200,19 @@ export async function writeEarlyBirdReport(summaries: RunSummary[], out: string)
     '| --- | --- | --- | --- | --- | --- |',
   ];
   const figures: string[] = [];
+  const stops: string[] = [];
   for (const [k, { s, unit, record }] of runs.entries()) {
     const data = record.ratios.map((r) => earlyBirdFigureData(record, r.ratio));
     const label = `trial ${unit.trial} level ${unit.level} ${unit.condition}`;
+    const stop = earlyBirdStopDetail(unit);
+    if (stop) stops.push(`${s.name}, ${label}: ${describeEarlyBirdStop(stop)}.`);
     for (const d of data)
       md.push(
         `| ${s.name} | ${label} | ${record.channels} | ${record.epochs.length} | ${d.ratio} | ${epochText(d.firedAt)} |`,
       );
     for (const [kind, spec] of [
       ['distances', distanceMatrixSpec(data, `Mask distances between epochs: ${s.name}`)],
-      ['curve', detectorCurveSpec(data, `Early-Bird detector: ${s.name}`)],
+      ['curve', detectorCurveSpec(data, `Early-Bird detector: ${s.name}`, stop)],
     ] as const) {
       const svg = await renderSvg(spec);
       const file = `early-bird-${k}-${kind}`;
@@ -188,6 +221,8 @@ export async function writeEarlyBirdReport(summaries: RunSummary[], out: string)
       figures.push(`![${kind} of ${s.name}](${file}.svg)`);
     }
   }
+  // where --early-bird-stop stopped a unit (the red dotted line of its curve figure)
+  if (stops.length) md.push('', ...stops.flatMap((t) => [t, '']));
   md.push('', ...figures.flatMap((f) => [f, '']));
   const path = join(out, 'early-bird.md');
   writeFileAtomic(path, md.join('\n'));

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { lotteryConfigSchema } from '../../lottery/config.js';
+import { describeEarlyBirdStop, earlyBirdStopDetail } from '../../lottery/early-bird-unit.js';
 import { collectResults, machineInfo } from '../../lottery/procedure.js';
 import { listRunStatus, runStatus, type RunStatus, stateSummary } from '../../lottery/status.js';
 import { SUMMARY_FILE, type RunSummary } from '../../lottery/summary.js';
@@ -67,6 +68,14 @@ export function summaryTable(s: RunSummary): string {
     ...rows,
     `wall time ${s.wallSeconds.toFixed(1)} s`,
   ].join('\n');
+}
+
+/** Per unit Early-Bird stopped (`--early-bird-stop`): where, why, and the iterations it saved. */
+export function earlyBirdStopLines(s: RunSummary): string[] {
+  return s.results.flatMap((r) => {
+    const detail = earlyBirdStopDetail(r);
+    return detail ? [`${unitLabel(r)}: ${describeEarlyBirdStop(detail)}`] : [];
+  });
 }
 
 /** The summary of a run directory: summary.json with every finished unit's result (partial runs too). */
@@ -215,6 +224,8 @@ export function registerRunsCommand(program: Command): void {
       const damaged = verifyRun(new RunStore().loadRun(summary.dir)).filter((c) => c.problems.length);
       if (stored) console.log(statusLines(runStatus(stored), damaged).join('\n'));
       console.log(summaryTable(summary));
+      const stops = earlyBirdStopLines(summary);
+      if (stops.length) console.log(stops.join('\n'));
     });
   registerRunsMaintenance(runs);
 }

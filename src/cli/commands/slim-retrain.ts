@@ -99,6 +99,13 @@ export function retrainSummaryLines(r: SlimRetrainResult): string[] {
   return [
     `channels: ${count(r.channels.kept)} of ${count(r.channels.total)} kept; parameters ${count(r.before.parameters)} -> ${count(r.after.parameters)}, ` +
       `FLOPs ${count(r.before.flops)} -> ${count(r.after.flops)}`,
+    ...(r.unitMask
+      ? [
+          `the unit's unstructured mask, sliced and kept while retraining: ${count(r.unitMask.kept)} of ` +
+            `${count(r.unitMask.total)} masked weights (${pct(r.unitMask.kept / r.unitMask.total)}); ` +
+            `non-zero parameters ${count(r.unitMask.nonzeroParameters)} of ${count(r.after.parameters)}`,
+        ]
+      : []),
     `slimmed network before retraining: test accuracy ${pct(r.beforeRetraining.testAccuracy)}`,
     `retrained from ${r.retrainFrom} for ${r.iterations} iterations: final test accuracy ${pct(r.finalTestAccuracy)}, ` +
       `best ${pct(r.bestTestAccuracy)}, at the early-stopping iteration ${r.earlyStopIteration} ${pct(r.testAccuracyAtEarlyStop)}`,

@@ -152,6 +152,12 @@ export function registerSlimCommand(program: Command): void {
           `  channels: ${count(kept)} of ${count(total)} kept (${pct(kept, total)}) in ${slim.groups.length} layers; ` +
             `threshold ${typeof slim.selection.threshold === 'number' ? slim.selection.threshold.toPrecision(4) : 'per layer'}`,
           `  parameters: ${count(slim.before.parameters)} -> ${count(slim.after.parameters)} (${pct(slim.after.parameters, slim.before.parameters)})`,
+          // a pruned unit's zeros stay zeros in the thin network (its unstructured mask, sliced)
+          ...(slim.after.nonzeroParameters < slim.after.parameters
+            ? [
+                `  non-zero parameters: ${count(slim.after.nonzeroParameters)} of ${count(slim.after.parameters)}`,
+              ]
+            : []),
           `  FLOPs (multiply-adds per example): ${count(slim.before.flops)} -> ${count(slim.after.flops)} (${pct(slim.after.flops, slim.before.flops)})`,
           `  matches the channel-masked wide network: max |Δ logits| ${maxDiff.toExponential(2)} (largest logit ${scale.toPrecision(3)})`,
           ...slim.groups.map((g) => `    ${g.name}: ${g.kept} of ${g.channels}`),

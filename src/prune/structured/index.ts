@@ -11,6 +11,7 @@ export {
   groupOf,
   keptIndices,
   maskChannels,
+  slimMasks,
   slimModel,
   slimWeights,
 } from './slim.js';

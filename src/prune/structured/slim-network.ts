@@ -4,14 +4,15 @@
  * networks without BatchNorm), a mask (one global |γ| threshold, or the same fraction per layer for
  * filter norms, as the references select), at least one channel kept per layer (with a notice naming
  * it), the rebuilt thinner network with its weights, the channel-masked wide network it must equal,
- * and both networks' parameter and FLOP counts.
+ * and both networks' parameter and FLOP counts. A pruned ticket's unstructured mask, given, is sliced
+ * with the same channels (its pruned weights are zeros of the wide weights, and stay zeros in the thin).
  */
 import { type ModelCost, modelCost } from '../../engine/cost.js';
 import type { Model } from '../../models/types.js';
 import { UserError } from '../../util/errors.js';
 import { type ChannelStructure, analyseChannels } from './analyse.js';
 import { type ChannelSelection, channelScores, globalChannelMasks, layerwiseChannelMasks } from './select.js';
-import { type WeightMaps, keptIndices, maskChannels, slimModel, slimWeights } from './slim.js';
+import { type WeightMaps, keptIndices, maskChannels, slimMasks, slimModel, slimWeights } from './slim.js';
 
 export const SLIM_SOURCES = ['bn', 'filter-norm'] as const;
 export type SlimSource = (typeof SLIM_SOURCES)[number];
@@ -28,13 +29,15 @@ export interface SlimmedNetwork {
   after: ModelCost;
   /** Per channel group: channels before and kept. */
   groups: { name: string; channels: number; kept: number }[];
+  /** The wide network's unstructured mask (a pruned ticket's), sliced like its weights; when given. */
+  unitMasks?: Map<string, Uint8Array>;
 }
 
 /** Removes the fraction `ratio` of the channels of `model` with the `wide` trained weights. */
 export function slimNetwork(
   model: Model,
   wide: WeightMaps,
-  opts: { ratio: number; from: SlimSource },
+  opts: { ratio: number; from: SlimSource; unitMasks?: ReadonlyMap<string, Uint8Array> },
 ): SlimmedNetwork {
   const structure = analyseChannels(model);
   if (structure.groups.length === 0)
@@ -68,5 +71,6 @@ export function slimNetwork(
       channels: g.channels,
       kept: keptIndices(selection.masks.get(g.name)!).length,
     })),
+    ...(opts.unitMasks ? { unitMasks: slimMasks(structure, selection.masks, opts.unitMasks) } : {}),
   };
 }

@@ -83,12 +83,21 @@ function selections(structure: ChannelStructure, masks: ChannelMasks): Map<strin
   return out;
 }
 
-function sliceTensor(data: Float32Array, shape: readonly number[], sel: Selection): Float32Array {
+function sliceTensor<T extends Float32Array | Uint8Array>(
+  data: T,
+  shape: readonly number[],
+  sel: Selection,
+  make: (length: number) => T,
+): T {
   const rows = sel.rows ?? Array.from({ length: shape[0] }, (_, i) => i);
-  if (shape.length === 1) return Float32Array.from(rows, (r) => data[r]);
+  if (shape.length === 1) {
+    const picked = make(rows.length);
+    rows.forEach((r, i) => (picked[i] = data[r]));
+    return picked;
+  }
   const cols = sel.columns ?? Array.from({ length: shape[1] }, (_, i) => i);
   const inner = shape.slice(2).reduce((a, b) => a * b, 1);
-  const out = new Float32Array(rows.length * cols.length * inner);
+  const out = make(rows.length * cols.length * inner);
   let o = 0;
   for (const r of rows)
     for (const c of cols) {
@@ -106,7 +115,7 @@ export function slimWeights(structure: ChannelStructure, masks: ChannelMasks, wi
   const slice = (name: string, shape: readonly number[], data: Float32Array | undefined) => {
     if (!data) throw new Error(`slimming: missing ${name}`);
     const s = sel.get(name);
-    return s ? sliceTensor(data, shape, s) : Float32Array.from(data);
+    return s ? sliceTensor(data, shape, s, (n) => new Float32Array(n)) : Float32Array.from(data);
   };
   return {
     weights: new Map(structure.params.map((p) => [p.name, slice(p.name, p.shape, wide.weights.get(p.name))])),
@@ -114,6 +123,28 @@ export function slimWeights(structure: ChannelStructure, masks: ChannelMasks, wi
       structure.buffers.map((b) => [b.name, slice(b.name, b.shape, wide.buffers.get(b.name))]),
     ),
   };
+}
+
+/**
+ * An unstructured mask of the wide network (a pruned ticket's, 1 = kept) sliced with the same channel
+ * selection as its weights (slimWeights): the thin network's mask, entry for entry.
+ */
+export function slimMasks(
+  structure: ChannelStructure,
+  masks: ChannelMasks,
+  wide: ReadonlyMap<string, Uint8Array>,
+): Map<string, Uint8Array> {
+  checkMasks(structure, masks);
+  const sel = selections(structure, masks);
+  const shapes = new Map(structure.params.map((p) => [p.name, p.shape]));
+  return new Map(
+    [...wide].map(([name, mask]) => {
+      const shape = shapes.get(name);
+      if (!shape) throw new Error(`slimming: the mask of ${name} is for no parameter of the network`);
+      const s = sel.get(name);
+      return [name, s ? sliceTensor(mask, shape, s, (n) => new Uint8Array(n)) : Uint8Array.from(mask)];
+    }),
+  );
 }
 
 /**
