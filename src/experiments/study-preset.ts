@@ -51,6 +51,12 @@ const PAPER_ITERATIONS = 112_480;
  * units are 45-90 minutes on 2 quiet cores. The dense network reaches 77% test accuracy there.
  */
 const QUICK_ITERATIONS = 400;
+/**
+ * The quick preset's time. The structured experiment adds one dense-sized unit and 5 slim-retrain units;
+ * one of those (400 iterations at ratio 0.5, 2 threads, nice -n 10 at load 12-14) used 239 s of CPU (699 s
+ * wall), 0.77 of the dense unit's 311 s: about 4.9 dense units more, 51-103 minutes for all 40.
+ */
+const QUICK_ESTIMATE = 'about 50-105 minutes';
 
 export interface ScaleSettings {
   dataset: string;
@@ -236,15 +242,18 @@ export const STUDY_PRESETS: Record<string, Preset> = {
     description:
       'the ResNet-20 pruning study (pre-activation bottleneck ResNet-20, CIFAR-10): one-shot pruning to 50/70/90% ' +
       'then retraining, 4-round lottery tickets to 50/70/90% with @w0 and @w(t−1), and Renda et al.: fine-tuning ' +
-      'vs weight rewinding vs LR rewinding (structured slimming not yet included)',
+      'vs weight rewinding vs LR rewinding, and structured pruning: network slimming from the weights at epochs ' +
+      '10/30/50/100/160 of a sparsity-trained network and its early-bird ticket, each slimmed network retrained',
     datasets: ['cifar10', 'fashion-mnist'],
     quickNote:
       `quick scale: fashion-mnist (1×28×28) standing in for cifar10 unless --dataset cifar10; ` +
       `${QUICK_ITERATIONS} iterations per unit instead of ${PAPER_ITERATIONS.toLocaleString('en-US')} (160 epochs), ` +
       'the lr drops at 1/2 and 3/4 of them (the study: epochs 80 and 120 of 160), evaluation at the middle and end, ' +
       'validation on 1,000 held-out examples; Renda at his 80/41/21/10.7% remaining in 4 iterative levels ' +
-      '(--densities) instead of 10 levels of 20%; 1 trial; 34 units (29 trained, 5 dense ones shared), about an hour on 2 quiet cores (estimated ' +
-      'from one measured unit: README)',
+      '(--densities) instead of 10 levels of 20%; structured: the weights kept at iterations 25/75/125/250 (epochs ' +
+      '10/30/50/100 of 160 as fractions), channel ratio 0.5 only, no early-bird ticket (the detector needs 4 epochs, ' +
+      'quick trains under one); 1 trial; 40 units (35 trained, 5 dense ones shared: 34 lottery units and 1 sparsity ' +
+      `training, 5 slimmed networks retrained), ${QUICK_ESTIMATE} on 2 quiet cores (estimated from measured units: README)`,
     runs: studyRuns,
     slimRetrainRuns: studySlimRuns,
   },
