@@ -212,3 +212,22 @@ test('no early-bird weights (the detector never fired): the run is skipped with 
     /No early-bird ticket:.* never fired .* start of 1 epoch \(922 iterations each\)/,
   );
 });
+
+test('a skipped early bird on the page: its line, the count, and a figure without the early-bird mark', async () => {
+  const out = join(tmp, 'report-skipped');
+  const slim = first.slim.map((o) =>
+    o.run.request.weights === 'early-bird'
+      ? { run: o.run, sourceDir: o.sourceDir, skipped: 'no early-bird ticket: the detector never fired' }
+      : o,
+  );
+  const md = readFileSync((await writeStudyReport(first.summaries, out, slim))!, 'utf8');
+  assert.match(
+    md,
+    /- resnet20-pruning-study-slimming-prune50-early-bird-cifar10-paper: skipped, no early-bird ticket/,
+  );
+  assert.match(md, /and 3 slim-retrain runs of one unit each \(1 skipped\)/);
+  assert.equal(md.split('\n').filter((l) => /^\| (epoch|early bird)/.test(l)).length, 2);
+  const svg = readFileSync(join(out, 'figures', 'study-slimming.svg'), 'utf8');
+  assert.match(svg, /no early-bird ticket in these runs/);
+  assert.doesNotMatch(svg, /early bird \(epoch/);
+});
