@@ -41,6 +41,14 @@ export {
   type PresetRun,
   type Scale,
 } from './experiments/presets.js';
+// a preset's runs as `reproduce` runs them: lottery runs, then slim-retrain runs from their units
+export {
+  runPreset,
+  type PresetExecution,
+  type PresetRunOptions,
+  type SlimRunOutcome,
+} from './experiments/run-preset.js';
+export type { SlimRetrainPresetRun } from './experiments/preset-types.js';
 
 // settings: one table, from which configs, flags, docs and run identity derive
 export { lotteryConfigSchema, type LotteryConfig, type LotteryRequest } from './lottery/config.js';

@@ -21,10 +21,10 @@ const byName = (runs: ReturnType<typeof configs>, part: string) => {
   return found;
 };
 
-test('paper scale: seven runs on the study’s network and schedule, global pruning of the conv weights only', () => {
-  const runs = configs('paper');
+test('paper scale: nine lottery runs on the study’s network and schedule, global pruning of the conv weights only', () => {
+  const all = configs('paper');
   assert.deepEqual(
-    runs.map((r) => r.run.name),
+    all.map((r) => r.run.name),
     [
       'one-shot-retrain',
       'lottery-pruned50',
@@ -33,8 +33,21 @@ test('paper scale: seven runs on the study’s network and schedule, global prun
       'renda-finetune',
       'renda-weight-rewind',
       'renda-lr-rewind',
+      'slimming-sparsity',
+      'slimming-early-bird-stop',
     ].map((n) => `resnet20-pruning-study-${n}-cifar10-paper`),
   );
+  // the structured experiment's two runs train level 0 only (tested below)
+  const runs = all.filter((r) => !r.run.name.includes('-slimming-'));
+  for (const { config: c, run } of all) {
+    assert.equal(c.model, 'preresnet20-bottleneck');
+    assert.equal(c.iterations, 160 * 703, '160 epochs of 45,000 examples at batch 64');
+    assert.deepEqual(c.schedule.milestones, [80 * 703, 120 * 703]);
+    assert.equal(
+      studyRunTag(run.name)?.experiment,
+      /-(one-shot|lottery|renda|slimming)-/.exec(run.name)?.[1],
+    );
+  }
   for (const { config: c, run } of runs) {
     assert.equal(c.model, 'preresnet20-bottleneck');
     assert.equal(c.dataset, 'cifar10');
@@ -50,7 +63,6 @@ test('paper scale: seven runs on the study’s network and schedule, global prun
     assert.equal(c.trials, 1);
     assert.equal(run.labels.standIn, undefined);
     assert.equal(run.labels.preset, 'resnet20-pruning-study');
-    assert.equal(studyRunTag(run.name)?.experiment, /-(one-shot|lottery|renda)-/.exec(run.name)?.[1]);
   }
 });
 
@@ -100,9 +112,94 @@ test("experiment 3: Renda's three methods, 20% per level over 10 levels, the sam
   assert.deepEqual(matched, [1, 4, 7, 10]);
 });
 
+test('experiment 4, paper: a sparsity run (s = 1e-4, early-bird masks, weights at epochs 10/30/50/100), an early-bird stop, 11 slimmed networks', () => {
+  const runs = configs('paper');
+  const sparsity = byName(runs, 'slimming-sparsity').config;
+  assert.equal(sparsity.levels, 0);
+  assert.equal(sparsity.bnL1, 1e-4);
+  assert.equal(sparsity.earlyBird, true);
+  assert.deepEqual(
+    sparsity.saveWeightsAt,
+    [10, 30, 50, 100].map((e) => e * 703),
+  );
+  assert.equal(sparsity.earlyBirdStop, undefined);
+  const stop = byName(runs, 'slimming-early-bird-stop').config;
+  assert.equal(stop.earlyBirdStop, 0.5);
+  assert.equal(stop.bnL1, 1e-4);
+  assert.equal(stop.levels, 0);
+  // the same training as the sparsity run but for the stop (and the recording and snapshots it implies)
+  const { earlyBird: _e, saveWeightsAt: _s, earlyBirdStop: _t, ...same } = sparsity;
+  const { earlyBird: _e2, saveWeightsAt: _s2, earlyBirdStop: _t2, ...sameStop } = stop;
+  assert.deepEqual(sameStop, same);
+
+  const slim = preset.slimRetrainRuns!({ scale: 'paper' });
+  const name = (v: string) => `resnet20-pruning-study-slimming-${v}-cifar10-paper`;
+  assert.deepEqual(
+    slim.map((r) => [r.name, r.source, r.request.ratio, r.request.weights]),
+    [
+      ...[0.3, 0.5].flatMap((ratio) =>
+        [10, 30, 50, 100, 160].map((e) => [
+          name(`prune${ratio * 100}-epoch${e}`),
+          name('sparsity'),
+          ratio,
+          e === 160 ? 'final' : String(e * 703),
+        ]),
+      ),
+      [name('prune50-early-bird'), name('early-bird-stop'), 0.5, 'early-bird'],
+    ],
+  );
+  for (const r of slim) {
+    assert.equal(r.kind, 'slim-retrain');
+    // slimmed at one global |γ| threshold, retrained from the surviving weights with the source's schedule
+    assert.deepEqual(
+      {
+        from: r.request.from,
+        retrainFrom: r.request.retrainFrom,
+        trial: r.request.trial,
+        training: r.request.training,
+      },
+      { from: 'bn', retrainFrom: 'slimmed', trial: 0, training: undefined },
+    );
+    assert.equal(studyRunTag(r.name)?.experiment, 'slimming');
+    assert.deepEqual(r.labels, { scale: 'paper', preset: 'resnet20-pruning-study' });
+  }
+});
+
+test('experiment 4, quick: the same fractions of 400 iterations, ratio 0.5 only, no early-bird stop (under one epoch)', () => {
+  const runs = configs('quick').filter((r) => r.run.name.includes('-slimming-'));
+  assert.deepEqual(
+    runs.map((r) => r.run.name),
+    ['resnet20-pruning-study-slimming-sparsity-fashion-mnist-quick'],
+  );
+  const c = runs[0].config;
+  assert.deepEqual(c.saveWeightsAt, [25, 75, 125, 250]);
+  assert.equal(c.bnL1, 1e-4);
+  assert.ok(c.earlyBird);
+  const slim = preset.slimRetrainRuns!({ scale: 'quick' });
+  assert.deepEqual(
+    slim.map((r) => [
+      r.name.replace(/^resnet20-pruning-study-slimming-|-fashion-mnist-quick$/g, ''),
+      r.request.ratio,
+      r.request.weights,
+    ]),
+    [
+      ['prune50-epoch10', 0.5, '25'],
+      ['prune50-epoch30', 0.5, '75'],
+      ['prune50-epoch50', 0.5, '125'],
+      ['prune50-epoch100', 0.5, '250'],
+      ['prune50-epoch160', 0.5, 'final'],
+    ],
+  );
+  assert.ok(slim.every((r) => r.source === runs[0].run.name));
+  // 1 + 5 units beside experiments 1-3; the quick note counts them
+  assert.match(preset.quickNote, /40 units \(35 trained/);
+  assert.doesNotMatch(preset.description, /not yet/);
+});
+
 test('quick scale: the Fashion-MNIST stand-in, said so, 400 iterations with the drops at 1/2 and 3/4, Renda’s four densities', () => {
   const runs = configs('quick');
-  assert.equal(runs.length, 7);
+  // 7 of experiments 1-3 and the structured experiment's sparsity training (no early-bird stop: below)
+  assert.equal(runs.length, 8);
   for (const { config: c, run } of runs) {
     assert.equal(c.dataset, 'fashion-mnist');
     assert.deepEqual(c.inputShape, [1, 28, 28]);

@@ -1,13 +1,36 @@
-/** What a `ticketlab reproduce` preset is (presets.ts, deep-presets.ts): its runs at a scale. */
+/**
+ * What a `ticketlab reproduce` preset is (presets.ts, deep-presets.ts): its runs at a scale. Most are
+ * lottery runs; a preset may add slim-retrain runs (a slimmed network retrained as a run of its own,
+ * slim-retrain.ts) that slim a unit of one of its lottery runs, run after the lottery runs (run-preset.ts).
+ */
 import type { LotteryRequest } from '../lottery/resolve.js';
 import type { RunSummary } from '../lottery/summary.js';
+import type { SlimRetrainRequest } from './slim-retrain.js';
 
 export type Scale = 'quick' | 'paper';
 
 export interface PresetRun {
+  /** A lottery run (the only kind `runs()` lists; the field is optional so every preset stays as it was). */
+  kind?: 'lottery';
   name: string;
   request: LotteryRequest;
   labels: Pick<RunSummary, 'scale' | 'standIn' | 'preset'>;
+}
+
+/** What a preset's slim-retrain run asks retrainSlim for; the source directory and paths come at run time. */
+export type PresetSlimRequest = Omit<
+  SlimRetrainRequest,
+  'runDir' | 'runsDir' | 'dataDir' | 'onProgress' | 'notify' | 'pollMs'
+>;
+
+/** A slimmed network retrained as a run of its own, from a unit of the preset's lottery run `source`. */
+export interface SlimRetrainPresetRun {
+  kind: 'slim-retrain';
+  name: string;
+  /** The name of the preset's lottery run whose unit is slimmed (it runs first). */
+  source: string;
+  request: PresetSlimRequest;
+  labels: PresetRun['labels'];
 }
 
 export interface PresetOptions {
@@ -23,6 +46,8 @@ export interface Preset {
   description: string;
   datasets: string[];
   runs(opts: PresetOptions): PresetRun[];
+  /** Slim-retrain runs, each from a unit of one of runs(); run after them. None when absent. */
+  slimRetrainRuns?(opts: PresetOptions): SlimRetrainPresetRun[];
   /** What `quick` changes, printed with every quick run. */
   quickNote: string;
   /**

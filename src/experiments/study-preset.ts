@@ -11,9 +11,11 @@
  *    (one run each), survivors reset to θ₀.
  * 3. Renda et al.: fine-tuning, weight rewinding and learning-rate rewinding (one run each) with the same
  *    budget T − k, iterative pruning at 20% per level.
- * The study's structured experiment (network slimming from the weights at epochs 10 / 30 / 50 / 100 / 160
- * and early-bird tickets) needs the retraining of slimmed networks and is not in the preset yet: it is
- * the `slimming` entry of STUDY_EXPERIMENTS, with no runs.
+ * 4. Structured pruning (the study's experiment 3, study-slimming.ts): one sparsity-training run at level
+ *    0 (network slimming's penalty, Early-Bird's masks recorded every epoch, the weights kept at epochs
+ *    10 / 30 / 50 / 100), and slim-retrain runs from it: channels removed by one global |γ| threshold
+ *    from the weights at each point and the final ones (epoch 160), the thinner network retrained for the
+ *    full schedule; and the early-bird ticket (p = 0.5) where the schedule is long enough for it.
  *
  * Every run starts from the same dense network at level 0 (same model, data, seed and schedule). With
  * level-0 sharing (lottery/share-level0.ts) it is trained twice per trial, not 7 times: once for
@@ -22,7 +24,8 @@
  */
 import type { LotteryRequest } from '../lottery/resolve.js';
 import { UserError } from '../util/errors.js';
-import type { Preset, PresetOptions, PresetRun, Scale } from './preset-types.js';
+import type { Preset, PresetOptions, PresetRun, Scale, SlimRetrainPresetRun } from './preset-types.js';
+import { STUDY_SLIM_RATIOS, slimmingRuns, studySlimRetrainRuns } from './study-slimming.js';
 
 export const STUDY_PRESET = 'resnet20-pruning-study';
 const MODEL = 'preresnet20-bottleneck';
@@ -48,14 +51,22 @@ const PAPER_ITERATIONS = 112_480;
  * units are 45-90 minutes on 2 quiet cores. The dense network reaches 77% test accuracy there.
  */
 const QUICK_ITERATIONS = 400;
+/**
+ * The quick preset's time. The structured experiment adds one dense-sized unit and 5 slim-retrain units;
+ * one of those (400 iterations at ratio 0.5, 2 threads, nice -n 10 at load 12-14) used 239 s of CPU (699 s
+ * wall), 0.77 of the dense unit's 311 s: about 4.9 dense units more, 51-103 minutes for all 40.
+ */
+const QUICK_ESTIMATE = 'about 50-105 minutes';
 
-interface ScaleSettings {
+export interface ScaleSettings {
   dataset: string;
   iterations: number;
   /** The training settings every run shares at this scale. */
   common: LotteryRequest;
   /** Renda: how the levels are pruned (the report matches them to RENDA_DENSITIES by density). */
   renda: LotteryRequest;
+  /** Structured pruning: the channel prune ratios the slimmed networks are cut at. */
+  slimRatios: readonly number[];
   standIn?: string;
 }
 
@@ -70,6 +81,7 @@ function scaleSettings(scale: Scale, dataset: string): ScaleSettings {
       common: { ...(dataset === 'cifar10' ? { augment: true } : {}) },
       // 20% per level, as Renda: levels 1, 4, 7 and 10 are 0.80, 0.41, 0.21 and 0.107 remaining
       renda: { rateConv: 0.2, levels: 10 },
+      slimRatios: STUDY_SLIM_RATIOS,
       standIn,
     };
   return {
@@ -84,6 +96,8 @@ function scaleSettings(scale: Scale, dataset: string): ScaleSettings {
     },
     // Renda's four densities in 4 iterative levels (not 10 of 20%): rounds of 20, 49, 49 and 49%
     renda: { densities: [...RENDA_DENSITIES], levels: RENDA_DENSITIES.length },
+    // one ratio, the larger of the study's (and the Early-Bird p the preset watches)
+    slimRatios: [0.5],
     standIn,
   };
 }
@@ -153,11 +167,11 @@ export const STUDY_EXPERIMENTS: StudyExperiment[] = [
       })),
   },
   {
-    // network slimming from epochs 10/30/50/100/160 and early-bird tickets: pending the retraining of
-    // slimmed networks (issue 15, items 1-3); its runs go here
+    // its lottery runs here; the slim-retrain runs from them are studySlimRetrainRuns (study-slimming.ts)
     id: 'slimming',
-    title: 'Structured pruning (network slimming, early-bird tickets): not yet in the preset',
-    runs: () => [],
+    title: 'Structured pruning: network slimming from points of training, and early-bird tickets',
+    runs: (s, trials) =>
+      slimmingRuns({ model: MODEL, dataset: s.dataset, trials, ...s.common }, s.iterations),
   },
 ];
 
@@ -172,22 +186,54 @@ export function studyRunTag(
   return m ? { experiment: m[1] as StudyExperiment['id'], variant: m[2] } : undefined;
 }
 
-export function studyRuns(o: PresetOptions): PresetRun[] {
+function studyScale(o: PresetOptions): ScaleSettings {
   const dataset = o.dataset ?? (o.scale === 'quick' ? 'fashion-mnist' : 'cifar10');
   if (!['cifar10', 'fashion-mnist'].includes(dataset))
     throw new UserError(
       `preset ${STUDY_PRESET} does not take --dataset ${dataset}`,
       'choose one of: cifar10, fashion-mnist',
     );
-  const s = scaleSettings(o.scale, dataset);
+  return scaleSettings(o.scale, dataset);
+}
+
+/** A study run's name: `<preset>-<experiment>-<variant>-<dataset>-<scale>` (studyRunTag reads it). */
+export const studyRunName = (
+  experiment: StudyExperiment['id'],
+  variant: string,
+  o: PresetOptions,
+  dataset: string,
+) => `${STUDY_PRESET}-${experiment}-${variant}-${dataset}-${o.scale}`;
+
+const studyLabels = (o: PresetOptions, s: ScaleSettings): PresetRun['labels'] => ({
+  scale: o.scale,
+  preset: STUDY_PRESET,
+  ...(s.standIn ? { standIn: s.standIn } : {}),
+});
+
+export function studyRuns(o: PresetOptions): PresetRun[] {
+  const s = studyScale(o);
   const trials = o.trials ?? 1;
   return STUDY_EXPERIMENTS.flatMap((e) =>
     e.runs(s, trials).map((r) => ({
-      name: `${STUDY_PRESET}-${e.id}-${r.variant}-${dataset}-${o.scale}`,
+      name: studyRunName(e.id, r.variant, o, s.dataset),
       request: r.request,
-      labels: { scale: o.scale, preset: STUDY_PRESET, ...(s.standIn ? { standIn: s.standIn } : {}) },
+      labels: studyLabels(o, s),
     })),
   );
+}
+
+/** The structured experiment's slim-retrain runs, from the `slimming` runs of studyRuns. */
+export function studySlimRuns(o: PresetOptions): SlimRetrainPresetRun[] {
+  const s = studyScale(o);
+  const trials = o.trials ?? 1;
+  const slimming = STUDY_EXPERIMENTS.find((e) => e.id === 'slimming')!.runs(s, trials);
+  return studySlimRetrainRuns(slimming, s.slimRatios, s.iterations, trials).map((r) => ({
+    kind: 'slim-retrain',
+    name: studyRunName('slimming', r.variant, o, s.dataset),
+    source: studyRunName('slimming', r.source, o, s.dataset),
+    request: r.request,
+    labels: studyLabels(o, s),
+  }));
 }
 
 export const STUDY_PRESETS: Record<string, Preset> = {
@@ -196,15 +242,19 @@ export const STUDY_PRESETS: Record<string, Preset> = {
     description:
       'the ResNet-20 pruning study (pre-activation bottleneck ResNet-20, CIFAR-10): one-shot pruning to 50/70/90% ' +
       'then retraining, 4-round lottery tickets to 50/70/90% with @w0 and @w(t−1), and Renda et al.: fine-tuning ' +
-      'vs weight rewinding vs LR rewinding (structured slimming not yet included)',
+      'vs weight rewinding vs LR rewinding, and structured pruning: network slimming from the weights at epochs ' +
+      '10/30/50/100/160 of a sparsity-trained network and its early-bird ticket, each slimmed network retrained',
     datasets: ['cifar10', 'fashion-mnist'],
     quickNote:
       `quick scale: fashion-mnist (1×28×28) standing in for cifar10 unless --dataset cifar10; ` +
       `${QUICK_ITERATIONS} iterations per unit instead of ${PAPER_ITERATIONS.toLocaleString('en-US')} (160 epochs), ` +
       'the lr drops at 1/2 and 3/4 of them (the study: epochs 80 and 120 of 160), evaluation at the middle and end, ' +
       'validation on 1,000 held-out examples; Renda at his 80/41/21/10.7% remaining in 4 iterative levels ' +
-      '(--densities) instead of 10 levels of 20%; 1 trial; 34 units (29 trained, 5 dense ones shared), about an hour on 2 quiet cores (estimated ' +
-      'from one measured unit: README)',
+      '(--densities) instead of 10 levels of 20%; structured: the weights kept at iterations 25/75/125/250 (epochs ' +
+      '10/30/50/100 of 160 as fractions), channel ratio 0.5 only, no early-bird ticket (the detector needs 4 epochs, ' +
+      'quick trains under one); 1 trial; 40 units (35 trained, 5 dense ones shared: 34 lottery units and 1 sparsity ' +
+      `training, 5 slimmed networks retrained), ${QUICK_ESTIMATE} on 2 quiet cores (estimated from measured units: README)`,
     runs: studyRuns,
+    slimRetrainRuns: studySlimRuns,
   },
 };

@@ -2,10 +2,12 @@
  * The page of `reproduce resnet20-pruning-study`: study.md beside the preset's report, with the three
  * tables of study.ts (also as CSV) and three figures that stand on their own — accuracy versus weights
  * remaining for one-shot pruning before and after retraining, for the lottery tickets' rounds, and for
- * Renda's three retraining methods — each with the published numbers drawn beside ours.
+ * Renda's three retraining methods — each with the published numbers drawn beside ours; and the
+ * structured experiment's section (study-slimming.ts: its table and figure from the slim-retrain runs).
  */
 import { join } from 'node:path';
-import { STUDY_PRESET } from '../experiments/study-preset.js';
+import type { SlimRunOutcome } from '../experiments/run-preset.js';
+import { STUDY_PRESET, studyRunTag } from '../experiments/study-preset.js';
 import type { RunSummary } from '../lottery/summary.js';
 import { writeFileAtomic } from '../store/index.js';
 import { CHART_CONFIG, type TopLevelSpec } from './charts.js';
@@ -18,6 +20,7 @@ import {
   rendaTable,
   studyPoints,
 } from './study.js';
+import { slimmingSection } from './study-slimming.js';
 import { renderSvg, svgToPng } from './svg.js';
 import { type Table, toCsv, toMarkdown } from './tables.js';
 
@@ -194,10 +197,13 @@ const copiedLevel0 = (runs: readonly RunSummary[]) =>
 export async function writeStudyReport(
   summaries: readonly RunSummary[],
   out: string,
+  slim: readonly SlimRunOutcome[] = [],
 ): Promise<string | null> {
   const runs = summaries.filter((s) => s.preset === STUDY_PRESET);
-  const points = studyPoints(runs);
-  if (!points.length) return null;
+  // the structured experiment's runs train another network (with the γ penalty): section 4 only
+  const structured = runs.filter((s) => studyRunTag(s.name)?.experiment === 'slimming');
+  const points = studyPoints(runs.filter((s) => !structured.includes(s)));
+  if (!runs.length) return null;
   const first = runs[0];
   const where = `${first.model} on ${first.dataset}${first.scale ? `, ${first.scale} scale` : ''}`;
   const tables = {
@@ -268,14 +274,14 @@ export async function writeStudyReport(
       'Iterative pruning; each method retrains T − k steps: fine-tuning (trained weights, lr 0.001),',
       'weight rewinding (θ_k, schedule from k), LR rewinding (trained weights, schedule from k).',
     ]),
-    '## 4. Structured pruning (network slimming, early-bird tickets)',
-    '',
-    'Not yet in the preset: it needs the retraining of slimmed networks.',
-    '',
+    ...(await slimmingSection(structured, slim, out, where)),
     ...(first.scale === 'quick' ? QUICK_LIMITS : []),
     '## Units',
     '',
-    `${runs.reduce((n, s) => n + s.results.length, 0)} units in ${runs.length} runs.`,
+    `${runs.reduce((n, s) => n + s.results.length, 0)} units in ${runs.length} runs` +
+      (slim.length
+        ? `, and ${slim.length} slim-retrain runs of one unit each (${slim.filter((o) => o.skipped).length} skipped).`
+        : '.'),
     `${dup.runs} runs start from a dense network at level 0 (their level-0 final test accuracies ` +
       `${dup.agree ? 'agree' : 'differ'}); ${copiedLevel0(runs)} of those level-0 units were copied from another ` +
       'run with the same level-0 key (README: "Sharing level 0 between runs"), the rest trained.',

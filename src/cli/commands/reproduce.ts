@@ -2,23 +2,22 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { PRESETS, type Scale, presetNamed, presetRuns } from '../../experiments/presets.js';
-import { defaultContext, resolveConfig } from '../../lottery/resolve.js';
+import { defaultContext } from '../../lottery/resolve.js';
 import { defaultOf } from '../../spec/table.js';
-import type { RunSummary } from '../../lottery/summary.js';
 import { writeReport } from '../../report/index.js';
 import { writeGradualReport } from '../../report/gradual.js';
 import { writeStudyReport } from '../../report/study-page.js';
 import type { RunSummary as ReportSummary } from '../../report/index.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { dataDirOption } from './datasets.js';
-import { executeLottery } from '../../experiments/execute.js';
+import { runPreset } from '../../experiments/run-preset.js';
 import { lotteryReporter } from '../progress.js';
 import { INPUT_SETTINGS } from '../../spec/settings.js';
 import { settingOption } from '../settings-options.js';
 import { SHARE_SETTINGS } from '../../spec/share-settings.js';
 import { parseNumber } from './lottery.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
-import { reproduceSupermask } from './supermask.js';
+import { progress, reproduceSupermask } from './supermask.js';
 import { reproduceSweep } from './reproduce-sweep.js';
 import { parseSmoothing } from './report.js';
 
@@ -115,24 +114,23 @@ export function registerReproduceCommand(program: Command): void {
         trials: o.trials,
         models: o.models,
       });
+      // slim-retrain runs slim units of the lottery runs kept (all of them unless --models drops their source)
+      const slimRuns = (
+        preset.slimRetrainRuns?.({ dataset: o.dataset, scale: o.scale, trials: o.trials }) ?? []
+      ).filter((s) => runs.some((r) => r.name === s.source));
       if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
-      const summaries: RunSummary[] = [];
-      for (const r of runs) {
-        if (r.labels.standIn) process.stderr.write(`${r.name}: ${r.labels.standIn}\n`);
-        const config = resolveConfig(
-          o.shareLevel0 === false ? { ...r.request, shareLevel0: false } : r.request,
-        );
-        summaries.push(
-          await executeLottery(config, {
-            runsDir: o.runsDir,
-            name: r.name,
-            dataDir: o.dataDir,
-            threads: o.threads,
-            labels: r.labels,
-            reporter: lotteryReporter(),
-          }),
-        );
-      }
+      const slimProgress = new Map<string, ReturnType<typeof progress>>();
+      const { summaries, slim } = await runPreset(runs, slimRuns, {
+        runsDir: o.runsDir,
+        dataDir: o.dataDir,
+        threads: o.threads,
+        shareLevel0: o.shareLevel0,
+        reporter: lotteryReporter(),
+        onSlimProgress: (r, iteration, loss, iterations) => {
+          if (!slimProgress.has(r.name)) slimProgress.set(r.name, progress(r.name, iterations));
+          slimProgress.get(r.name)!(iteration, loss);
+        },
+      });
       if (!o.report) return;
       const datasetPart = o.dataset ? `-${o.dataset}` : '';
       // a report of some of the networks must not overwrite the whole preset's report
@@ -150,7 +148,7 @@ export function registerReproduceCommand(program: Command): void {
       console.log(`report: ${join(out, o.format === 'html' ? 'index.html' : 'index.md')}`);
       const gradual = await writeGradualReport(summaries, out);
       if (gradual) console.log(`pruning during training: ${gradual}`);
-      const study = await writeStudyReport(summaries, out);
+      const study = await writeStudyReport(summaries, out, slim);
       if (study) console.log(`pruning study: ${study}`);
       void result;
     });
