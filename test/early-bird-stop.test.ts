@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliInProcess } from './helpers/cli-in-process.js';
 import { importPetsDataset } from './helpers/image-folder.js';
 import { lotteryReporter } from '../src/cli/progress.js';
 import { openRunFor, setUpTraining } from '../src/experiments/execute.js';
@@ -183,12 +184,23 @@ test('a synthetic sequence: the recorder stops where its ratio fires, never befo
   assert.equal(recorder.record().ratios.find((r) => r.ratio === 0.3)!.firedAt, null);
 });
 
-test('ticketlab slim reads the early-bird weights and the kept ones; weights a unit did not keep are refused with the fix', () => {
+test('ticketlab slim reads the early-bird weights and the kept ones; weights a unit did not keep are refused with the fix', async () => {
   const out = (name: string) => join(tmp, `${name}.onnx`);
-  const eb = cli(['slim', stopped.dir, '--ratio', '0.5', '--weights', 'early-bird', '--out', out('eb')]);
+  // main() in this process: the same command without starting Node and tsx again for each
+  const cli = (args: string[]) => cliInProcess(args);
+  const eb = await cli([
+    'slim',
+    stopped.dir,
+    '--ratio',
+    '0.5',
+    '--weights',
+    'early-bird',
+    '--out',
+    out('eb'),
+  ]);
   assert.equal(eb.status, 0, eb.stderr);
   assert.match(eb.stdout, /from: early-bird weights of trial-0\/level-00\/ticket/);
-  const kept = cli([
+  const kept = await cli([
     'slim',
     recorded.dir,
     '--ratio',
@@ -203,19 +215,19 @@ test('ticketlab slim reads the early-bird weights and the kept ones; weights a u
   // the same weights, the same channels kept
   const channels = (s: string) => /channels: .*/.exec(s)![0];
   assert.equal(channels(kept.stdout), channels(eb.stdout));
-  const missing = cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', '5ep']);
+  const missing = await cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', '5ep']);
   assert.equal(missing.status, 2);
   assert.match(
     missing.stderr,
     /kept no weights at iteration 5 \(5ep\) \(it kept iteration 9 \(9ep\)\)\n {2}fix: .*--save-weights-at 5ep/,
   );
-  const noBird = cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', 'early-bird']);
+  const noBird = await cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', 'early-bird']);
   assert.equal(noBird.status, 2);
   assert.match(
     noBird.stderr,
     /has no Early-Bird weights: its training was not stopped by --early-bird-stop\n {2}fix: /,
   );
-  const bad = cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', 'soon']);
+  const bad = await cli(['slim', recorded.dir, '--ratio', '0.5', '--weights', 'soon']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /"soon" is not one of final, best, rewind, early-bird nor a point of training/);
 });

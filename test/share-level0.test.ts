@@ -154,6 +154,17 @@ test('a run differing only in pruning settings copies level 0 and ends bit-ident
         level0Key: level0KeyHash(smallConfig(B)),
       });
     assert.ok(b.notices.some((n) => /trial 0 level 0 ticket: copied from run test-/.test(n)));
+    // a copy keeps its source's training time (it is that network's) but the run's wall time counts
+    // only what this run trained: the four units of levels 1 and 2
+    for (const trial of [0, 1])
+      assert.equal(level0Of(b.summary, trial).wallSeconds, level0Of(a.summary, trial).wallSeconds);
+    const trainedHere = b.summary.results.filter((r) => r.level > 0);
+    assert.equal(trainedHere.length, 4);
+    assert.ok(level0Of(b.summary).wallSeconds > 0);
+    assert.equal(
+      b.summary.wallSeconds,
+      trainedHere.reduce((sum, r) => sum + r.wallSeconds, 0),
+    );
     const solo = await lottery(alone, B);
     assert.equal(solo.trained.length, 6);
     assert.ok((solo.steps.get(0) ?? 0) > 0);

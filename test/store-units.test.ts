@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunStore, saveTensors } from '../src/store/index.js';
+import { UserError } from '../src/util/errors.js';
 
 test('a unit is pending, running, failed, interrupted, done or diverged, by its files', () => {
   const root = mkdtempSync(join(tmpdir(), 'ticketlab-units-state-'));
@@ -66,7 +67,13 @@ test('loadRun takes a run as a path from the working directory (as `runs show` d
     process.chdir(cwd);
     assert.equal(store.loadRun(join('runs', name)).dir, run.dir, 'runs/<name> from the working directory');
     assert.equal(store.loadRun(name).dir, run.dir, '<name> under the root');
-    assert.throws(() => store.loadRun('runs/missing'), /is not a run directory/);
+    assert.throws(
+      () => store.loadRun('runs/missing'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /is not a run directory/.test(e.message) &&
+        /`ticketlab lottery` wrote \(it holds config\.json\)/.test(e.fix ?? ''),
+    );
   } finally {
     process.chdir(before);
     rmSync(cwd, { recursive: true, force: true });

@@ -32,7 +32,7 @@ import {
 import { resolveConfig, resultSettings } from '../src/lottery/resolve.js';
 import { hashConfig, saveTensors } from '../src/store/index.js';
 import { UserError } from '../src/util/errors.js';
-import { cli } from './helpers/plugin.js';
+import { cliInProcess } from './helpers/cli-in-process.js';
 
 const skipData = process.env.TICKETLAB_DATA ? false : 'TICKETLAB_DATA is not set: needs the real MNIST';
 const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
@@ -49,8 +49,9 @@ function runDir(runs: string): string {
   return join(runs, 'supermask', dir);
 }
 
-function supermask(runs: string) {
-  const r = cli([...ARGS, '--runs-dir', runs]);
+/** Runs the command by main() in this process (the same code, without starting Node and tsx again). */
+async function supermask(runs: string) {
+  const r = await cliInProcess([...ARGS, '--runs-dir', runs]);
   assert.equal(r.status, 0, r.stderr);
   return { stderr: r.stderr, result: JSON.parse(r.stdout) as Record<string, unknown> };
 }
@@ -82,7 +83,7 @@ test(
     const root = mkdtempSync(join(tmpdir(), 'ticketlab-supermask-resume-'));
     const [straight, killed, damaged] = ['straight', 'killed', 'damaged'].map((d) => join(root, d));
     try {
-      const reference = supermask(straight);
+      const reference = await supermask(straight);
       await killMidTraining(killed);
       const unit = join(runDir(killed), SUPERMASK_UNIT);
       assert.ok(existsSync(join(unit, 'checkpoint.json')), 'a checkpoint was left');
@@ -90,7 +91,7 @@ test(
       cpSync(killed, damaged, { recursive: true });
 
       // resumed: from a checkpoint after iteration 0, to the uninterrupted run's result and scores
-      const resumed = supermask(killed);
+      const resumed = await supermask(killed);
       const at = Number(/resuming at iteration (\d+)/.exec(resumed.stderr)?.[1]);
       assert.ok(at >= 25 && at < 300, resumed.stderr);
       assert.doesNotMatch(resumed.stderr, /iteration 0\/300/);
@@ -103,7 +104,7 @@ test(
       const bytes = readFileSync(checkpoint);
       bytes[bytes.length - 3] ^= 0xff;
       writeFileSync(checkpoint, bytes);
-      const restarted = supermask(damaged);
+      const restarted = await supermask(damaged);
       assert.match(
         restarted.stderr,
         /checkpoint\.safetensors[^\n]*checksum[^\n]*starts again from iteration 0/,
@@ -112,7 +113,7 @@ test(
       assert.ok(scoresOf(damaged).equals(scoresOf(straight)));
 
       // done: read back as it was (wall time included), nothing trained
-      const again = supermask(straight);
+      const again = await supermask(straight);
       assert.match(again.stderr, /done before: read back/);
       assert.doesNotMatch(again.stderr, /iteration \d+\/300/);
       assert.deepEqual(again.result, reference.result);
@@ -122,7 +123,7 @@ test(
       const stored = readFileSync(scores);
       stored[stored.length - 1] ^= 0xff;
       writeFileSync(scores, stored);
-      const recomputed = supermask(straight);
+      const recomputed = await supermask(straight);
       assert.match(recomputed.stderr, /recorded as done but [^\n]*scores\.safetensors[^\n]*computed again/);
       assert.match(recomputed.stderr, /iteration 300\/300/);
       assert.deepEqual(withoutWallTime(recomputed.result), withoutWallTime(reference.result));

@@ -3,7 +3,54 @@
  * unit's recorded result read back after its files are checked, and its lease, waited for while
  * another live process holds it. Both kinds of run go through these, so they behave alike.
  */
+import type { TrainingEngine } from '../engine/engine.js';
+import type { LotteryConfig } from '../lottery/config.js';
 import type { Lease, Run } from '../store/index.js';
+import { type TrainData, makeSampler } from '../train/data.js';
+import { type TrainCheckpoint, type TrainProgress, type TrainResult, train } from '../train/trainer.js';
+import { Rng } from '../util/rng.js';
+
+/** Checkpoints of a single-unit run's training (the caller persists them). */
+export interface UnitCheckpointing {
+  /** Save every this many iterations (0 = never). */
+  every: number;
+  /** Persists a checkpoint (weights, optimizer state, step, data order, curve). */
+  save(checkpoint: TrainCheckpoint): void;
+  /** Continue from this checkpoint instead of iteration 0 (same result as an uninterrupted run). */
+  resume?: TrainCheckpoint;
+}
+
+/**
+ * Trains `engine` on `config`'s schedule with the data order of `config.seed`, checkpointing and
+ * reporting progress as asked: the one training loop of learned supermasks and retrained slimmed
+ * networks.
+ */
+export function trainOnSchedule(
+  engine: TrainingEngine,
+  data: TrainData,
+  config: LotteryConfig,
+  opts: { onProgress?: (p: TrainProgress) => void; checkpointing?: UnitCheckpointing },
+): Promise<TrainResult> {
+  const sampler = makeSampler(data, config.batchSize, Rng.derive(config.seed, 'data-order').uint32());
+  return train(
+    engine,
+    data,
+    sampler,
+    {
+      iterations: config.iterations,
+      learningRate: config.learningRate,
+      schedule: config.schedule,
+      evalEvery: config.evalEvery,
+      checkpointEvery: opts.checkpointing?.every ?? 0,
+      divergenceLoss: config.divergenceLoss,
+    },
+    {
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.checkpointing ? { saveCheckpoint: opts.checkpointing.save } : {}),
+    },
+    opts.checkpointing?.resume,
+  );
+}
 
 /** The recorded result of `unit` if its record and files are intact; a damaged one is named. */
 export function readBackUnit<T>(run: Run, unit: string, notify?: (message: string) => void): T | undefined {

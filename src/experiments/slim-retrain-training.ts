@@ -12,10 +12,10 @@ import { CONFIG_LEAVES, resolveConfig } from '../lottery/resolve.js';
 import type { SlimmedNetwork } from '../prune/structured/index.js';
 import { getPath } from '../spec/table.js';
 import type { TrainData } from '../train/data.js';
-import { makeSampler } from '../train/data.js';
-import { type EvalPoint, type TrainCheckpoint, train } from '../train/trainer.js';
+import type { EvalPoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { type UnitCheckpointing, trainOnSchedule } from './single-unit-run.js';
 
 export const RETRAIN_FROM = ['slimmed', 'scratch'] as const;
 /** slimmed: the surviving trained weights (fine-tuning the thin network); scratch: a fresh init of it. */
@@ -202,12 +202,7 @@ function startFrom(
 export interface SlimTrainOptions {
   threads: number;
   onProgress?: (iteration: number, loss: number, iterations: number) => void;
-  checkpointing?: {
-    every: number;
-    save(checkpoint: TrainCheckpoint): void;
-    /** Continue from this checkpoint (same result as an uninterrupted run). */
-    resume?: TrainCheckpoint;
-  };
+  checkpointing?: UnitCheckpointing;
 }
 
 /** Retrains the slimmed network; returns the result and the final weights and buffers. */
@@ -228,27 +223,10 @@ export async function trainSlimmed(
     const val = await engine.evaluate(data.validation.x, data.validation.y, data.validation.count);
     const test = await engine.evaluate(data.test.x, data.test.y, data.test.count);
     startFrom(engine, config, slim, retrainFrom);
-    const sampler = makeSampler(data, config.batchSize, Rng.derive(config.seed, 'data-order').uint32());
-    const trained = await train(
-      engine,
-      data,
-      sampler,
-      {
-        iterations: config.iterations,
-        learningRate: config.learningRate,
-        schedule: config.schedule,
-        evalEvery: config.evalEvery,
-        checkpointEvery: opts.checkpointing?.every ?? 0,
-        divergenceLoss: config.divergenceLoss,
-      },
-      {
-        ...(opts.onProgress
-          ? { onProgress: (p) => opts.onProgress!(p.iteration, p.loss, p.iterations) }
-          : {}),
-        ...(opts.checkpointing ? { saveCheckpoint: opts.checkpointing.save } : {}),
-      },
-      opts.checkpointing?.resume,
-    );
+    const trained = await trainOnSchedule(engine, data, config, {
+      ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.iteration, p.loss, p.iterations) } : {}),
+      ...(opts.checkpointing ? { checkpointing: opts.checkpointing } : {}),
+    });
     const kept = slim.groups.reduce((a, g) => a + g.kept, 0);
     const total = slim.groups.reduce((a, g) => a + g.channels, 0);
     const result: SlimRetrainResult = {

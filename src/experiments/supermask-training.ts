@@ -12,9 +12,9 @@ import { initialValues } from '../engine/init.js';
 import { isPrunable, type LotteryConfig } from '../lottery/config.js';
 import { scoreName, supermaskModel } from '../models/supermask.js';
 import type { TrainData } from '../train/data.js';
-import { makeSampler } from '../train/data.js';
-import { type EvalPoint, type TrainCheckpoint, train } from '../train/trainer.js';
+import type { EvalPoint } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
+import { type UnitCheckpointing, trainOnSchedule } from './single-unit-run.js';
 
 export interface SupermaskSettings {
   /** Initial score of every weight (Zhou's --sigmoid_bias): σ(0) = 0.5 keeps each weight half the time. */
@@ -118,15 +118,11 @@ export function maskedWeights(
 
 const sigmoid = (s: number) => 1 / (1 + Math.exp(-s));
 
-/** Checkpoints of a learned-supermask training (the caller persists them; see learned-supermask.ts). */
-export interface SupermaskCheckpointing {
-  /** Save every this many iterations (0 = never). */
-  every: number;
-  /** Persists a checkpoint: scores, optimizer state, step (the mask noise's position), data order, curve. */
-  save(checkpoint: TrainCheckpoint): void;
-  /** Continue from this checkpoint instead of iteration 0 (same result as an uninterrupted run). */
-  resume?: TrainCheckpoint;
-}
+/**
+ * Checkpoints of a learned-supermask training (the caller persists them; see learned-supermask.ts): the
+ * scores, optimizer state, step (the mask noise's position), data order and curve.
+ */
+export type SupermaskCheckpointing = UnitCheckpointing;
 
 export interface SupermaskTrainOptions {
   threads: number;
@@ -179,25 +175,10 @@ export async function learnSupermaskScores(
   try {
     // θ = the scores' init; the mask noise's stream is (seed, step, layer): a checkpoint's step resumes it
     engine.initialize(seed);
-    const sampler = makeSampler(data, config.batchSize, Rng.derive(seed, 'data-order').uint32());
-    const result = await train(
-      engine,
-      data,
-      sampler,
-      {
-        iterations: config.iterations,
-        learningRate: config.learningRate,
-        schedule: config.schedule,
-        evalEvery: config.evalEvery,
-        checkpointEvery: opts.checkpointing?.every ?? 0,
-        divergenceLoss: config.divergenceLoss,
-      },
-      {
-        ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.iteration, p.loss) } : {}),
-        ...(opts.checkpointing ? { saveCheckpoint: opts.checkpointing.save } : {}),
-      },
-      opts.checkpointing?.resume,
-    );
+    const result = await trainOnSchedule(engine, data, config, {
+      ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!(p.iteration, p.loss) } : {}),
+      ...(opts.checkpointing ? { checkpointing: opts.checkpointing } : {}),
+    });
     const scores = new Map(maskedNames.map((n) => [n, engine.getParam(scoreName(n))]));
     const accuracyOf = async (masks: ReadonlyMap<string, Uint8Array>) => {
       base.setWeights(maskedWeights(frozen, masks, settings.rescale));

@@ -10,7 +10,7 @@ import { cpus, platform, totalmem } from 'node:os';
 import { type Run, readJson, writeJsonAtomic } from '../store/index.js';
 import { versions } from '../util/versions.js';
 import type { LotteryConfig } from './config.js';
-import { SUMMARY_FILE, type LevelResult, type RunSummary } from './summary.js';
+import { SUMMARY_FILE, type LevelResult, type RunSummary, trainedByItsRun } from './summary.js';
 import { unitKey } from './types.js';
 
 /** This process's machine and versions. */
@@ -104,7 +104,7 @@ export function writeRunSummary(
     ...opts.labels,
     // float sums are ordered by thread: metrics are bit-identical only at the same thread count
     machine: runMachine(run, results, opts.trainedHere),
-    wallSeconds: results.reduce((sum, r) => sum + r.wallSeconds, 0),
+    wallSeconds: results.filter(trainedByItsRun).reduce((sum, r) => sum + r.wallSeconds, 0),
     results,
   };
   writeJsonAtomic(run.path(SUMMARY_FILE), summary);

@@ -167,7 +167,10 @@ export const runSummarySchema = z.object({
   preset: z.string().optional(),
   /** the machine of the last invocation that trained a unit; threads and versions from the units */
   machine: machineSchema,
-  /** the sum of its units' wall times */
+  /**
+   * the sum of the wall times of the units it trained: a level 0 copied from another run keeps that
+   * run's training time in its own result (provenance.sharedFrom says so) and is counted there, not here
+   */
   wallSeconds: z.number().nonnegative(),
   results: z.array(levelResultSchema),
 });
@@ -178,3 +181,6 @@ export type LevelResult = z.infer<typeof levelResultSchema>;
 export type Provenance = z.infer<typeof provenanceSchema>;
 export type Machine = z.infer<typeof machineSchema>;
 export type RunSummary = z.infer<typeof runSummarySchema>;
+
+/** Whether the run trained this unit itself (not a level 0 copied from another run). */
+export const trainedByItsRun = (r: Pick<LevelResult, 'provenance'>): boolean => !r.provenance?.sharedFrom;

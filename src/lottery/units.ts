@@ -13,10 +13,11 @@ import { collapsedToChance } from '../train/collapse.js';
 import { DivergedError } from '../train/callbacks.js';
 import type { TrainData } from '../train/data.js';
 import { makeSampler } from '../train/data.js';
-import { type TrainProgress, type TrainResult, train } from '../train/trainer.js';
+import { type TrainResult, train } from '../train/trainer.js';
 import type { TrainHooks } from '../train/types.js';
 import { Rng } from '../util/rng.js';
 import { versions } from '../util/versions.js';
+import { type LotteryReporter, type UnitInfo, notify, unitLabel } from './unit-reporter.js';
 import type { LotteryConfig } from './config.js';
 import { conditionNamed } from './controls.js';
 import type { PlannedUnit } from './plan.js';
@@ -51,40 +52,7 @@ import {
 } from './snapshots.js';
 import { iterationsPerEpoch } from '../spec/durations.js';
 
-export interface UnitInfo {
-  trial: number;
-  level: number;
-  condition: string;
-  fractionRemaining: number;
-  index: number;
-  total: number;
-  resumedAt?: number;
-}
-
-export interface LotteryReporter {
-  unitStart?(u: UnitInfo): void;
-  progress?(u: UnitInfo, p: TrainProgress): void;
-  unitEnd?(u: UnitInfo, r: LevelResult): void;
-  unitSkipped?(u: UnitInfo): void;
-  /** Nothing can start now: these units are leased by other processes (or wait on such units). */
-  waiting?(leasedElsewhere: string[]): void;
-  /** The unit's lease was taken over by another process; this one dropped the unit. */
-  leaseLost?(u: UnitInfo): void;
-  /**
-   * Something the user should know that changes no result: a damaged checkpoint or unit being
-   * recomputed, a unit that diverged or collapsed to chance. Printed to stderr when absent.
-   */
-  notice?(message: string): void;
-}
-
-/** Tells the reporter, or stderr if it has no notice. */
-export function notify(reporter: LotteryReporter | undefined, message: string): void {
-  if (reporter?.notice) reporter.notice(message);
-  else process.stderr.write(`ticketlab: ${message}\n`);
-}
-
-export const unitLabel = (u: { trial: number; level: number; condition: string }): string =>
-  `trial ${u.trial} level ${u.level} ${u.condition}`;
+export { type LotteryReporter, type UnitInfo, notify, unitLabel } from './unit-reporter.js';
 
 /** A unit's extra training callbacks, made afresh for each unit it trains (or resumes). */
 export type UnitCallbacks = (unit: {

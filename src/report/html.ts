@@ -3,6 +3,7 @@
  * URIs), tables, hyperparameters, machine and wall time, and labels for quick-scale runs and
  * stand-in datasets. No scripts, no external resources.
  */
+import { trainedByItsRun } from '../lottery/summary.js';
 import { costTable } from './cost-table.js';
 import { formatPercentRemaining } from './paper.js';
 import {
@@ -189,10 +190,12 @@ function experimentSection(e: ExperimentReport, model: ReportModel): string {
   parts.push('<h3>Machine and wall time</h3>');
   const m = machineTable(s.machine);
   m.rows.push(['wall time (whole run)', `${formatDuration(s.wallSeconds)} (${s.wallSeconds.toFixed(1)} s)`]);
-  const perUnit = s.results.reduce((a, r) => a + r.wallSeconds, 0);
+  // a level 0 copied from another run was trained (and is counted) there
+  const trained = s.results.filter(trainedByItsRun);
+  const perUnit = trained.reduce((a, r) => a + r.wallSeconds, 0);
   m.rows.push([
     'wall time (sum of trained levels)',
-    `${formatDuration(perUnit)} over ${s.results.length} trainings`,
+    `${formatDuration(perUnit)} over ${trained.length} trainings`,
   ]);
   parts.push(tableBlock(m));
   parts.push('</section>');

@@ -148,7 +148,10 @@ export class RunStore {
     const typed = resolve(dirOrName);
     const dir = existsSync(join(typed, 'config.json')) ? typed : resolve(this.root, dirOrName);
     if (!existsSync(join(dir, 'config.json')))
-      throw new UserError(`${dir} is not a run directory (no config.json)`);
+      throw new UserError(
+        `${dir} is not a run directory (no config.json)`,
+        'give a directory that `ticketlab lottery` wrote (it holds config.json), as `ticketlab runs list` shows them',
+      );
     return loadRun(dir, false);
   }
 

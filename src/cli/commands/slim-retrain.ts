@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { exportWeights } from '../../engine/export.js';
+import { type ExportMetadata, exportWeights } from '../../engine/export.js';
 import {
   RETRAIN_FROM,
   RETRAIN_SETTING_KEYS,
@@ -66,6 +66,19 @@ export interface SlimOptions {
   weights: UnitWeightsChoice['weights'];
   from: SlimSource;
   out?: string;
+}
+
+/** The ONNX metadata of a slimmed model: which unit, weights, ratio and scores it came from, in run `run`. */
+export function slimMetadata(o: SlimOptions, run: string): ExportMetadata {
+  return {
+    run,
+    trial: o.trial,
+    level: o.level,
+    condition: o.condition,
+    weights: o.weights,
+    slimRatio: o.ratio,
+    slimFrom: o.from,
+  };
 }
 
 interface RetrainOptions extends SlimOptions {
@@ -140,17 +153,7 @@ export async function retrainAction(
   const { dir, result, reused, slim, final } = run;
   process.stderr.write(`run directory: ${dir}${reused ? ' (done before: read back)' : ''}\n`);
   const target = resolve(o.out ?? join(dir, 'retrained.onnx'));
-  const metadata = {
-    run: resolve(runDir),
-    trial: o.trial,
-    level: o.level,
-    condition: o.condition,
-    weights: o.weights,
-    slimRatio: o.ratio,
-    slimFrom: o.from,
-    retrainFrom: result.retrainFrom,
-    retrainRun: dir,
-  };
+  const metadata = { ...slimMetadata(o, resolve(runDir)), retrainFrom: result.retrainFrom, retrainRun: dir };
   const bytes = exportWeights(slim.model, final.weights, final.buffers, metadata);
   writeFileAtomic(target, bytes);
   if (o.json) console.log(JSON.stringify({ dir, onnx: target, ...result }));

@@ -19,7 +19,13 @@ import { isDurationString } from '../../spec/durations.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { parseNumber } from './lottery.js';
-import { type SlimOptions, addRetrainOptions, retrainAction, retrainRequested } from './slim-retrain.js';
+import {
+  type SlimOptions,
+  addRetrainOptions,
+  retrainAction,
+  retrainRequested,
+  slimMetadata,
+} from './slim-retrain.js';
 
 /** Logits of an inference ONNX model on a batch. */
 async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
@@ -103,16 +109,12 @@ export function registerSlimCommand(program: Command): void {
       const model = runModel(config);
       const slim = slimNetwork(model, { weights, buffers }, { ratio: o.ratio, from: o.from });
       for (const notice of slim.selection.notices) console.log(`note: ${notice}`);
-      const metadata = {
-        trial: o.trial,
-        level: o.level,
-        condition: o.condition,
-        weights: o.weights,
-        slimRatio: o.ratio,
-        slimFrom: o.from,
-        run: dir,
-      };
-      const bytes = exportWeights(slim.model, slim.weights.weights, slim.weights.buffers, metadata);
+      const bytes = exportWeights(
+        slim.model,
+        slim.weights.weights,
+        slim.weights.buffers,
+        slimMetadata(o, dir),
+      );
       const masked = exportWeights(model, slim.maskedWide.weights, slim.maskedWide.buffers);
       // the check: the thin network computes what the wide one computes with the channels switched off
       const batch = 8;
