@@ -44,7 +44,7 @@ const ENTRY = ['--import', 'tsx', 'src/cli/entry.ts'];
 const cli = (args: string[]) => spawnSync(process.execPath, [...ENTRY, ...args], { encoding: 'utf8', env });
 // the commands after the fixture run by main() in this process: the same code without starting Node
 // and tsx again for each (~4 s of CPU); the killed retraining stays a process of its own
-const cliHere = (args: string[]) => cliInProcess(args, { XDG_CACHE_HOME: env.XDG_CACHE_HOME });
+const cliHere = (args: string[]) => cliInProcess(args, { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME });
 let runDir = '';
 const slimRuns = (runs: string) =>
   readdirSync(join(runs, 'slim'))
