@@ -9,6 +9,7 @@ import { TrainingEngine } from '../engine/engine.js';
 import { type ModelCost, modelCost } from '../engine/cost.js';
 import { type LotteryConfig, type LotteryRequest, isPrunable, trialSeed } from '../lottery/config.js';
 import { CONFIG_LEAVES, resolveConfig } from '../lottery/resolve.js';
+import { countKept } from '../prune/masks.js';
 import type { SlimmedNetwork } from '../prune/structured/index.js';
 import { getPath } from '../spec/table.js';
 import type { TrainData } from '../train/data.js';
@@ -120,7 +121,7 @@ export function maskCounts(masks: ReadonlyMap<string, Uint8Array>): { kept: numb
   let total = 0;
   for (const m of masks.values()) {
     total += m.length;
-    for (const v of m) kept += v;
+    kept += countKept(m);
   }
   return { kept, total };
 }
