@@ -326,3 +326,43 @@ test('a retraining killed mid-training resumes to bit-identical final weights', 
   assert.ok(weights(killed).equals(weights(straight)), 'final weights are bit-identical');
   assert.ok(!existsSync(join(dir, SLIM_RETRAIN_UNIT, 'checkpoint.json')), 'the checkpoint goes once done');
 });
+
+test('a level-1 ticket retrained from scratch keeps its sliced mask: pruned entries stay exactly 0', async () => {
+  const runs = join(tmp, 'level1-scratch-runs');
+  const r = await cliHere([
+    ...['slim', runDir, '--ratio', '0.5', '--level', '1', '--retrain-from', 'scratch', '--runs-dir', runs],
+    ...RETRAIN,
+    ...['--iterations', '4', '--eval-every', '2'],
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.retrainFrom, 'scratch');
+  // the mask the command slices: the unit's, with the channels its final weights choose
+  const key = 'trial-0/level-01/ticket';
+  const wide = loadWeights(join(runDir, key, 'final.safetensors'));
+  const unitMasks = new Map(
+    [...loadTensors(join(runDir, key, 'masks.safetensors'))].map(([k, v]) => [k, v as Uint8Array]),
+  );
+  const slim = slimNetwork(runModel(readRunDir(runDir).config), wide, { ratio: 0.5, from: 'bn', unitMasks });
+  const sliced = slim.unitMasks!;
+  const kept = [...sliced.values()].reduce((a, m) => a + m.reduce((x, y) => x + y, 0), 0);
+  const total = [...sliced.values()].reduce((a, m) => a + m.length, 0);
+  assert.ok(kept < 0.9 * total, `${kept} of ${total} kept: the mask prunes`);
+  assert.deepEqual({ kept: result.unitMask.kept, total: result.unitMask.total }, { kept, total });
+  // a fresh init, trained with the mask held: every pruned entry exactly 0, the kept ones drawn anew
+  const final = loadWeights(join(result.dir, SLIM_RETRAIN_UNIT, SLIM_FINAL_FILE));
+  let keptNonzero = 0;
+  let fresh = 0;
+  for (const [name, m] of sliced) {
+    const w = final.weights.get(name)!;
+    const start = slim.weights.weights.get(name)!;
+    assert.equal(w.length, m.length, name);
+    m.forEach((keep, i) => {
+      if (!keep) assert.equal(w[i], 0, `${name}[${i}] is pruned`);
+      else if (w[i] !== 0) keptNonzero++;
+      if (keep && w[i] !== start[i]) fresh++;
+    });
+  }
+  assert.ok(keptNonzero > 0.99 * kept, `${keptNonzero} of ${kept} kept entries non-zero`);
+  assert.ok(fresh > 0.99 * kept, 'the kept weights are not the slimmed ones (scratch)');
+});

@@ -36,7 +36,7 @@ export interface ExecuteOptions {
 }
 
 /** Refuses to reuse a run directory whose stored settings differ in anything that changes results. */
-function checkStoredSettings(run: Run, config: LotteryConfig): void {
+export function checkStoredSettings(run: Run, config: LotteryConfig): void {
   const stored = lotteryConfigSchema.safeParse(run.config);
   if (!stored.success) return; // a run of an earlier format: its identity check already passed
   const before = resultSettings(stored.data);
@@ -150,12 +150,12 @@ export function recordedThreads(run: Run): number | undefined {
  * model's default changes; else the model's measured default (ModelDefaults.threads, or 2).
  */
 export function threadsFor(
-  run: Run,
+  run: Run | undefined,
   config: LotteryConfig,
   given?: number,
 ): { threads: number; from: string } {
   if (given !== undefined) return { threads: given, from: 'given' };
-  const recorded = recordedThreads(run);
+  const recorded = run && recordedThreads(run); // no run yet (a dry run): nothing recorded
   if (recorded !== undefined) return { threads: recorded, from: 'the count the run was computed with' };
   const threads = defaultOf(INPUT_SETTINGS.threads, defaultContext(config.model, config.dataset)) as number;
   return { threads, from: `${config.model}'s default` };

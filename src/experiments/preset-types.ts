@@ -50,6 +50,8 @@ export interface Preset {
   slimRetrainRuns?(opts: PresetOptions): SlimRetrainPresetRun[];
   /** What `quick` changes, printed with every quick run. */
   quickNote: string;
+  /** How long the whole preset takes with these options, where measured or estimated (`--dry-run` prints it). */
+  estimate?(opts: PresetOptions): string | undefined;
   /**
    * A preset that is a sweep (runs() is then empty): the sweep spec's content (base, grid, zip,
    * derived), expanded and run by the sweep layer, on local workers.

@@ -57,6 +57,9 @@ function lenetRun(dataset: string, scale: Scale, trials: number): PresetRun {
   };
 }
 
+/** Measured minutes of each network's quick run on Fashion-MNIST, 1 trial, 2 cores (README). */
+const CONV_QUICK_MINUTES: Record<string, number> = { conv2: 6, conv4: 12, conv6: 22 };
+
 const CONV_PAPER_ITERATIONS: Record<string, number> = { conv2: 20_000, conv4: 25_000, conv6: 30_000 };
 
 function convRuns(dataset: string, scale: Scale, trials: number): PresetRun[] {
@@ -111,6 +114,10 @@ export const PRESETS: Record<string, Preset> = {
       'quick scale: 10,000 iterations per level instead of 50,000, levels 0-16 instead of 0-20, evaluation every 200 ' +
       'iterations, training accuracy on 2,000 examples, 2 trials; random re-initialization only at levels 3, 7, 9, ' +
       '15, 16, random pruning only at levels 7 and 15, no one-shot control',
+    estimate: (o) =>
+      o.scale === 'quick' && (o.trials ?? LENET_QUICK_TRIALS) === LENET_QUICK_TRIALS
+        ? 'about 16-20 minutes for its 48 units on 2 quiet cores (estimated from per-unit times: README)'
+        : undefined,
     runs: (o) => {
       const dataset = o.dataset ?? 'mnist';
       checkDataset('lenet-iterative', dataset, ['mnist', 'fashion-mnist']);
@@ -126,6 +133,14 @@ export const PRESETS: Record<string, Preset> = {
     quickNote:
       'quick scale: 200 iterations per level instead of 20,000-30,000, levels 0-2 instead of 0-15, evaluation every ' +
       '100 iterations, validation on 1,000 held-out examples, random pruning only at level 2',
+    estimate: (o) => {
+      if (o.scale !== 'quick' || o.dataset !== 'fashion-mnist' || (o.trials ?? 1) !== 1) return undefined;
+      const models = o.models?.length ? o.models : Object.keys(CONV_QUICK_MINUTES);
+      const minutes = models.reduce((sum, m) => sum + (CONV_QUICK_MINUTES[m] ?? Number.NaN), 0);
+      return Number.isNaN(minutes)
+        ? undefined
+        : `about ${minutes} minutes on 2 cores (measured, ${models.map((m) => `${m} ${CONV_QUICK_MINUTES[m]}`).join(', ')}: README)`;
+    },
     runs: (o) => {
       const dataset = o.dataset ?? 'cifar10';
       checkDataset('conv-iterative', dataset, ['cifar10', 'fashion-mnist']);

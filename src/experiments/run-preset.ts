@@ -53,7 +53,7 @@ export interface PresetExecution {
  * weights can be missing by design: they exist when the detector fired and stopped the unit.
  */
 export function missingWeights(
-  source: RunSummary,
+  source: Pick<RunSummary, 'name' | 'config' | 'results'>,
   request: SlimRetrainPresetRun['request'],
 ): string | undefined {
   if (request.weights !== 'early-bird') return undefined;

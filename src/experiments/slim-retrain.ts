@@ -129,12 +129,21 @@ function comparable(c: SlimRetrainConfig): Record<string, unknown> {
   };
 }
 
-/** Opens (creating) the run directory of `c`; refuses one whose stored settings differ. */
-export function openSlimRetrainRun(runsDir: string | undefined, c: SlimRetrainConfig): Run {
+/** The run store of retrained slimmed networks, its run name for `c`, and the run if it exists (read-only). */
+export function peekSlimRetrainRun(
+  runsDir: string | undefined,
+  c: SlimRetrainConfig,
+): { store: RunStore; name: string; identity: Record<string, unknown>; dir: string; run?: Run } {
   const store = new RunStore({ root: join(defaultRunsRoot(runsDir), 'slim') });
   const name = `${c.training.model}-${c.training.dataset}-slim${c.ratio}-${c.retrainFrom}`;
   const identity = slimRetrainIdentity(c);
-  const previous = store.peekRun(name, identity);
+  const dir = join(store.root, `${name}-${hashConfig(identity)}`);
+  return { store, name, identity, dir, run: store.peekRun(name, identity) };
+}
+
+/** Opens (creating) the run directory of `c`; refuses one whose stored settings differ. */
+export function openSlimRetrainRun(runsDir: string | undefined, c: SlimRetrainConfig): Run {
+  const { store, name, identity, run: previous } = peekSlimRetrainRun(runsDir, c);
   const stored = previous?.config as SlimRetrainConfig | undefined;
   if (previous && stored) {
     const parsed = [stored.source?.config, stored.training].map((x) => lotteryConfigSchema.safeParse(x));

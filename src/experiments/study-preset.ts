@@ -256,5 +256,9 @@ export const STUDY_PRESETS: Record<string, Preset> = {
       `training, 5 slimmed networks retrained), ${QUICK_ESTIMATE} on 2 quiet cores (estimated from measured units: README)`,
     runs: studyRuns,
     slimRetrainRuns: studySlimRuns,
+    estimate: (o) =>
+      o.scale === 'quick' && (o.trials ?? 1) === 1 && (o.dataset ?? 'fashion-mnist') === 'fashion-mnist'
+        ? `${QUICK_ESTIMATE} for all 40 units on 2 quiet cores (estimated from measured units: README)`
+        : undefined,
   },
 };

@@ -16,7 +16,15 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type Lease, type Run, RunStore, readJson, readTensorFile, writeFileAtomic } from '../store/index.js';
+import {
+  type Lease,
+  type Run,
+  RunStore,
+  type UnitRecord,
+  readJson,
+  readTensorFile,
+  writeFileAtomic,
+} from '../store/index.js';
 import { versions } from '../util/versions.js';
 import { type LotteryConfig, lotteryConfigSchema } from './config.js';
 import { level0KeyHash } from './level0-key.js';
@@ -52,12 +60,10 @@ export interface ShareRequest {
  */
 export function adoptSharedLevel0(req: ShareRequest): LevelResult | null {
   const { run, config, unit } = req;
-  if (!config.shareLevel0 || unit.level !== 0 || unit.condition !== 'ticket') return null;
-  // auto picks kernels by a crossover measured per machine: another host's choice may differ
-  if ((config.sparseKernels ?? 'off') === 'auto') return null;
+  if (!mayShareLevel0(config, unit)) return null;
   const key = level0KeyHash(config);
   const rejected: string[] = [];
-  for (const dir of matchingRuns(run, key)) {
+  for (const dir of matchingRuns(run.dir, key)) {
     const why = tryCopy(req, dir, key);
     if (why === undefined) {
       notify(
@@ -77,13 +83,36 @@ export function adoptSharedLevel0(req: ShareRequest): LevelResult | null {
 
 const LOST = 'the lease was lost';
 
-/** The other runs in `run`'s runs directory whose level-0 key is `key`, by name. */
-export function matchingRuns(run: Run, key: string): string[] {
-  const root = dirname(run.dir);
+/** Whether `unit` of a run of `config` is one level-0 sharing may copy rather than train. */
+export function mayShareLevel0(config: LotteryConfig, unit: Pick<PlannedUnit, 'level' | 'condition'>): boolean {
+  if (!config.shareLevel0 || unit.level !== 0 || unit.condition !== 'ticket') return false;
+  // auto picks kernels by a crossover measured per machine: another host's choice may differ
+  return (config.sparseKernels ?? 'off') !== 'auto';
+}
+
+/**
+ * The run `unit` would be copied from now (read-only: nothing is copied or created), for a run whose
+ * directory is (or will be) `runDir`; undefined when it would be trained (see adoptSharedLevel0).
+ */
+export function level0SourceOf(
+  runDir: string,
+  config: LotteryConfig,
+  unit: Pick<PlannedUnit, 'key' | 'trial' | 'level' | 'condition'>,
+  threads: number,
+): string | undefined {
+  if (!mayShareLevel0(config, unit) || !existsSync(dirname(runDir))) return undefined;
+  for (const dir of matchingRuns(runDir, level0KeyHash(config)))
+    if (typeof usableSource(dir, unit, threads) !== 'string') return dir;
+  return undefined;
+}
+
+/** The other runs in the runs directory of `runDir` whose level-0 key is `key`, by name. */
+export function matchingRuns(runDir: string, key: string): string[] {
+  const root = dirname(runDir);
   const out: string[] = [];
   for (const e of readdirSync(root, { withFileTypes: true })) {
     const dir = join(root, e.name);
-    if (!e.isDirectory() || e.name.startsWith('.') || dir === run.dir) continue;
+    if (!e.isDirectory() || e.name.startsWith('.') || dir === runDir) continue;
     if (!existsSync(join(dir, 'config.json'))) continue;
     try {
       const stored = lotteryConfigSchema.safeParse(readJson(join(dir, 'config.json')));
@@ -101,6 +130,39 @@ export function matchingRuns(run: Run, key: string): string[] {
  */
 function tryCopy(req: ShareRequest, dir: string, key: string): string | undefined {
   const { run, unit, threads, lease } = req;
+  const usable = usableSource(dir, unit, threads);
+  if (typeof usable === 'string') return usable;
+  const { source, record, files } = usable;
+  try {
+    for (const [rel, checksum] of Object.entries(files))
+      copyVerified(source.path(rel), run.path(rel), checksum);
+  } catch (error) {
+    return `could not be copied (${(error as Error).message})`;
+  }
+  const initPath = run.path(trialKey(unit.trial), 'init.safetensors');
+  if (!intact(initPath)) saveWeights(initPath, req.theta0());
+  if (!lease.renew()) return LOST;
+  const from: SharedFrom = { run: basename(dir), level0Key: key };
+  const result = record.result as { provenance?: Record<string, unknown> };
+  run.markDone(
+    unit.key,
+    { ...result, provenance: { ...result.provenance, sharedFrom: from } },
+    { threads, files: Object.keys(files) },
+  );
+  removeCheckpoint(run.path(unit.key)); // a checkpoint of an earlier attempt at the unit is moot now
+  return undefined;
+}
+
+/**
+ * The run in `dir`, its record of `unit` and the unit's files when that unit can be copied: done,
+ * intact, computed with `threads` and these versions, its files inside the trial. Else why not ('' :
+ * that run has no level 0 of this trial yet, nothing to say). Reads only.
+ */
+function usableSource(
+  dir: string,
+  unit: Pick<PlannedUnit, 'key' | 'trial'>,
+  threads: number,
+): string | { source: Run; record: UnitRecord; files: Record<string, string> } {
   let source: Run;
   try {
     source = new RunStore({ root: dirname(dir) }).loadRun(dir);
@@ -126,24 +188,7 @@ function tryCopy(req: ShareRequest, dir: string, key: string): string | undefine
   const trialDir = `${trialKey(unit.trial)}/`;
   if (!Object.keys(files).every((rel) => rel.startsWith(trialDir)))
     return 'lists files of its level 0 outside the trial';
-  try {
-    for (const [rel, checksum] of Object.entries(files))
-      copyVerified(source.path(rel), run.path(rel), checksum);
-  } catch (error) {
-    return `could not be copied (${(error as Error).message})`;
-  }
-  const initPath = run.path(trialKey(unit.trial), 'init.safetensors');
-  if (!intact(initPath)) saveWeights(initPath, req.theta0());
-  if (!lease.renew()) return LOST;
-  const from: SharedFrom = { run: basename(dir), level0Key: key };
-  const result = record.result as { provenance?: Record<string, unknown> };
-  run.markDone(
-    unit.key,
-    { ...result, provenance: { ...result.provenance, sharedFrom: from } },
-    { threads, files: Object.keys(files) },
-  );
-  removeCheckpoint(run.path(unit.key)); // a checkpoint of an earlier attempt at the unit is moot now
-  return undefined;
+  return { source, record, files };
 }
 
 /** Copies a tensor file atomically, refusing a copy whose data does not have `checksum`. */

@@ -19,6 +19,7 @@ import { parseNumber } from './lottery.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import { progress, reproduceSupermask } from './supermask.js';
 import { reproduceSweep } from './reproduce-sweep.js';
+import { reproduceDryRun } from './reproduce-dry-run.js';
 import { parseSmoothing } from './report.js';
 
 interface ReproduceOptions {
@@ -35,6 +36,7 @@ interface ReproduceOptions {
   smooth?: number;
   /** null: not given (sharing on); false: --no-share-level0 */
   shareLevel0?: boolean | null;
+  dryRun?: boolean;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -96,7 +98,18 @@ export function registerReproduceCommand(program: Command): void {
       'sweep presets: smooth accuracy curves by an exponential moving average of this weight in [0, 1)',
       parseSmoothing,
     )
+    .option(
+      '--dry-run',
+      'train and write nothing: list each run of the preset (directory, units) and whether each unit is ' +
+        'done, to train or copied (a shared level 0), the total, and the time the preset is estimated to take ' +
+        'where it states one; sweep presets (pruning-grid) list their runs and units done',
+    )
     .action(async (experiment: string, o: ReproduceOptions) => {
+      if (o.dryRun)
+        return reproduceDryRun(
+          experiment === SUPERMASK_PRESET.name ? SUPERMASK_PRESET : presetNamed(experiment),
+          o,
+        );
       // learned supermasks train scores over frozen weights: not lottery runs, their own runs and report
       if (experiment === SUPERMASK_PRESET.name)
         return reproduceSupermask({
