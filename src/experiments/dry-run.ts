@@ -129,10 +129,7 @@ export function dryRunPreset(
     lottery.push({ kind: 'lottery', name: r.name, dir, exists: run !== undefined, units, run, config });
   }
   const slim = slimRuns.map((s) => dryRunSlim(s, runs, lottery, opts));
-  const all: DryRunRun[] = [
-    ...lottery.map(({ run: _r, config: _c, ...rest }) => rest),
-    ...dedupeSlim(slim),
-  ];
+  const all: DryRunRun[] = [...lottery.map(({ run: _r, config: _c, ...rest }) => rest), ...dedupeSlim(slim)];
   return { runs: all, total: countFates(all.flatMap((r) => r.units)) };
 }
 
@@ -174,7 +171,8 @@ function dryRunSlim(
     { name: source.name, config: source.config, results: result ? [result] : [] },
     s.request,
   );
-  if (skipped) return { kind: 'slim-retrain', name: s.name, exists: false, units: unit('skip'), note: skipped };
+  if (skipped)
+    return { kind: 'slim-retrain', name: s.name, exists: false, units: unit('skip'), note: skipped };
   const { config } = prepareSlimRetrain({
     ...s.request,
     runDir: source.run.dir,

@@ -84,7 +84,10 @@ export function adoptSharedLevel0(req: ShareRequest): LevelResult | null {
 const LOST = 'the lease was lost';
 
 /** Whether `unit` of a run of `config` is one level-0 sharing may copy rather than train. */
-export function mayShareLevel0(config: LotteryConfig, unit: Pick<PlannedUnit, 'level' | 'condition'>): boolean {
+export function mayShareLevel0(
+  config: LotteryConfig,
+  unit: Pick<PlannedUnit, 'level' | 'condition'>,
+): boolean {
   if (!config.shareLevel0 || unit.level !== 0 || unit.condition !== 'ticket') return false;
   // auto picks kernels by a crossover measured per machine: another host's choice may differ
   return (config.sparseKernels ?? 'off') !== 'auto';

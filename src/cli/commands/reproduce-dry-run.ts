@@ -44,7 +44,9 @@ const FATE_LABELS = [
 
 /** The lines of one run: its name, directory, counts and its units by what happens to them. */
 function runLines(r: DryRunRun): string[] {
-  const where = r.dir ? `${r.dir}${r.exists ? '' : ' (new)'}` : '(directory named when its source is trained)';
+  const where = r.dir
+    ? `${r.dir}${r.exists ? '' : ' (new)'}`
+    : '(directory named when its source is trained)';
   const lines = [`${r.kind} run ${r.name}`, `  ${where}`, `  ${describeCounts(countFates(r.units))}`];
   if (r.note) lines.push(`  ${r.note}`);
   for (const [fate, label] of FATE_LABELS) {
@@ -57,11 +59,7 @@ function runLines(r: DryRunRun): string[] {
 }
 
 /** Every line a dry run prints: a header, each run, the total, the estimate where the preset states one. */
-export function dryRunLines(
-  title: string,
-  d: PresetDryRun,
-  estimate?: string,
-): string[] {
+export function dryRunLines(title: string, d: PresetDryRun, estimate?: string): string[] {
   return [
     `${title}: dry run, nothing is trained or written`,
     ...d.runs.flatMap(runLines),
@@ -71,10 +69,7 @@ export function dryRunLines(
 }
 
 /** Prints what `reproduce <preset>` would do with these options. */
-export function reproduceDryRun(
-  preset: Preset | typeof SUPERMASK_PRESET,
-  o: DryRunCliOptions,
-): void {
+export function reproduceDryRun(preset: Preset | typeof SUPERMASK_PRESET, o: DryRunCliOptions): void {
   const title = `${preset.name} (${o.scale} scale)`;
   if (preset === SUPERMASK_PRESET) {
     const d = dryRunSupermask(SUPERMASK_PRESET.runs(o), o.runsDir);
