@@ -81,9 +81,34 @@ test("Renda: ours per method at each level, Renda's numbers where the density is
     ),
   );
   const rows = rendaTable(points)!.rows;
-  assert.deepEqual(rows[0].slice(5), ['dense', 91.71, 91.71, 91.71]);
-  assert.deepEqual(rows[1].slice(2), [0.8, 0.81, 0.82, '—', null, null, null]);
-  assert.deepEqual(rows[2].slice(2), [0.7, 0.71, 0.72, 0.41, 91.62, 91.98, 92.3]);
+  assert.deepEqual(rows[0].slice(6), ['dense', 91.71, 91.71, 91.71]);
+  assert.deepEqual(rows[1].slice(3), [0.8, 0.81, 0.82, '—', null, null, null]);
+  assert.deepEqual(rows[2].slice(3), [0.7, 0.71, 0.72, 0.41, 91.62, 91.98, 92.3]);
+});
+
+test("Renda's densities are matched on the conv weights, not on all weights with the unpruned fc layer", () => {
+  // the quick preset's level 4 as measured: conv 10.7% kept, the fc layer whole, 11.76% of all weights
+  const sparsity = [
+    { layer: 'conv', kind: 'conv' as const, total: 213_904, kept: Math.round(0.107 * 213_904) },
+    { layer: 'fc', kind: 'output' as const, total: 2_560, kept: 2_560 },
+  ];
+  const all = (sparsity[0].kept + 2_560) / (213_904 + 2_560);
+  const points = studyPoints(
+    ['finetune', 'weight-rewind', 'lr-rewind'].map(
+      (m) =>
+        ({
+          ...summary(`resnet20-pruning-study-renda-${m}-${suffix}`, [
+            result(0, 1, 0.9),
+            { ...result(4, all, 0.85), sparsity },
+          ]),
+          config: { pruning: { rates: { conv: 0.2 } } },
+        }) as RunSummary,
+    ),
+  );
+  assert.ok(Math.abs(all - 0.1176) < 1e-3, 'all weights: outside 5% of 0.107');
+  const row = rendaTable(points)!.rows[1];
+  assert.ok(Math.abs((row[2] as number) - 0.107) < 1e-5, `conv fraction ${row[2]}`);
+  assert.deepEqual(row.slice(6), [0.107, 89.78, 91.0, 91.22]);
 });
 
 /** A preset run's request on LeNet-300-100 (conv rates on its fc layers) for a few steps. */

@@ -16,8 +16,13 @@ export interface StudyPoint {
   experiment: string;
   variant: string;
   level: number;
-  /** Fraction of the prunable weights remaining (measured from the masks). */
+  /** Fraction of all maskable weights remaining (the summary's fractionRemaining; the fc layer included). */
   fraction: number;
+  /**
+   * Fraction remaining of the kinds the run prunes (a rate > 0: the conv weights), the density Renda's
+   * and the study's numbers are given at; the same as `fraction` when the summary does not say.
+   */
+  prunedFraction: number;
   /** Test accuracy of the mask on the trained weights it was pruned from, untrained (0-1). */
   beforeRetraining?: number;
   /** 0 = @w0, otherwise @w(t−1). */
@@ -29,6 +34,14 @@ export interface StudyPoint {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Kept / total over the layers of the kinds `summary` prunes, or the result's own fraction. */
+function prunedFraction(summary: RunSummary, r: RunSummary['results'][number]): number {
+  const rates = (summary.config?.pruning as { rates?: Record<string, number> } | undefined)?.rates ?? {};
+  const pruned = (r.sparsity ?? []).filter((l) => (rates[l.kind] ?? 0) > 0);
+  const total = pruned.reduce((a, l) => a + l.total, 0);
+  return total > 0 ? pruned.reduce((a, l) => a + l.kept, 0) / total : r.fractionRemaining;
+}
 
 /** The ticket's points of every study run among `summaries`, in run order then level order. */
 export function studyPoints(summaries: readonly RunSummary[]): StudyPoint[] {
@@ -44,6 +57,7 @@ export function studyPoints(summaries: readonly RunSummary[]): StudyPoint[] {
         ...tag,
         level,
         fraction: mean(rs.map((r) => r.fractionRemaining)),
+        prunedFraction: mean(rs.map((r) => prunedFraction(s, r))),
         ...(before.length
           ? {
               beforeRetraining: mean(before.map((r) => r.beforeRetraining!.testAccuracy)),
@@ -138,11 +152,14 @@ export function rendaTable(points: readonly StudyPoint[]): Table | undefined {
   const levels = [...new Set(own.map((p) => p.level))].sort((a, b) => a - b);
   const rows: Cell[][] = levels.map((level) => {
     const at = (m: string) => own.find((p) => p.level === level && p.variant === m);
-    const fraction = mean(own.filter((p) => p.level === level).map((p) => p.fraction));
-    const renda = level === 0 ? undefined : rendaRowNear(fraction);
+    const atLevel = own.filter((p) => p.level === level);
+    const fraction = mean(atLevel.map((p) => p.fraction));
+    // Renda's densities are of the pruned (conv) weights; the unpruned fc layer lifts `fraction`
+    const renda = level === 0 ? undefined : rendaRowNear(mean(atLevel.map((p) => p.prunedFraction)));
     return [
       level,
       fraction,
+      mean(atLevel.map((p) => p.prunedFraction)),
       ...RENDA_METHODS.map((m) => at(m)?.after ?? null),
       level === 0 ? 'dense' : (renda?.density ?? '—'),
       ...RENDA_METHODS.map((m) => (level === 0 ? RENDA.dense : (renda?.[m] ?? null))),
@@ -152,6 +169,7 @@ export function rendaTable(points: readonly StudyPoint[]): Table | undefined {
     columns: [
       { title: 'level', csv: 'level', ...right },
       { title: '% remaining', csv: 'fraction_remaining', format: remaining, ...right },
+      { title: 'conv % remaining', csv: 'pruned_fraction_remaining', format: remaining, ...right },
       ...RENDA_METHODS.map((m) => ({ title: `ours ${m} %`, csv: m, format: pct, ...right })),
       { title: 'Renda density', csv: 'renda_density', ...right },
       ...RENDA_METHODS.map((m) => ({
