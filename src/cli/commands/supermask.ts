@@ -15,11 +15,7 @@ import {
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import type { Scale } from '../../experiments/preset-types.js';
 import { resolveConfig } from '../../lottery/resolve.js';
-import {
-  type SupermaskReportRow,
-  currentLoad,
-  writeSupermaskReport,
-} from '../../report/learned-supermask.js';
+import type { SupermaskReportRow } from '../../report/learned-supermask.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { flagSettings, settingOption } from '../settings-options.js';
 import { dataDirOption } from './datasets.js';
@@ -126,6 +122,8 @@ export interface ReproduceSupermaskOptions {
 /** `ticketlab reproduce supermask`: every variant and trial of the preset, then the report. */
 export async function reproduceSupermask(o: ReproduceSupermaskOptions): Promise<void> {
   const started = performance.now();
+  // the report's figures (vega, resvg) load only when this experiment runs
+  const { currentLoad, writeSupermaskReport } = await import('../../report/learned-supermask.js');
   const loadBefore = currentLoad();
   const runs = SUPERMASK_PRESET.runs(o);
   if (o.scale === 'quick') process.stderr.write(`supermask: ${SUPERMASK_PRESET.quickNote}\n`);
