@@ -9,6 +9,7 @@
 import { mlp } from '../models/lenet.js';
 import { Rng } from '../util/rng.js';
 import {
+  CALIBRATION_DENSITIES,
   type CalibrationKey,
   type ShapeTiming,
   defaultCalibrationFile,
@@ -20,10 +21,9 @@ import {
 import { TrainingEngine } from './engine.js';
 import type { OptimizerSpec } from './optimizers.js';
 
-/** Densities tried: from dense down past the sparsity of a 15-level LeNet lottery (3.6%). */
 const HEAD_CLASSES = 10;
 
-export const CALIBRATION_DENSITIES = [1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02];
+export { CALIBRATION_DENSITIES };
 
 export interface CalibrationOptions {
   batchSize: number;

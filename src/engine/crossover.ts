@@ -17,6 +17,12 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheRoot } from '../data/locate.js';
 
+/**
+ * Densities calibrate.ts tries: from dense down past the sparsity of a 15-level LeNet lottery (3.6%).
+ * Here rather than there so `calibrate-sparse --help` can name them without loading the engine.
+ */
+export const CALIBRATION_DENSITIES = [1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02];
+
 /** One layer shape's measured step times (ms): dense, and sparse at each density tried. */
 export interface ShapeTiming {
   inFeatures: number;

@@ -17,37 +17,9 @@ import type { EvalPoint } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type UnitCheckpointing, trainOnSchedule } from './single-unit-run.js';
+import { RETRAIN_SETTING_KEYS, type RetrainFrom } from './slim-retrain-settings.js';
 
-export const RETRAIN_FROM = ['slimmed', 'scratch'] as const;
-/** slimmed: the surviving trained weights (fine-tuning the thin network); scratch: a fresh init of it. */
-export type RetrainFrom = (typeof RETRAIN_FROM)[number];
-
-/**
- * The settings a retraining may change (by their settings-table keys; `ticketlab slim --retrain` takes
- * their flags). The model, dataset, data split and normalization stay the source run's: the slimmed
- * weights were trained on them.
- */
-export const RETRAIN_SETTING_KEYS = [
-  'iterations',
-  'evalEvery',
-  'learningRate',
-  'optimizer',
-  'weightDecay',
-  'momentum',
-  'nesterov',
-  'warmup',
-  'warmupFrom',
-  'milestones',
-  'gamma',
-  'batchSize',
-  'augment',
-  'trainEvalSize',
-  'init',
-  'bnL1',
-  'seed',
-  'checkpointEvery',
-  'threads',
-] as const;
+export { RETRAIN_FROM, type RetrainFrom, RETRAIN_SETTING_KEYS } from './slim-retrain-settings.js';
 
 /** Config paths (first part) taken from the source run when not given: how it was trained. */
 const CARRIED = new Set([

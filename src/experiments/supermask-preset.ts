@@ -5,7 +5,7 @@
  */
 import type { LotteryRequest } from '../lottery/resolve.js';
 import { UserError } from '../util/errors.js';
-import { SUPERMASK_DEFAULTS, type SupermaskSettings } from './learned-supermask.js';
+import { SUPERMASK_DEFAULTS, type SupermaskSettings } from './supermask-settings.js';
 import type { Scale } from './preset-types.js';
 
 export interface SupermaskPresetRun {

@@ -15,24 +15,9 @@ import type { TrainData } from '../train/data.js';
 import type { EvalPoint } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
 import { type UnitCheckpointing, trainOnSchedule } from './single-unit-run.js';
+import type { SupermaskSettings } from './supermask-settings.js';
 
-export interface SupermaskSettings {
-  /** Initial score of every weight (Zhou's --sigmoid_bias): σ(0) = 0.5 keeps each weight half the time. */
-  scoreInit: number;
-  /** Dynamic weight rescaling: each masked layer × size / Σm. */
-  rescale: boolean;
-  /** Frozen weights sign(θ₀)·std(θ₀ of the layer) instead of θ₀. */
-  signedConstant: boolean;
-  /** Sampled masks whose test accuracies are averaged (Zhou: 10). */
-  samples: number;
-}
-
-export const SUPERMASK_DEFAULTS: SupermaskSettings = {
-  scoreInit: 0,
-  rescale: false,
-  signedConstant: false,
-  samples: 10,
-};
+export { SUPERMASK_DEFAULTS, type SupermaskSettings } from './supermask-settings.js';
 
 export interface SupermaskLayer {
   name: string;

@@ -7,7 +7,7 @@
 import type { Run, UnitCheck } from '../store/index.js';
 import type { LotteryConfig } from './config.js';
 import { type Plan, type PlannedUnit, buildPlan } from './plan.js';
-import { type LotteryReporter, notify } from './units.js';
+import { type LotteryReporter, notify } from './unit-reporter.js';
 
 /** The tensor files of a unit recorded by an earlier version (its record lists none). */
 export const LEGACY_UNIT_FILES = ['masks.safetensors', 'final.safetensors', 'best.safetensors'];

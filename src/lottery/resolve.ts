@@ -31,6 +31,8 @@ import './controls.js';
 import './resets.js';
 // the registries of the kept- and pruned-weights actions
 import './actions/registry.js';
+// the gradual schedules' names are --gradual's choices and checked here; train/gradual.ts uses them
+import '../prune/sparsity-schedules/registry.js';
 
 export type { LotteryRequest } from './config.js';
 

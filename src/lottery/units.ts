@@ -9,7 +9,7 @@ import type { BatchSampler } from '../data/index.js';
 import type { TrainingEngine } from '../engine/engine.js';
 import { type Masks, type PrunableLayer, fullMasks, sparsityReport } from '../prune/index.js';
 import type { Lease, Run } from '../store/index.js';
-import { collapsedToChance } from '../train/collapse.js';
+import { COLLAPSE_FIX, collapsedToChance } from '../train/collapse.js';
 import { DivergedError } from '../train/callbacks.js';
 import type { TrainData } from '../train/data.js';
 import { makeSampler } from '../train/data.js';
@@ -331,9 +331,7 @@ export function retrainingOf(config: LotteryConfig, level: number): Retraining {
   return { iterations, learningRate, schedule, scheduleOffset: 0 };
 }
 
-/** What to change when a unit collapses to chance. */
-export const COLLAPSE_FIX =
-  'A learning rate too high for the optimizer is the usual cause: lower --lr (or shorten --warmup).';
+export { COLLAPSE_FIX };
 
 function fractionKept(masks: Masks, layers: PrunableLayer[]): number {
   const kept = [...masks.values()].reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0);

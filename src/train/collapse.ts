@@ -13,6 +13,10 @@ export const COLLAPSE_WINDOW = 3;
 /** Accuracy above chance (absolute) still counted as chance. */
 export const COLLAPSE_MARGIN = 0.05;
 
+/** What to change when a unit collapses to chance. */
+export const COLLAPSE_FIX =
+  'A learning rate too high for the optimizer is the usual cause: lower --lr (or shorten --warmup).';
+
 export interface Collapse {
   /** First iteration of the window of evaluations at chance. */
   sinceIteration: number;

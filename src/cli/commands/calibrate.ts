@@ -4,9 +4,8 @@
  * decides from (engine/crossover.ts, engine/calibrate.ts).
  */
 import type { Command } from 'commander';
-import { CALIBRATION_DENSITIES, calibratedTimings, calibrationKey } from '../../engine/calibrate.js';
-import { mlpLayers } from '../../engine/compact.js';
 import {
+  CALIBRATION_DENSITIES,
   calibrationKeyString,
   crossoverDensity,
   defaultCalibrationFile,
@@ -45,6 +44,11 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--file <path>', `the cache file (default ${defaultCalibrationFile()})`)
     .option('--json', 'the timings as JSON')
     .action(async (o: CalibrateOptions) => {
+      // the engine and onnxruntime load only when this command runs
+      const [{ calibratedTimings, calibrationKey }, { mlpLayers }] = await Promise.all([
+        import('../../engine/calibrate.js'),
+        import('../../engine/compact.js'),
+      ]);
       const config = resolveConfig({
         model: o.model,
         ...(o.dataset ? { dataset: o.dataset } : {}),

@@ -3,16 +3,9 @@
  * dataset used by name (`--dataset <name>`), decoded once into the cache; `datasets imported` lists
  * them and re-checks their stored tensors.
  */
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import {
-  describeLabelRule,
-  importImageFolder,
-  importedNames,
-  parseLabelRule,
-  readImported,
-  readManifest,
-} from '../../data/index.js';
+import { describeLabelRule, parseLabelRule } from '../../data/image-folder/labels.js';
+import { importedNames, readImported, readManifest } from '../../data/image-folder/store.js';
 import { formatTable } from '../text-table.js';
 
 interface ImportFlags {
@@ -34,8 +27,9 @@ function intArg(what: string): (raw: string) => number {
   };
 }
 
-function progress(): { update: (done: number, total: number) => void; stop: () => void } {
+async function progress(): Promise<{ update: (done: number, total: number) => void; stop: () => void }> {
   if (process.stderr.isTTY) {
+    const { default: cliProgress } = await import('cli-progress');
     const bar = new cliProgress.SingleBar(
       { format: 'decoding {bar} {value}/{total} images | ETA {eta_formatted}', stream: process.stderr },
       cliProgress.Presets.shades_classic,
@@ -66,7 +60,9 @@ async function importAction(folder: string, flags: ImportFlags): Promise<void> {
   if (flags.channels !== 1 && flags.channels !== 3) {
     throw new InvalidArgumentError(`--channels ${flags.channels}: 3 (sRGB) or 1 (gray)`);
   }
-  const bar = progress();
+  // the decoder (sharp, libvips) loads only when a folder is imported
+  const { importImageFolder } = await import('../../data/image-folder/import.js');
+  const bar = await progress();
   let result;
   try {
     result = await importImageFolder({

@@ -10,17 +10,12 @@ import { registerImportCommands } from './datasets-import.js';
 import { formatTable } from '../text-table.js';
 
 export { formatTable };
-import {
-  DATASET_NAMES,
-  cacheRoot,
-  downloadDataset,
-  locateOrThrow,
-  specFor,
-  verifyDataset,
-  type DatasetName,
-  type DatasetReport,
-  type FileReport,
-} from '../../data/index.js';
+// the data layer's modules themselves, not its barrel: that one loads the image decoder (sharp) too
+import { DATASET_NAMES, type DatasetName } from '../../data/types.js';
+import { cacheRoot, locateOrThrow } from '../../data/locate.js';
+import { downloadDataset } from '../../data/download.js';
+import { specFor } from '../../data/registry.js';
+import { verifyDataset, type DatasetReport, type FileReport } from '../../data/verify.js';
 
 /** `--data-dir <dir>`, for every command that reads datasets (a fresh Option each call). */
 export function dataDirOption(): Option {

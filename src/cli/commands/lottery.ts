@@ -1,10 +1,8 @@
 /** `ticketlab train` and `ticketlab lottery`: one training run, or the full train-prune-reset procedure. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { executeLottery } from '../../experiments/execute.js';
 import type { LotteryConfig, LotteryRequest } from '../../lottery/config.js';
 import { resolveConfig } from '../../lottery/resolve.js';
 import { readConfigFile } from '../config-file.js';
-import { lotteryReporter } from '../progress.js';
 import { flagSettings, flagValues, settingOption } from '../settings-options.js';
 import { dataDirOption } from './datasets.js';
 import { summaryTable } from './runs.js';
@@ -66,6 +64,11 @@ async function action(kind: Kind, o: CommandOptions & Record<string, unknown>): 
   const { request, threads } = await requestFromCommandLine(kind, o);
   const config: LotteryConfig = resolveConfig(request);
   const name = o.name ?? `${config.model}-${config.dataset}-${kind}`;
+  // loaded when a run starts, not for every command line (the engine, onnxruntime, progress bars)
+  const [{ executeLottery }, { lotteryReporter }] = await Promise.all([
+    import('../../experiments/execute.js'),
+    import('../progress.js'),
+  ]);
   const summary = await executeLottery(config, {
     runsDir: o.runsDir,
     name,

@@ -4,22 +4,15 @@ import { type Command, Option } from 'commander';
 import { PRESETS, type Scale, presetNamed, presetRuns } from '../../experiments/presets.js';
 import { defaultContext } from '../../lottery/resolve.js';
 import { defaultOf } from '../../spec/table.js';
-import { writeReport } from '../../report/index.js';
-import { writeGradualReport } from '../../report/gradual.js';
-import { writeStudyReport } from '../../report/study-page.js';
 import type { RunSummary as ReportSummary } from '../../report/index.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { dataDirOption } from './datasets.js';
-import { runPreset } from '../../experiments/run-preset.js';
-import { lotteryReporter } from '../progress.js';
 import { INPUT_SETTINGS } from '../../spec/settings.js';
 import { settingOption } from '../settings-options.js';
 import { SHARE_SETTINGS } from '../../spec/share-settings.js';
 import { parseNumber } from './lottery.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import { progress, reproduceSupermask } from './supermask.js';
-import { reproduceSweep } from './reproduce-sweep.js';
-import { reproduceDryRun } from './reproduce-dry-run.js';
 import { parseSmoothing } from './report.js';
 
 interface ReproduceOptions {
@@ -106,7 +99,7 @@ export function registerReproduceCommand(program: Command): void {
     )
     .action(async (experiment: string, o: ReproduceOptions) => {
       if (o.dryRun)
-        return reproduceDryRun(
+        return (await import('./reproduce-dry-run.js')).reproduceDryRun(
           experiment === SUPERMASK_PRESET.name ? SUPERMASK_PRESET : presetNamed(experiment),
           o,
         );
@@ -119,7 +112,7 @@ export function registerReproduceCommand(program: Command): void {
       const preset = presetNamed(experiment);
       if (preset.sweep) {
         if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
-        return reproduceSweep(preset, o);
+        return (await import('./reproduce-sweep.js')).reproduceSweep(preset, o);
       }
       const runs = presetRuns(preset, {
         dataset: o.dataset,
@@ -133,6 +126,20 @@ export function registerReproduceCommand(program: Command): void {
       ).filter((s) => runs.some((r) => r.name === s.source));
       if (o.scale === 'quick') process.stderr.write(`${preset.name}: ${preset.quickNote}\n`);
       const slimProgress = new Map<string, ReturnType<typeof progress>>();
+      // training and the report's figures load only when an experiment runs, not for every command line
+      const [
+        { runPreset },
+        { lotteryReporter },
+        { writeReport },
+        { writeGradualReport },
+        { writeStudyReport },
+      ] = await Promise.all([
+        import('../../experiments/run-preset.js'),
+        import('../progress.js'),
+        import('../../report/index.js'),
+        import('../../report/gradual.js'),
+        import('../../report/study-page.js'),
+      ]);
       const { summaries, slim } = await runPreset(runs, slimRuns, {
         runsDir: o.runsDir,
         dataDir: o.dataDir,

@@ -1,7 +1,7 @@
 /** A run directory given on the command line (export, slim): its path and its stored configuration. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { datasetNamed } from '../../data/index.js';
+import { datasetNamed } from '../../data/registry.js';
 import { type LotteryConfig, lotteryConfigSchema } from '../../lottery/config.js';
 import { modelEntry } from '../../lottery/resolve.js';
 import { readJson } from '../../store/index.js';

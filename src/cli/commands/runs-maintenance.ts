@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { executeLottery, recordedThreads } from '../../experiments/execute.js';
 import { DEFAULT_THREADS } from '../../spec/settings.js';
 import { lotteryConfigSchema } from '../../lottery/config.js';
 import { LEGACY_UNIT_FILES } from '../../lottery/integrity.js';
@@ -24,7 +23,6 @@ import {
   type UnitCheck,
 } from '../../store/index.js';
 import { UserError } from '../../util/errors.js';
-import { lotteryReporter } from '../progress.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -101,6 +99,11 @@ async function repairRun(run: Run, o: { threads?: number; dataDir?: string }): P
       `${run.dir} is not named after its settings (renamed?)`,
       `give it its name back: ${run.name}-${hashConfig(runIdentity(config))}`,
     );
+  // training (the engine, onnxruntime) loads only when a run is repaired
+  const [{ executeLottery, recordedThreads }, { lotteryReporter }] = await Promise.all([
+    import('../../experiments/execute.js'),
+    import('../progress.js'),
+  ]);
   const threads = o.threads ?? recordedThreads(run) ?? DEFAULT_THREADS;
   let labels: Pick<RunSummary, 'scale' | 'standIn' | 'preset'> | undefined;
   const summaryPath = run.path(SUMMARY_FILE);

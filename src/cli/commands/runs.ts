@@ -4,10 +4,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { lotteryConfigSchema } from '../../lottery/config.js';
 import { describeEarlyBirdStop, earlyBirdStopDetail } from '../../lottery/early-bird-unit.js';
-import { collectResults, machineInfo } from '../../lottery/procedure.js';
+// the lottery's light modules, not procedure.js or units.js: those load the engine and onnxruntime
+import { collectResults, machineInfo } from '../../lottery/summary-writer.js';
 import { listRunStatus, runStatus, type RunStatus, stateSummary } from '../../lottery/status.js';
 import { SUMMARY_FILE, type RunSummary } from '../../lottery/summary.js';
-import { COLLAPSE_FIX, unitLabel } from '../../lottery/units.js';
+import { unitLabel } from '../../lottery/unit-reporter.js';
+import { COLLAPSE_FIX } from '../../train/collapse.js';
 import { listRuns, RunStore, readJson, type UnitCheck } from '../../store/index.js';
 import { parseUnitKey } from '../../lottery/integrity.js';
 import { DIVERGENCE_FIX } from '../../train/callbacks.js';

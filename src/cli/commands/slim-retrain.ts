@@ -6,14 +6,13 @@
  */
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type ExportMetadata, exportWeights } from '../../engine/export.js';
+import type { ExportMetadata } from '../../engine/export.js';
+import type { SlimRetrainResult } from '../../experiments/slim-retrain.js';
 import {
   RETRAIN_FROM,
   RETRAIN_SETTING_KEYS,
   type RetrainFrom,
-  type SlimRetrainResult,
-  retrainSlim,
-} from '../../experiments/slim-retrain.js';
+} from '../../experiments/slim-retrain-settings.js';
 import type { LotteryRequest } from '../../lottery/config.js';
 import type { UnitWeightsChoice } from '../../lottery/unit-weights.js';
 import type { SlimSource } from '../../prune/structured/index.js';
@@ -56,6 +55,9 @@ export function addRetrainOptions(cmd: Command): Command {
     .option('--runs-dir <dir>', 'where run directories go (default: $TICKETLAB_RUNS or ./runs)')
     .option('--json', 'with --retrain: print the result as JSON', false);
 }
+
+/** `--weights` by name (or else a point of training the unit kept). */
+export const WEIGHT_NAMES = ['final', 'best', 'rewind', 'early-bird'];
 
 /** What `ticketlab slim` slims: the unit, its weights, the ratio and the scores; where the ONNX goes. */
 export interface SlimOptions {
@@ -134,6 +136,11 @@ export async function retrainAction(
   const given = flagValues('train', o) as Partial<LotteryRequest> & { threads?: number };
   const notify = (message: string) => process.stderr.write(`slim: ${message}\n`);
   let report: ReturnType<typeof progress> | undefined;
+  // training and the ONNX writer load only when a retraining runs
+  const [{ retrainSlim }, { exportWeights }] = await Promise.all([
+    import('../../experiments/slim-retrain.js'),
+    import('../../engine/export.js'),
+  ]);
   const run = await retrainSlim({
     runDir,
     trial: o.trial,

@@ -6,20 +6,12 @@
  */
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import {
-  SUPERMASK_DEFAULTS,
-  type SupermaskResult,
-  type SupermaskSettings,
-  learnSupermask,
-} from '../../experiments/learned-supermask.js';
+import type { SupermaskResult } from '../../experiments/learned-supermask.js';
+import { SUPERMASK_DEFAULTS, type SupermaskSettings } from '../../experiments/supermask-settings.js';
 import { SUPERMASK_PRESET } from '../../experiments/supermask-preset.js';
 import type { Scale } from '../../experiments/preset-types.js';
 import { resolveConfig } from '../../lottery/resolve.js';
-import {
-  type SupermaskReportRow,
-  currentLoad,
-  writeSupermaskReport,
-} from '../../report/learned-supermask.js';
+import type { SupermaskReportRow } from '../../report/learned-supermask.js';
 import { defaultRunsRoot } from '../../store/index.js';
 import { flagSettings, settingOption } from '../settings-options.js';
 import { dataDirOption } from './datasets.js';
@@ -100,6 +92,8 @@ export function registerSupermaskCommand(program: Command): void {
         signedConstant: o.signedConstant,
         samples: o.samples,
       };
+      // training (the engine, onnxruntime) loads only when this command runs
+      const { learnSupermask } = await import('../../experiments/learned-supermask.js');
       const { dir, result, reused } = await learnSupermask(config, settings, {
         runsDir: o.runsDir,
         dataDir: o.dataDir,
@@ -126,6 +120,11 @@ export interface ReproduceSupermaskOptions {
 /** `ticketlab reproduce supermask`: every variant and trial of the preset, then the report. */
 export async function reproduceSupermask(o: ReproduceSupermaskOptions): Promise<void> {
   const started = performance.now();
+  // the report's figures (vega, resvg) load only when this experiment runs
+  const [{ currentLoad, writeSupermaskReport }, { learnSupermask }] = await Promise.all([
+    import('../../report/learned-supermask.js'),
+    import('../../experiments/learned-supermask.js'),
+  ]);
   const loadBefore = currentLoad();
   const runs = SUPERMASK_PRESET.runs(o);
   if (o.scale === 'quick') process.stderr.write(`supermask: ${SUPERMASK_PRESET.quickNote}\n`);

@@ -1,11 +1,8 @@
 /** `ticketlab sweep plan | run | status`: many runs from one spec, on local workers or a queue. */
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { runSweepLocally } from '../../sweep/local.js';
 import { chooseParallelism } from '../../sweep/parallelism.js';
-import { enqueueSweep, openQueue, queueOverview, sweepQueueStatus } from '../../sweep/queue.js';
 import { type SweepPlan, planSweep, unitStatuses } from '../../sweep/plan.js';
-import { sweepProgress } from '../../sweep/progress.js';
 import { readSweepSpec } from '../../sweep/spec.js';
 import { UserError } from '../../util/errors.js';
 import { pluginArgs } from '../plugins.js';
@@ -72,6 +69,10 @@ async function runLocal(spec: string, o: RunOptions): Promise<void> {
     `sweep ${plan.sweep.spec.name ?? spec}: ${plan.runs.length} runs, ${plan.units.length} units; ` +
       `${p.workers} workers × ${p.threads} threads on ${p.cores} cores\n`,
   );
+  const [{ sweepProgress }, { runSweepLocally }] = await Promise.all([
+    import('../../sweep/progress.js'),
+    import('../../sweep/local.js'),
+  ]);
   const progress = sweepProgress(plan, { json: o.json });
   const started = performance.now();
   const outcome = await runSweepLocally(plan, {
@@ -104,6 +105,8 @@ async function runLocal(spec: string, o: RunOptions): Promise<void> {
 /** Enqueues the sweep's units; with --wait, follows them until every one is done or failed. */
 async function runQueued(spec: string, url: string, o: RunOptions): Promise<void> {
   const plan = loadPlan(spec, o.runsDir);
+  // BullMQ and ioredis are loaded only by the commands that talk to the queue
+  const { enqueueSweep, openQueue, sweepQueueStatus } = await import('../../sweep/queue.js');
   const queue = openQueue(url);
   try {
     const threads = o.threads ?? plan.sweep.spec.threads ?? 1;
@@ -151,6 +154,7 @@ async function status(
   spec: string | undefined,
   o: { queue: string; runsDir?: string; json: boolean },
 ): Promise<void> {
+  const { openQueue, queueOverview, sweepQueueStatus } = await import('../../sweep/queue.js');
   const queue = openQueue(o.queue);
   try {
     if (spec) {

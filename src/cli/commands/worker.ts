@@ -1,7 +1,7 @@
 /** `ticketlab worker --queue redis://…`: trains units of distributed sweeps until stopped. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type WorkerEvent, startQueueWorker } from '../../sweep/queue-worker.js';
+import type { WorkerEvent } from '../../sweep/queue-worker.js';
 import { pluginArgs } from '../plugins.js';
 import { dataDirOption } from './datasets.js';
 import { parseNumber } from './lottery.js';
@@ -64,6 +64,8 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option('--json', 'one JSON object per event on stdout', false)
     .action(async (o: WorkerOptions) => {
+      // BullMQ and the training code load when a worker starts, not for every command line
+      const { startQueueWorker } = await import('../../sweep/queue-worker.js');
       const worker = await startQueueWorker({
         url: o.queue,
         runsDir: o.runsDir ? resolve(o.runsDir) : undefined,
