@@ -16,7 +16,7 @@ import { runLottery } from '../src/lottery/procedure.js';
 import type { LevelResult, RunSummary } from '../src/lottery/summary.js';
 import { RunStore } from '../src/store/index.js';
 import { lotteryTable, oneShotTable, rendaTable, studyPoints } from '../src/report/study.js';
-import { writeStudyReport } from '../src/report/study-page.js';
+import { rendaPoints, writeStudyReport } from '../src/report/study-page.js';
 import { toMarkdown } from '../src/report/tables.js';
 import { smallConfig, smallSetup } from './helpers/small-lottery.js';
 
@@ -109,6 +109,12 @@ test("Renda's densities are matched on the conv weights, not on all weights with
   const row = rendaTable(points)!.rows[1];
   assert.ok(Math.abs((row[2] as number) - 0.107) < 1e-5, `conv fraction ${row[2]}`);
   assert.deepEqual(row.slice(6), [0.107, 89.78, 91.0, 91.22]);
+  // the figure's axis is "% of conv weights remaining": ours sit at 10.7 beside Renda's 10.7
+  const ours = rendaPoints(points).filter((p) => p.kind === 'ours' && p.accuracy === 85);
+  assert.deepEqual(
+    ours.map((p) => p.percent.toFixed(2)),
+    ['10.70', '10.70', '10.70'],
+  );
 });
 
 /** A preset run's request on LeNet-300-100 (conv rates on its fc layers) for a few steps. */

@@ -100,13 +100,13 @@ export function oneShotPoints(points: readonly StudyPoint[]): FigurePoint[] {
   for (const p of own.filter((x) => x.level > 0)) {
     if (p.beforeRetraining !== undefined)
       out.push({
-        percent: p.fraction * 100,
+        percent: p.prunedFraction * 100,
         accuracy: p.beforeRetraining * 100,
         series: 'ours',
         kind: 'before retraining (@w0)',
       });
     out.push({
-      percent: p.fraction * 100,
+      percent: p.prunedFraction * 100,
       accuracy: p.after * 100,
       series: 'ours',
       kind: 'after retraining',
@@ -126,7 +126,12 @@ export function lotteryPoints(points: readonly StudyPoint[]): FigurePoint[] {
     .filter((p) => p.experiment === 'lottery')
     .flatMap((p) => {
       const series = `to ${p.variant.replace('pruned', '')}% pruned`;
-      const after = { percent: p.fraction * 100, accuracy: p.after * 100, series, kind: 'after retraining' };
+      const after = {
+        percent: p.prunedFraction * 100,
+        accuracy: p.after * 100,
+        series,
+        kind: 'after retraining',
+      };
       const before =
         p.beforeRetraining !== undefined
           ? [{ ...after, accuracy: p.beforeRetraining * 100, kind: 'before retraining (@w0, @w(t−1))' }]
@@ -141,7 +146,12 @@ export function lotteryPoints(points: readonly StudyPoint[]): FigurePoint[] {
 export function rendaPoints(points: readonly StudyPoint[]): FigurePoint[] {
   const ours = points
     .filter((p) => p.experiment === 'renda')
-    .map((p) => ({ percent: p.fraction * 100, accuracy: p.after * 100, series: p.variant, kind: 'ours' }));
+    .map((p) => ({
+      percent: p.prunedFraction * 100,
+      accuracy: p.after * 100,
+      series: p.variant,
+      kind: 'ours',
+    }));
   const methods = [...new Set(ours.map((p) => p.series))];
   const renda = methods.flatMap((m) => [
     { percent: 100, accuracy: RENDA.dense, series: m, kind: 'Renda et al.' },
