@@ -261,7 +261,7 @@ export async function slimmingSection(
   if (table) {
     writeFileAtomic(join(out, 'tables', 'study-slimming.csv'), toCsv(table));
     const subtitle = [
-      `ours: ${where}; σ(γ) penalty s = ${STUDY_BN_L1}; retrained for the full schedule from the surviving weights`,
+      `ours: ${where}; L1 penalty s·|γ|, s = ${STUDY_BN_L1}; retrained for the full schedule from the surviving weights`,
       'before = the slimmed network untrained further; after = retrained, test accuracy at early stopping; ◆ = early bird',
       ...(points.some((p) => p.earlyBird && p.result)
         ? []
