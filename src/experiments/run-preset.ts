@@ -110,7 +110,12 @@ export async function runPreset(
       slim.push({ run: r, sourceDir: source.dir, skipped });
       continue;
     }
-    notify(`${r.name}: ${r.request.weights ?? 'final'} weights of ${source.name}, ratio ${r.request.ratio}`);
+    const weights = r.request.weights ?? 'final';
+    // weights are named (final, best, early-bird) or an iteration at which they were kept
+    const which = /^\d+$/.test(String(weights))
+      ? `the weights at iteration ${weights}`
+      : `the ${weights} weights`;
+    notify(`${r.name}: ${which} of ${source.name}, channel ratio ${r.request.ratio}`);
     const done = await retrainSlim({
       ...r.request,
       runDir: source.dir,
