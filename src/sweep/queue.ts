@@ -136,7 +136,8 @@ export async function sweepQueueStatus(
         const job = await queue.getJob(u.id);
         if (job) {
           state = await job.getState();
-          if (state === 'failed') error = job.failedReason;
+          // `job` was read before its state: a job that failed in between has no reason in that copy
+          if (state === 'failed') error = job.failedReason || (await queue.getJob(u.id))?.failedReason;
           if (state === 'active') progress = job.progress;
         }
       }
