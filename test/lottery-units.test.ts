@@ -292,42 +292,54 @@ test('a process killed while holding a unit’s lease: another takes the unit ov
   const [shared, reference] = [tmp(), tmp()];
   // checkpoints off the epoch boundaries (see the thread-count test)
   const request = { levels: 1, iterations: 60, evalEvery: 10, checkpointEvery: 7 };
+  const unit = unitKey(0, 1, 'ticket');
+  const workers: Worker[] = [];
+  const start = (args: object) => (workers.push(startWorker(args)), workers.at(-1)!);
   try {
-    const ref = startWorker({ root: reference, request });
-    // a short lease: it stays held only if the heartbeat renews it between training steps
-    const victim = startWorker({ root: shared, request, lease: { ttlMs: 1500, renewEveryMs: 100 } });
-    const unit = unitKey(0, 1, 'ticket');
-    const atIteration = async (n: number) => {
-      const e = await victim.waitFor(
-        (e) => e.event === 'progress' && e.key === unit && Number(e.iteration) >= n,
-      );
-      assert.equal(e.event, 'progress', JSON.stringify(e));
-      const runDir = join(
-        shared,
-        readdirSync(shared).find((d) => !d.startsWith('.'))!,
-      );
-      const lease = inspectLease(join(runDir, unit, 'lease'));
-      assert.ok(lease.state === 'held' && lease.info?.pid === victim.child.pid, 'the victim holds the unit');
-      return { runDir, expiresAt: lease.info!.expiresAt };
-    };
-    const early = await atIteration(10);
-    const { runDir, expiresAt } = await atIteration(30);
-    assert.ok(expiresAt > early.expiresAt, 'renewed while training');
+    const ref = start({ root: reference, request });
+    // the victim stops at iteration 30 of the unit (its checkpoint at 28 written), its heartbeat running
+    const victim = start({
+      root: shared,
+      request,
+      lease: { ttlMs: 1500, renewEveryMs: 100 },
+      holdAt: { key: unit, iteration: 30 },
+    });
+    const holding = await victim.waitFor((e) => e.event === 'holding');
+    assert.equal(holding.event, 'holding', JSON.stringify(holding));
+    const runDir = join(
+      shared,
+      readdirSync(shared).find((d) => !d.startsWith('.'))!,
+    );
     const leasePath = join(runDir, unit, 'lease');
+    const first = inspectLease(leasePath);
+    assert.ok(first.state === 'held' && first.info?.pid === victim.child.pid, 'the victim holds the unit');
+    // only the heartbeat can move the expiry now: a short lease stays held only if it is renewed
+    const expiry = () => {
+      const lease = inspectLease(leasePath);
+      return lease.state === 'free' ? 0 : lease.info!.expiresAt;
+    };
+    const deadline = Date.now() + 10_000;
+    while (expiry() <= first.info!.expiresAt && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(expiry() > first.info!.expiresAt, 'renewed while held');
     victim.child.kill('SIGKILL');
     await victim.exited;
     assert.ok(existsSync(join(runDir, unit, 'checkpoint.json')), 'a checkpoint was left behind');
     assert.equal(inspectLease(leasePath).state, 'stale', 'the dead holder’s lease is stale');
-    const heir = startWorker({ root: shared, request });
+    const heir = start({ root: shared, request });
     assert.equal(await heir.exited, 0);
     assert.equal(await ref.exited, 0);
-    const start = heir.events.find((e) => e.event === 'start')!;
-    assert.equal(start.key, unit);
-    assert.ok(Number(start.resumedAt) >= 28, `resumed at ${start.resumedAt}`);
+    const started = heir.events.find((e) => e.event === 'start')!;
+    assert.equal(started.key, unit);
+    assert.equal(Number(started.resumedAt), 28, 'resumed from the last checkpoint before the hold');
     assert.deepEqual(trainedBy(heir), [unit], 'level 0 was not trained again');
     assert.deepEqual(withoutTimes(summaryOf(heir)), withoutTimes(summaryOf(ref)));
     assert.ok(!existsSync(leasePath), 'the lease is released');
   } finally {
+    // a failed assertion leaves workers running: stop them before removing what they write into
+    for (const w of workers)
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
     for (const r of [shared, reference]) rmSync(r, { recursive: true, force: true });
   }
 });

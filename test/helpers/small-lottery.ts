@@ -6,6 +6,7 @@ import { type LotteryConfig, isPrunable } from '../../src/lottery/config.js';
 import { type LotteryReporter, runLottery } from '../../src/lottery/procedure.js';
 import { type LotteryRequest, resolveConfig } from '../../src/lottery/resolve.js';
 import type { LevelResult, RunSummary } from '../../src/lottery/summary.js';
+import type { UnitCallbacks } from '../../src/lottery/units.js';
 import { MODELS } from '../../src/models/zoo.js';
 import { type LeaseOptions, RunStore } from '../../src/store/index.js';
 import { type TrainData, prepareData } from '../../src/train/data.js';
@@ -52,6 +53,7 @@ export interface SmallRunOptions {
   reporter?: LotteryReporter;
   lease?: LeaseOptions;
   pollMs?: number;
+  callbacks?: UnitCallbacks;
 }
 
 /** Runs (or resumes) the lottery of `config` in the run store at `root`, as `ticketlab lottery` does. */
