@@ -11,11 +11,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { cliInProcess } from './helpers/cli-in-process.js';
 import { importPetsDataset } from './helpers/image-folder.js';
 import { dryRunPreset } from '../src/experiments/dry-run.js';
+import { dryRunLines } from '../src/cli/commands/reproduce-dry-run.js';
+import { unitKey } from '../src/lottery/types.js';
+import { Lease, readJson } from '../src/store/index.js';
 import { PRESETS } from '../src/experiments/presets.js';
 import type { PresetRun, SlimRetrainPresetRun } from '../src/experiments/preset-types.js';
 import { runPreset } from '../src/experiments/run-preset.js';
@@ -159,4 +162,60 @@ test('the dry run counts what the real run then trains and copies; after it, all
     again.slim.map((s) => [s.dir, s.reused]),
     slimDirs.map((d) => [d, true]),
   );
+});
+
+test('an interrupted unit: the dry run names the checkpoint it resumes from and the live process holding it', async () => {
+  const dir = join(tmp, 'interrupted-runs');
+  const [sparsity] = shrunkRuns().runs;
+  const run: PresetRun = { ...sparsity, request: { ...sparsity.request, checkpointEvery: 1 } };
+  const key = unitKey(0, 0, 'ticket');
+  const stop = new Error('stopped by the test');
+  await assert.rejects(
+    runPreset([run], [], {
+      runsDir: dir,
+      threads: 1,
+      reporter: {
+        progress: (u, p) => {
+          if (u.trial === 0 && p.iteration >= 2) throw stop;
+        },
+      },
+      notify: () => {},
+    }),
+    (e) => e === stop,
+  );
+  const [runDir] = readdirSync(dir).filter((d) => d.startsWith(run.name));
+  const unitDir = join(dir, runDir, key);
+  const saved = (readJson(join(unitDir, 'checkpoint.json')) as { iteration: number }).iteration;
+  assert.ok(saved > 0 && saved < 4, `checkpoint at ${saved}`);
+  const unitOf = (d: ReturnType<typeof dryRunPreset>) => d.runs[0].units.find((u) => u.key === key)!;
+
+  const dry = dryRunPreset([run], [], { runsDir: dir, threads: 1 });
+  assert.deepEqual(unitOf(dry), { key, fate: 'train', resumesAt: saved });
+  assert.match(dryRunLines('t', dry).join('\n'), new RegExp(`${key} \\(resumes at iteration ${saved}\\)`));
+
+  // a live process holds it (this one): the real run would wait for it
+  const lease = Lease.tryAcquire(join(unitDir, 'lease'))!;
+  try {
+    const held = unitOf(dryRunPreset([run], [], { runsDir: dir, threads: 1 }));
+    assert.equal(held.heldBy, `pid ${process.pid} on ${hostname()}`);
+    assert.match(
+      dryRunLines('t', dryRunPreset([run], [], { runsDir: dir, threads: 1 })).join('\n'),
+      /being trained now by pid/,
+    );
+  } finally {
+    lease.release();
+  }
+  // under another thread count the real run refuses the checkpoint: the dry run says so
+  const other = unitOf(dryRunPreset([run], [], { runsDir: dir, threads: 2 }));
+  assert.equal(other.resumesAt, undefined);
+  assert.match(other.note ?? '', new RegExp(`iteration ${saved} was computed with 1 threads.*--threads 1`));
+
+  const resumed: number[] = [];
+  await runPreset([run], [], {
+    runsDir: dir,
+    threads: 1,
+    reporter: { unitStart: (u) => void (u.trial === 0 && u.level === 0 && resumed.push(u.resumedAt ?? 0)) },
+    notify: () => {},
+  });
+  assert.deepEqual(resumed, [saved], 'the real run resumed where the dry run said');
 });

@@ -17,6 +17,7 @@ import { resolveConfig, runIdentity } from '../lottery/resolve.js';
 import { level0SourceOf, mayShareLevel0 } from '../lottery/share-level0.js';
 import type { LevelResult } from '../lottery/summary.js';
 import { unitKey } from '../lottery/types.js';
+import { peekCheckpoint } from '../lottery/weights-io.js';
 import { type Run, RunStore, defaultRunsRoot, hashConfig } from '../store/index.js';
 import { checkStoredSettings, threadsFor } from './execute.js';
 import { SUPERMASK_UNIT, supermaskIdentity } from './learned-supermask.js';
@@ -34,6 +35,12 @@ export interface DryRunUnit {
   fate: UnitFate;
   /** copy: the run directory (name) it would be copied from. */
   from?: string;
+  /** train: the iteration of the checkpoint it resumes from (an interrupted unit). */
+  resumesAt?: number;
+  /** train: a live process holds the unit's lease now ("pid 123 on host"); the real run waits for it. */
+  heldBy?: string;
+  /** train: what the real run will do that the user may not expect (a checkpoint it refuses or discards). */
+  note?: string;
 }
 
 export interface DryRunRun {
@@ -124,13 +131,28 @@ export function dryRunPreset(
         level0s.set(slot, [...(level0s.get(slot) ?? []), { dir, threads }]);
       }
       fates.set(u.key, unit.fate);
-      units.push(unit);
+      units.push(run && unit.fate === 'train' ? { ...unit, ...inProgress(run, u.key, threads) } : unit);
     }
     lottery.push({ kind: 'lottery', name: r.name, dir, exists: run !== undefined, units, run, config });
   }
   const slim = slimRuns.map((s) => dryRunSlim(s, runs, lottery, opts));
   const all: DryRunRun[] = [...lottery.map(({ run: _r, config: _c, ...rest }) => rest), ...dedupeSlim(slim)];
   return { runs: all, total: countFates(all.flatMap((r) => r.units)) };
+}
+
+/** What an unfinished unit of an existing run holds: a checkpoint to resume, a live process on it. */
+function inProgress(run: Run, key: string, threads: number): Partial<DryRunUnit> {
+  const out: Partial<DryRunUnit> = {};
+  const lease = run.leaseState(key);
+  if (lease.state === 'held' && lease.info) out.heldBy = `pid ${lease.info.pid} on ${lease.info.hostname}`;
+  const checkpoint = peekCheckpoint(run.unitDir(key));
+  if (checkpoint === 'damaged') out.note = 'its checkpoint is unreadable: it starts again from iteration 0';
+  else if (checkpoint?.threads !== undefined && checkpoint.threads !== threads)
+    out.note =
+      `its checkpoint at iteration ${checkpoint.iteration} was computed with ${checkpoint.threads} ` +
+      `threads: the run stops there unless given --threads ${checkpoint.threads}`;
+  else if (checkpoint) out.resumesAt = checkpoint.iteration;
+  return out;
 }
 
 /** A slim-retrain run listed twice (same directory) trains once: the second is done by then. */

@@ -106,6 +106,25 @@ export function loadCheckpoint(dir: string, threads: number): TrainCheckpoint | 
   return loadTrainCheckpoint(dir);
 }
 
+/**
+ * What a unit's checkpoint says without loading it (for a dry run): its iteration and thread count,
+ * or 'damaged' when checkpoint.json cannot be read (the real run then discards it and starts over).
+ */
+export function peekCheckpoint(dir: string): { iteration: number; threads?: number } | 'damaged' | undefined {
+  const jsonPath = `${dir}/checkpoint.json`;
+  if (!existsSync(jsonPath)) return undefined;
+  try {
+    const meta = readJson(jsonPath) as { iteration?: unknown; threads?: unknown };
+    if (typeof meta.iteration !== 'number') return 'damaged';
+    return {
+      iteration: meta.iteration,
+      ...(typeof meta.threads === 'number' ? { threads: meta.threads } : {}),
+    };
+  } catch {
+    return 'damaged';
+  }
+}
+
 export function removeCheckpoint(dir: string): void {
   removeTrainCheckpoint(dir);
 }

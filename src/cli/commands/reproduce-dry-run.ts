@@ -52,7 +52,15 @@ function runLines(r: DryRunRun): string[] {
   for (const [fate, label] of FATE_LABELS) {
     const units = r.units.filter((u) => u.fate === fate);
     if (units.length === 0) continue;
-    const keys = units.map((u) => (u.from ? `${u.key} (from ${u.from})` : u.key));
+    const keys = units.map((u) => {
+      const notes = [
+        ...(u.from ? [`from ${u.from}`] : []),
+        ...(u.resumesAt !== undefined ? [`resumes at iteration ${u.resumesAt}`] : []),
+        ...(u.heldBy ? [`being trained now by ${u.heldBy}`] : []),
+        ...(u.note ? [u.note] : []),
+      ];
+      return notes.length ? `${u.key} (${notes.join('; ')})` : u.key;
+    });
     lines.push(`    ${label}: ${keys.join(', ')}`);
   }
   return lines;

@@ -94,7 +94,8 @@ export function registerReproduceCommand(program: Command): void {
     .option(
       '--dry-run',
       'train and write nothing: list each run of the preset (directory, units) and whether each unit is ' +
-        'done, to train or copied (a shared level 0), the total, and the time the preset is estimated to take ' +
+        'done, to train (where an interrupted one resumes, and which live process trains it now) or copied ' +
+        '(a shared level 0), the total, and the time the preset is estimated to take ' +
         'where it states one; sweep presets (pruning-grid) list their runs and units done',
     )
     .action(async (experiment: string, o: ReproduceOptions) => {
