@@ -272,6 +272,21 @@ describe('ticketlab report (CLI)', () => {
     assert.match(r.out, /note: synthetic: QUICK SCALE/);
   });
 
+  test("the pruning study's runs: the report says study.md comes from reproduce, and how to rewrite it", async () => {
+    const dir = join(tmp, 'study-runs', 'resnet20-pruning-study-lottery-0123456789ab');
+    mkdirSync(dir, { recursive: true });
+    store(dir, { ...writeSyntheticRun(dir, { scale: 'quick' }), preset: 'resnet20-pruning-study' });
+    const r = await run(dir, '--no-masks', '--format', 'md');
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /note: study\.md .* is written by `ticketlab reproduce resnet20-pruning-study`: run it again .*--dry-run/,
+    );
+    assert.ok(!existsSync(join(dir, 'report', 'study.md')));
+    // other runs get no such note
+    assert.doesNotMatch((await run(runDir, '--no-masks', '--format', 'md')).out, /study\.md/);
+  });
+
   test('--format md --out, and a directory of runs', async () => {
     const out = join(tmp, 'cli-md');
     const r = await run(tmp, '--format', 'md', '--out', out, '--paper', 'none', '--no-masks');

@@ -16,6 +16,7 @@ import {
 } from '../../report/index.js';
 import { writeGradualReport } from '../../report/gradual.js';
 import { writeEarlyBirdReport } from '../../report/early-bird.js';
+import { STUDY_PRESET } from '../../experiments/study-preset.js';
 import { readSlimRetrainRun, slimRetrainDirs, writeSlimRetrainReport } from '../../report/slim-retrain.js';
 
 export interface ReportOpts {
@@ -165,6 +166,14 @@ export async function reportAction(args: string[], opts: ReportOpts): Promise<vo
   if (earlyBird) console.log(`  early-bird tickets: ${earlyBird}`);
   const slim = await writeSlimRetrainReport(slimDirs.map(readSlimRetrainRun), outDir);
   if (slim) console.log(`  retrained slimmed networks: ${slim}`);
+  // study.md needs the preset's own list of runs (which slim-retrain run is which point): reproduce has it
+  const study = summaries.find((s) => s.preset === STUDY_PRESET);
+  if (study)
+    console.log(
+      `  note: study.md (the study's and Renda's numbers beside these runs) is written by ` +
+        `\`ticketlab reproduce ${STUDY_PRESET}${study.scale === 'paper' ? ' --scale paper' : ''}\`: run it again ` +
+        `(with the same --runs-dir) to rewrite it; units that are done are read back, not trained (--dry-run lists them)`,
+    );
 }
 
 /** The lottery runs an argument names; none, rather than an error, when it names retrained-slim runs. */
