@@ -14,6 +14,17 @@ export const MANY_LAYERS = 8;
 const pct = (v: Cell) => (typeof v === 'number' ? formatPercentRemaining(v) : String(v));
 const count = (v: Cell) => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
 
+/** Weights kept and in all over `layers` (a level's sparsity records, or some of them). */
+export function keptOf(layers: readonly { kept: number; total: number }[]): { kept: number; total: number } {
+  let kept = 0;
+  let total = 0;
+  for (const l of layers) {
+    kept += l.kept;
+    total += l.total;
+  }
+  return { kept, total };
+}
+
 /** One row per level of trial 0's ticket: % remaining, kept / total, and % remaining per kind. */
 export function fractionRemainingTable(summary: RunSummary): Table | undefined {
   const tickets = summary.results
@@ -22,12 +33,10 @@ export function fractionRemainingTable(summary: RunSummary): Table | undefined {
   if (tickets.length === 0 || tickets[0].sparsity.length <= MANY_LAYERS) return undefined;
   const kinds = [...new Set(tickets[0].sparsity.map((l) => l.kind))];
   const rows = tickets.map((r) => {
-    const total = r.sparsity.reduce((s, l) => s + l.total, 0);
-    const kept = r.sparsity.reduce((s, l) => s + l.kept, 0);
+    const { kept, total } = keptOf(r.sparsity);
     const byKind = kinds.map((k) => {
-      const ls = r.sparsity.filter((l) => l.kind === k);
-      const t = ls.reduce((s, l) => s + l.total, 0);
-      return t === 0 ? null : (100 * ls.reduce((s, l) => s + l.kept, 0)) / t;
+      const ofKind = keptOf(r.sparsity.filter((l) => l.kind === k));
+      return ofKind.total === 0 ? null : (100 * ofKind.kept) / ofKind.total;
     });
     return [r.level, 100 * r.fractionRemaining, kept, total, ...byKind];
   });

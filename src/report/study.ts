@@ -8,6 +8,7 @@ import { RENDA_METHODS, studyRunTag } from '../experiments/study-preset.js';
 import { beforeRetrainingLabel } from '../lottery/before-retraining.js';
 import type { RunSummary } from '../lottery/summary.js';
 import { formatPercentRemaining } from './paper.js';
+import { keptOf } from './fraction-table.js';
 import { RENDA, STUDY, rendaRowNear } from './study-numbers.js';
 import type { Cell, Table } from './tables.js';
 
@@ -38,9 +39,8 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Kept / total over the layers of the kinds `summary` prunes, or the result's own fraction. */
 function prunedFraction(summary: RunSummary, r: RunSummary['results'][number]): number {
   const rates = (summary.config?.pruning as { rates?: Record<string, number> } | undefined)?.rates ?? {};
-  const pruned = (r.sparsity ?? []).filter((l) => (rates[l.kind] ?? 0) > 0);
-  const total = pruned.reduce((a, l) => a + l.total, 0);
-  return total > 0 ? pruned.reduce((a, l) => a + l.kept, 0) / total : r.fractionRemaining;
+  const { kept, total } = keptOf((r.sparsity ?? []).filter((l) => (rates[l.kind] ?? 0) > 0));
+  return total > 0 ? kept / total : r.fractionRemaining;
 }
 
 /** The ticket's points of every study run among `summaries`, in run order then level order. */
