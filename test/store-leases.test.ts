@@ -103,11 +103,12 @@ describe('unit leases', () => {
 
   test('the heartbeat renews a lease while its holder awaits; a lease taken over is lost', async () => {
     const run = new RunStore({ root: freshDir() }).openRun('exp', CONFIG);
-    const lease = run.tryLease('u', { ttlMs: 300, renewEveryMs: 40 })!;
+    // a TTL long enough that a loaded machine's stall between renewals does not expire it
+    const lease = run.tryLease('u', { ttlMs: 1000, renewEveryMs: 40 })!;
     const firstExpiry = lease.expiresAt;
-    for (let i = 0; i < 10; i++) await new Promise((res) => setTimeout(res, 60)); // twice the ttl
+    for (let i = 0; i < 10; i++) await new Promise((res) => setTimeout(res, 200)); // twice the ttl
     assert.equal(run.leaseState('u').state, 'held');
-    assert.ok(lease.expiresAt > firstExpiry + 300, 'expiry moved forward');
+    assert.ok(lease.expiresAt > firstExpiry + 1000, 'expiry moved forward');
     assert.equal(lease.lost, false);
     // someone judged it stale and took it: the holder finds out at its next renewal
     const path = join(run.dir, 'u', 'lease');
