@@ -11,7 +11,7 @@ import { emitModel } from '../graph/onnx.js';
 import type { Model } from '../models/types.js';
 import { type LossFunction, softmaxCrossEntropyLoss } from './options.js';
 import { CompiledGraph, signatureOf } from './session.js';
-import { BuildContext } from './step-graph.js';
+import { BuildContext } from './build-context.js';
 
 export interface GradientBatch {
   /** [batch, ...model.inputShape] floats. */

@@ -12,10 +12,8 @@ import type { TrainData } from '../train/data.js';
 import { makeSampler } from '../train/data.js';
 import { Rng } from '../util/rng.js';
 import type { LotteryConfig } from './config.js';
-import { type WeightSet, trialKey } from './types.js';
+import { GRADIENT_FILE, type WeightSet, trialKey } from './types.js';
 import { saveWeights } from './weights-io.js';
-
-export const GRADIENT_FILE = 'gradient.safetensors';
 
 /** Whether the run's criterion scores from the gradient at θ₀. */
 export function needsGradient(config: LotteryConfig): boolean {

@@ -4,7 +4,7 @@
  * not part of, an `appliesWhen` that does not hold) is a UserError naming it, why, and the fix; so is
  * a setting required where it applies but left out, and a value one of its refusals rejects.
  */
-import { discover } from '../engine/step-graph.js';
+import { discover } from '../engine/build-context.js';
 import type { ModelEntry } from '../models/types.js';
 import type { DefaultContext } from '../spec/defaults.js';
 import { formatValue } from '../spec/describe.js';

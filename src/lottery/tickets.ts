@@ -20,9 +20,15 @@ import {
 import type { Run } from '../store/index.js';
 import { Rng } from '../util/rng.js';
 import type { LotteryConfig } from './config.js';
-import { type Condition, type UnitPosition, type WeightSet, trialKey, unitKey } from './types.js';
+import {
+  type Condition,
+  GRADIENT_FILE,
+  type UnitPosition,
+  type WeightSet,
+  trialKey,
+  unitKey,
+} from './types.js';
 import { loadMasks, loadWeights } from './weights-io.js';
-import { GRADIENT_FILE } from './gradient-source.js';
 import { densityRate } from '../spec/density-settings.js';
 import { maskSourceWeights } from './snapshots.js';
 

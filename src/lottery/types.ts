@@ -18,6 +18,9 @@ export const unitKey = (trial: number, level: number, condition: string): string
 /** The directory of a trial's shared files (init.safetensors = θ₀, rewind.safetensors = θ_k). */
 export const trialKey = (trial: number): string => `trial-${trial}`;
 
+/** The trial's file of one batch's gradient at θ₀ (for gradient-scored criteria: snip, grad). */
+export const GRADIENT_FILE = 'gradient.safetensors';
+
 export type WeightSet = { weights: Map<string, Float32Array>; buffers: Map<string, Float32Array> };
 
 /** Where a unit sits in a run, for planning (no files are read). */

@@ -7,7 +7,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { controls } from '../../lottery/controls.js';
-import { SLIM_SOURCES } from '../../prune/structured/index.js';
+import { SLIM_SOURCES } from '../../prune/structured/sources.js';
 import type { UnitWeightsChoice } from '../../lottery/unit-weights.js';
 import { isDurationString } from '../../spec/durations.js';
 import { parseNumber } from './lottery.js';

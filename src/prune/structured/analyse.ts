@@ -15,7 +15,7 @@
  * BatchNorm (network slimming's channel_selection, done before the normalization).
  */
 import { Graph, type GraphNode, type Tensor } from '../../graph/graph.js';
-import { BuildContext } from '../../engine/step-graph.js';
+import { BuildContext } from '../../engine/build-context.js';
 import type { BufferDecl, LayerCallKind, Model, ParamDecl } from '../../models/types.js';
 import { withChannelHooks } from './hooks.js';
 

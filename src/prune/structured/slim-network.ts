@@ -14,8 +14,9 @@ import { type ChannelStructure, analyseChannels } from './analyse.js';
 import { type ChannelSelection, channelScores, globalChannelMasks, layerwiseChannelMasks } from './select.js';
 import { type WeightMaps, keptIndices, maskChannels, slimMasks, slimModel, slimWeights } from './slim.js';
 
-export const SLIM_SOURCES = ['bn', 'filter-norm'] as const;
-export type SlimSource = (typeof SLIM_SOURCES)[number];
+import type { SlimSource } from './sources.js';
+
+export { SLIM_SOURCES, type SlimSource } from './sources.js';
 
 export interface SlimmedNetwork {
   structure: ChannelStructure;
