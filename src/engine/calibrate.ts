@@ -23,8 +23,6 @@ import type { OptimizerSpec } from './optimizers.js';
 
 const HEAD_CLASSES = 10;
 
-export { CALIBRATION_DENSITIES };
-
 export interface CalibrationOptions {
   batchSize: number;
   optimizer: OptimizerSpec;

@@ -18,7 +18,7 @@ import { level0SourceOf, mayShareLevel0 } from '../lottery/share-level0.js';
 import type { LevelResult } from '../lottery/summary.js';
 import { unitKey } from '../lottery/types.js';
 import { peekCheckpoint } from '../lottery/weights-io.js';
-import { type Run, RunStore, defaultRunsRoot, hashConfig } from '../store/index.js';
+import { type Run, RunStore, defaultRunsRoot } from '../store/index.js';
 import { checkStoredSettings, threadsFor } from './execute.js';
 import { SUPERMASK_UNIT, supermaskIdentity } from './learned-supermask.js';
 import type { PresetRun, SlimRetrainPresetRun } from './preset-types.js';
@@ -104,7 +104,7 @@ export function dryRunPreset(
       opts.shareLevel0 === false ? { ...r.request, shareLevel0: false } : r.request,
     );
     const identity = runIdentity(config);
-    const dir = join(store.root, `${r.name}-${hashConfig(identity)}`);
+    const dir = store.dirOf(r.name, identity);
     const run = store.peekRun(r.name, identity);
     if (run) checkStoredSettings(run, config); // the real run refuses it: so does its dry run
     const threads = threadsFor(run, config, opts.threads).threads;
@@ -220,7 +220,7 @@ export function dryRunSupermask(runs: readonly SupermaskPresetRun[], runsDir?: s
     const config = resolveConfig(r.request);
     const name = `${config.model}-${config.dataset}`;
     const identity = supermaskIdentity(config, r.settings);
-    const dir = join(store.root, `${name}-${hashConfig(identity)}`);
+    const dir = store.dirOf(name, identity);
     const run = store.peekRun(name, identity);
     const done =
       (run !== undefined && readBackUnit(run, SUPERMASK_UNIT) !== undefined) ||

@@ -137,7 +137,7 @@ export function peekSlimRetrainRun(
   const store = new RunStore({ root: join(defaultRunsRoot(runsDir), 'slim') });
   const name = `${c.training.model}-${c.training.dataset}-slim${c.ratio}-${c.retrainFrom}`;
   const identity = slimRetrainIdentity(c);
-  const dir = join(store.root, `${name}-${hashConfig(identity)}`);
+  const dir = store.dirOf(name, identity);
   return { store, name, identity, dir, run: store.peekRun(name, identity) };
 }
 

@@ -331,8 +331,6 @@ export function retrainingOf(config: LotteryConfig, level: number): Retraining {
   return { iterations, learningRate, schedule, scheduleOffset: 0 };
 }
 
-export { COLLAPSE_FIX };
-
 function fractionKept(masks: Masks, layers: PrunableLayer[]): number {
   const kept = [...masks.values()].reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0);
   const total = layers.reduce((s, l) => s + l.shape.reduce((a, b) => a * b, 1), 0);

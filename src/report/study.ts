@@ -155,11 +155,12 @@ export function rendaTable(points: readonly StudyPoint[]): Table | undefined {
     const atLevel = own.filter((p) => p.level === level);
     const fraction = mean(atLevel.map((p) => p.fraction));
     // Renda's densities are of the pruned (conv) weights; the unpruned fc layer lifts `fraction`
-    const renda = level === 0 ? undefined : rendaRowNear(mean(atLevel.map((p) => p.prunedFraction)));
+    const prunedFraction = mean(atLevel.map((p) => p.prunedFraction));
+    const renda = level === 0 ? undefined : rendaRowNear(prunedFraction);
     return [
       level,
       fraction,
-      mean(atLevel.map((p) => p.prunedFraction)),
+      prunedFraction,
       ...RENDA_METHODS.map((m) => at(m)?.after ?? null),
       level === 0 ? 'dense' : (renda?.density ?? '—'),
       ...RENDA_METHODS.map((m) => (level === 0 ? RENDA.dense : (renda?.[m] ?? null))),

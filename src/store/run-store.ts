@@ -135,9 +135,14 @@ export class RunStore {
     return run;
   }
 
+  /** The directory of run `name` for `identity`, `<root>/<name>-<hash>`, whether it exists or not. */
+  dirOf(name: string, identity: object): string {
+    return join(this.root, `${name}-${hashConfig(identity)}`);
+  }
+
   /** The run `name` for `identity` read-only, if its directory exists (nothing is created or changed). */
   peekRun(name: string, identity: object): Run | undefined {
-    const dir = join(this.root, `${name}-${hashConfig(identity)}`);
+    const dir = this.dirOf(name, identity);
     return existsSync(join(dir, 'config.json')) ? loadRun(dir, false) : undefined;
   }
 

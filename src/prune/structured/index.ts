@@ -24,4 +24,5 @@ export {
   layerwiseChannelMasks,
   referenceThreshold,
 } from './select.js';
-export { SLIM_SOURCES, type SlimSource, type SlimmedNetwork, slimNetwork } from './slim-network.js';
+export { SLIM_SOURCES, type SlimSource } from './sources.js';
+export { type SlimmedNetwork, slimNetwork } from './slim-network.js';

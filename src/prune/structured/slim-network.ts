@@ -16,8 +16,6 @@ import { type WeightMaps, keptIndices, maskChannels, slimMasks, slimModel, slimW
 
 import type { SlimSource } from './sources.js';
 
-export { SLIM_SOURCES, type SlimSource } from './sources.js';
-
 export interface SlimmedNetwork {
   structure: ChannelStructure;
   selection: ChannelSelection;
